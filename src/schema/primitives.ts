@@ -1,0 +1,37 @@
+import { z } from "zod";
+
+/** Gong ids: opaque numeric strings of up to 20 digits. Never a JS number (precision is lost above 2^53). */
+export const GONG_ID_PATTERN = /^[0-9]{1,20}$/;
+export const gongIdSchema = z
+  .string({ error: "must be a string of 1-20 digits (ids are strings; a JSON number loses precision)" })
+  .regex(GONG_ID_PATTERN, { error: "must be a string of 1-20 digits" });
+
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2}))$/;
+
+/** True for ISO-8601 date-times that carry a zone: `Z` or ±hh:mm. */
+export function isIsoDateTimeWithZone(value: string): boolean {
+  const m = ISO_DATE_TIME.exec(value);
+  if (!m) return false;
+  const [, y, mo, d, h, mi, s, , oh, om] = m;
+  const month = Number(mo);
+  const day = Number(d);
+  const daysInMonth = new Date(Date.UTC(Number(y), month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return false;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s ?? "0") > 59) return false;
+  if (oh !== undefined && (Number(oh) > 23 || Number(om) > 59)) return false;
+  return !Number.isNaN(Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, "$1:$2")));
+}
+
+/** Milliseconds since the epoch of a zoned ISO-8601 string (assumes `isIsoDateTimeWithZone`). */
+export function instantOf(value: string): number {
+  return Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, "$1:$2"));
+}
+
+export const isoDateTimeSchema = z
+  .string({ error: "must be an ISO-8601 date-time string" })
+  .refine(isIsoDateTimeWithZone, {
+    error: "must be an ISO-8601 date-time with a zone, e.g. 2024-05-01T14:30:00Z or 2024-05-01T09:30:00-05:00",
+  });
+
+export const INT32_MAX = 2_147_483_647;

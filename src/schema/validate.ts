@@ -1,0 +1,123 @@
+import { z } from "zod";
+import { buildAddCallShape, type Strictness } from "./call.js";
+import { crossFieldIssues, type RuleProfile } from "./rules.js";
+
+export interface ValidationIssue {
+  /** Where the problem is, e.g. `parties[0].userId`; `(root)` for the request itself. */
+  path: string;
+  /** The rule that failed, e.g. `must be at most 255 characters`. */
+  rule: string;
+  /** `${path}: ${rule}` */
+  message: string;
+}
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] };
+
+function withCrossFieldRules<T extends z.ZodType>(schema: T, profile: RuleProfile): T {
+  return schema.superRefine((value, ctx) => {
+    for (const issue of crossFieldIssues(value, profile)) {
+      ctx.addIssue({ code: "custom", path: issue.path, message: issue.rule });
+    }
+  });
+}
+
+function build(strictness: Strictness, profile: RuleProfile) {
+  return withCrossFieldRules(
+    strictness === "strict" ? z.strictObject(buildAddCallShape("strict")) : z.looseObject(buildAddCallShape("loose")),
+    profile,
+  ).meta({
+    title: "Add call",
+    description:
+      "This action will add call in Gong. To add a call, you will either need to provide a media download URL which Gong can download the file from or use the Add call media action after this to upload call media. Audio or video file in the media download URL must be a maximum of 1.5 GB.",
+  });
+}
+
+/** The Add call request as the connector validates it: unknown fields refused, every CONTRACT.md rule enforced. */
+export const addCallRequestSchema = build("strict", "library");
+/** What a Gong-compatible server accepts: unknown fields ignored, the server's cross-field rules. */
+export const serverAddCallRequestSchema = build("loose", "sandbox");
+
+export type AddCallRequest = z.output<typeof addCallRequestSchema>;
+export type AddCallRequestInput = z.input<typeof addCallRequestSchema>;
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else out += out === "" ? String(key) : `.${String(key)}`;
+  }
+  return out === "" ? "(root)" : out;
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+function ruleOf(issue: z.core.$ZodIssue): { path: PropertyKey[]; rules: string[] } {
+  const path = [...issue.path];
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return { path, rules: issue.keys.map((k) => `unknown field "${k}"`) };
+    case "invalid_type":
+      if (issue.input === undefined) return { path, rules: ["is required"] };
+      if (issue.message.startsWith("Invalid input")) {
+        return { path, rules: [`must be ${issue.expected === "object" ? "an object" : `a ${issue.expected}`}, got ${describeType(issue.input)}`] };
+      }
+      return { path, rules: [`${issue.message}, got ${describeType(issue.input)}`] };
+    default:
+      return { path, rules: [issue.message] };
+  }
+}
+
+/** Turns zod issues into `{path, rule, message}`; unknown keys become one issue each, at their own path. */
+export function toValidationIssues(issues: readonly z.core.$ZodIssue[]): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  const seen = new Set<string>();
+  for (const issue of issues) {
+    const { path, rules } = ruleOf(issue);
+    rules.forEach((rule) => {
+      const keyPath = issue.code === "unrecognized_keys" ? [...path, issue.keys[rules.indexOf(rule)] ?? ""] : path;
+      const p = formatPath(keyPath);
+      const r = issue.code === "unrecognized_keys" ? "is not a field of this object (check the spelling)" : rule;
+      const message = `${p}: ${r}`;
+      if (!seen.has(message)) {
+        seen.add(message);
+        out.push({ path: p, rule: r, message });
+      }
+    });
+  }
+  return out;
+}
+
+function run<T>(schema: z.ZodType<T>, input: unknown, profile: RuleProfile): ValidationResult<T> {
+  const result = schema.safeParse(input, { reportInput: true });
+  if (result.success) return { ok: true, value: result.data };
+  // zod skips object refinements once a field failed; run the cross-field rules anyway so every problem is named at
+  // once (toValidationIssues drops the repeats when they did run).
+  const extra = crossFieldIssues(input, profile).map((c) => ({ code: "custom" as const, path: c.path, message: c.rule, input: undefined }));
+  return { ok: false, issues: toValidationIssues([...result.error.issues, ...extra] as z.core.$ZodIssue[]) };
+}
+
+/** Validates an Add call request with every rule the connector enforces before sending. */
+export function validateAddCallRequest(input: unknown): ValidationResult<AddCallRequest> {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    const rule = `must be a JSON object, got ${describeType(input)}`;
+    return { ok: false, issues: [{ path: "(root)", rule, message: `(root): ${rule}` }] };
+  }
+  return run(addCallRequestSchema, input, "library");
+}
+
+/** Validates as a Gong-compatible server does (for the sandbox). */
+export function validateServerAddCallRequest(input: unknown): ValidationResult<z.output<typeof serverAddCallRequestSchema>> {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    const rule = `must be a JSON object, got ${describeType(input)}`;
+    return { ok: false, issues: [{ path: "(root)", rule, message: `(root): ${rule}` }] };
+  }
+  return run(serverAddCallRequestSchema, input, "sandbox");
+}
+
+export function formatIssues(issues: readonly ValidationIssue[]): string {
+  return issues.map((i) => `  - ${i.message}`).join("\n");
+}
