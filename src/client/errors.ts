@@ -1,0 +1,235 @@
+import { parseJson } from "./json.js";
+import { parseRetryAfter } from "./retry-timing.js";
+import type { ValidationIssue } from "./validation-issue.js";
+
+/** Response headers as the client keeps them: lower-case names, one string each. */
+export type ResponseHeaders = Readonly<Record<string, string>>;
+
+/** Header shapes `GongApiError.from` accepts. */
+export type HeadersInput = Headers | Readonly<Record<string, string | readonly string[] | number | undefined>>;
+
+const NEVER_KEPT_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie"]);
+const MAX_TEXT_ERROR = 500;
+
+/** Normalises headers to lower-case names and single strings, dropping any credential-bearing header. */
+export function normalizeHeaders(input: HeadersInput | undefined): ResponseHeaders {
+  const out: Record<string, string> = {};
+  if (input === undefined) return out;
+  const put = (name: string, value: string): void => {
+    const key = name.toLowerCase();
+    if (!NEVER_KEPT_HEADERS.has(key)) out[key] = value;
+  };
+  if (input instanceof Headers) {
+    input.forEach((value, name) => {
+      put(name, value);
+    });
+    return out;
+  }
+  for (const [name, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    put(name, typeof value === "string" || typeof value === "number" ? String(value) : value.join(", "));
+  }
+  return out;
+}
+
+/** Base of every error the client throws. `exitCode` is the CLI exit code (DESIGN.md). */
+export class GongError extends Error {
+  override name = "GongError";
+  readonly exitCode: number = 1;
+  /** How many attempts were made before this error was thrown (set by the retry loop). */
+  attempts?: number;
+}
+
+interface ApiErrorInit {
+  status: number;
+  requestId?: string | undefined;
+  errors?: readonly string[] | undefined;
+  headers?: ResponseHeaders | undefined;
+}
+
+function describeApiError(kind: string, init: ApiErrorInit): string {
+  const errors = init.errors ?? [];
+  const detail = errors.length > 0 ? `: ${errors.join("; ")}` : "";
+  const request = init.requestId === undefined ? "" : ` (requestId ${init.requestId})`;
+  return `Gong API ${init.status} ${kind}${detail}${request}`;
+}
+
+/** Gong answered with a non-2xx status. */
+export class GongApiError extends GongError {
+  override name = "GongApiError";
+  override readonly exitCode: number = 3;
+  readonly status: number;
+  readonly requestId: string | undefined;
+  readonly errors: readonly string[];
+  readonly headers: ResponseHeaders;
+
+  constructor(init: ApiErrorInit, kind = "error") {
+    super(describeApiError(kind, init));
+    this.status = init.status;
+    this.requestId = init.requestId;
+    this.errors = init.errors ?? [];
+    this.headers = init.headers ?? {};
+  }
+
+  /** Builds the subclass for a status from a raw (string) or parsed error body and the response headers. */
+  static from(status: number, body: unknown, headers?: HeadersInput): GongApiError {
+    const init: ApiErrorInit = { status, headers: normalizeHeaders(headers), ...readErrorBody(body) };
+    if (status === 400) return new BadRequestError(init);
+    if (status === 401) return new AuthenticationError(init);
+    if (status === 403) return new PermissionDeniedError(init);
+    if (status === 404) return new NotFoundError(init);
+    if (status === 409) return new ConflictError(init);
+    if (status === 429) return new RateLimitError(init);
+    if (status >= 500) return new InternalServerError(init);
+    return new GongApiError(init);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function readErrorBody(body: unknown): { requestId?: string; errors: string[] } {
+  let parsed = body;
+  if (typeof body === "string") {
+    if (body.trim() === "") return { errors: [] };
+    try {
+      parsed = parseJson(body);
+    } catch {
+      return { errors: [body.slice(0, MAX_TEXT_ERROR)] };
+    }
+  }
+  if (!isRecord(parsed)) {
+    return typeof body === "string" ? { errors: [body.slice(0, MAX_TEXT_ERROR)] } : { errors: [] };
+  }
+  const out: { requestId?: string; errors: string[] } = { errors: [] };
+  const { requestId, errors } = parsed;
+  if (typeof requestId === "string") out.requestId = requestId;
+  if (Array.isArray(errors)) out.errors = errors.map((e) => (typeof e === "string" ? e : JSON.stringify(e)));
+  else if (typeof errors === "string") out.errors = [errors];
+  return out;
+}
+
+export class BadRequestError extends GongApiError {
+  override name = "BadRequestError";
+  constructor(init: ApiErrorInit) {
+    super(init, "Bad Request");
+  }
+}
+
+export class AuthenticationError extends GongApiError {
+  override name = "AuthenticationError";
+  constructor(init: ApiErrorInit) {
+    super(init, "Unauthorized");
+  }
+}
+
+export class PermissionDeniedError extends GongApiError {
+  override name = "PermissionDeniedError";
+  constructor(init: ApiErrorInit) {
+    super(init, "Forbidden");
+  }
+}
+
+export class NotFoundError extends GongApiError {
+  override name = "NotFoundError";
+  constructor(init: ApiErrorInit) {
+    super(init, "Not Found");
+  }
+}
+
+export class ConflictError extends GongApiError {
+  override name = "ConflictError";
+  constructor(init: ApiErrorInit, kind = "Conflict") {
+    super(init, kind);
+  }
+}
+
+/** A 409 that is not a duplicate: the primary user is not enabled for call import (CONTRACT.md §5). */
+export class RecordingDisabledError extends ConflictError {
+  override name = "RecordingDisabledError";
+  constructor(init: ApiErrorInit) {
+    super(init, "Conflict (the primary user must be enabled for call import in Gong)");
+  }
+
+  static fromConflict(error: ConflictError): RecordingDisabledError {
+    return new RecordingDisabledError(error);
+  }
+}
+
+export class RateLimitError extends GongApiError {
+  override name = "RateLimitError";
+  override readonly exitCode: number = 4;
+  /** Seconds Gong asked us to wait (`Retry-After`), when it said. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(init: ApiErrorInit & { retryAfterSeconds?: number | undefined }) {
+    super(init, "Too Many Requests");
+    const header = init.headers?.["retry-after"];
+    this.retryAfterSeconds = init.retryAfterSeconds ?? (header === undefined ? undefined : parseRetryAfter(header));
+  }
+}
+
+export class InternalServerError extends GongApiError {
+  override name = "InternalServerError";
+  override readonly exitCode: number = 4;
+  constructor(init: ApiErrorInit) {
+    super(init, "Server Error");
+  }
+}
+
+/** The connection failed or was reset; Gong may or may not have processed the request. */
+export class GongConnectionError extends GongError {
+  override name = "GongConnectionError";
+  override readonly exitCode: number = 4;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`Gong connection failed: ${message}`, options);
+  }
+}
+
+export class GongTimeoutError extends GongConnectionError {
+  override name = "GongTimeoutError";
+  readonly timeoutMs: number;
+  readonly kind: "request" | "idle";
+  constructor(timeoutMs: number, kind: "request" | "idle" = "request") {
+    super(kind === "idle" ? `no data for ${timeoutMs} ms (idle timeout)` : `no response within ${timeoutMs} ms (timeout)`);
+    this.timeoutMs = timeoutMs;
+    this.kind = kind;
+  }
+}
+
+export class GongAbortError extends GongError {
+  override name = "GongAbortError";
+  override readonly exitCode: number = 130;
+  constructor(message = "request aborted") {
+    super(message);
+  }
+}
+
+/** A 2xx response whose body is not the JSON we expected. */
+export class GongResponseError extends GongError {
+  override name = "GongResponseError";
+  readonly status: number;
+  readonly requestId: string | undefined;
+  constructor(message: string, status: number, requestId?: string) {
+    super(`Unexpected Gong response (status ${status}${requestId === undefined ? "" : `, requestId ${requestId}`}): ${message}`);
+    this.status = status;
+    this.requestId = requestId;
+  }
+}
+
+/** Our own check failed; nothing was sent. */
+export class ValidationError extends GongError {
+  override name = "ValidationError";
+  override readonly exitCode: number = 2;
+  readonly issues: readonly ValidationIssue[];
+  constructor(issues: readonly ValidationIssue[]) {
+    super(`Invalid input: ${issues.map((i) => i.message).join("; ") || "(no details)"}`);
+    this.issues = issues;
+  }
+
+  static of(path: string, rule: string): ValidationError {
+    return new ValidationError([{ path, rule, message: `${path}: ${rule}` }]);
+  }
+}
+
+export type { ValidationIssue };

@@ -1,0 +1,98 @@
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { GongAbortError, GongConnectionError, GongError, GongTimeoutError } from "./errors.js";
+import { isStreamBody, type Transport, type TransportRequest, type TransportResponse } from "./transport.js";
+
+function responseHeaders(res: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
+
+/** The default transport: node:http/https, streaming request bodies (memory stays flat for uploads). */
+export const nodeTransport: Transport = (req: TransportRequest) =>
+  new Promise<TransportResponse>((resolve, reject) => {
+    if (req.signal?.aborted === true) {
+      reject(new GongAbortError());
+      return;
+    }
+    const send = req.url.protocol === "https:" ? httpsRequest : httpRequest;
+    const headers: Record<string, string> = { ...req.headers };
+    if (typeof req.body === "string") headers["content-length"] = String(Buffer.byteLength(req.body));
+    else if (isStreamBody(req.body)) headers["content-length"] = String(req.body.length);
+
+    let settled = false;
+    const cleanups: (() => void)[] = [];
+    const settle = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      for (const cleanup of cleanups) cleanup();
+      fn();
+    };
+    const fail = (error: Error): void => {
+      settle(() => {
+        reject(error);
+      });
+      outgoing.destroy();
+    };
+
+    const outgoing = send(req.url, { method: req.method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => {
+        settle(() => {
+          resolve({ status: res.statusCode ?? 0, headers: responseHeaders(res), body: Buffer.concat(chunks).toString("utf8") });
+        });
+      });
+      res.on("error", (error) => {
+        fail(new GongConnectionError(`response interrupted: ${error.message}`, { cause: error }));
+      });
+      res.on("aborted", () => {
+        fail(new GongConnectionError("response interrupted"));
+      });
+    });
+    outgoing.on("error", (error) => {
+      fail(new GongConnectionError(error.message, { cause: error }));
+    });
+
+    if (req.signal !== undefined) {
+      const signal = req.signal;
+      const onAbort = (): void => {
+        fail(new GongAbortError());
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      cleanups.push(() => {
+        signal.removeEventListener("abort", onAbort);
+      });
+    }
+    if (req.timeoutMs !== undefined) {
+      const ms = req.timeoutMs;
+      const timer = setTimeout(() => {
+        fail(new GongTimeoutError(ms, "request"));
+      }, ms);
+      cleanups.push(() => {
+        clearTimeout(timer);
+      });
+    }
+    if (req.idleTimeoutMs !== undefined) {
+      const ms = req.idleTimeoutMs;
+      outgoing.setTimeout(ms, () => {
+        fail(new GongTimeoutError(ms, "idle"));
+      });
+    }
+
+    if (isStreamBody(req.body)) {
+      const stream = req.body.open();
+      cleanups.push(() => {
+        stream.destroy();
+      });
+      stream.on("error", (error) => {
+        fail(error instanceof GongError ? error : new GongError(`reading the upload failed: ${error.message}`, { cause: error }));
+      });
+      stream.pipe(outgoing);
+    } else {
+      outgoing.end(req.body);
+    }
+  });

@@ -1,0 +1,84 @@
+import {
+  GongAbortError,
+  GongApiError,
+  GongConnectionError,
+  GongError,
+  RateLimitError,
+} from "./errors.js";
+import { computeBackoffMs, parseRetryAfter, serverWaitMs } from "./retry-timing.js";
+import { sleep } from "./sleep.js";
+
+/**
+ * "safe": retry 429, 408, 5xx, connection resets and timeouts (GET, PUT).
+ * "never": retry only 429 (the request was not processed); anything else is thrown at once (POST /v2/calls).
+ */
+export type RetryMode = "safe" | "never";
+
+/** Whether a failed attempt (an error, or a bare HTTP status) may be retried under `mode`. */
+export function shouldRetry(failure: unknown, mode: RetryMode): boolean {
+  const status = typeof failure === "number" ? failure : failure instanceof GongApiError ? failure.status : undefined;
+  if (status === 429) return true;
+  if (mode === "never") return false;
+  if (status !== undefined) return status === 408 || status >= 500;
+  // GongTimeoutError is a GongConnectionError.
+  return failure instanceof GongConnectionError;
+}
+
+export interface RetryInfo {
+  /** The attempt that failed, 1-based. */
+  attempt: number;
+  waitMs: number;
+  error: GongError;
+}
+
+export interface RetryOptions {
+  mode: RetryMode;
+  /** Retries after the first attempt (4 => at most 5 attempts). */
+  maxRetries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A longer `Retry-After` than this throws RateLimitError at once. */
+  maxRetryAfterSeconds: number;
+  signal?: AbortSignal | undefined;
+  random?: () => number;
+  onRetry?: (info: RetryInfo) => void;
+}
+
+/** The wait before retrying after `error` (retry number `retry`), or undefined to give up now. */
+export function retryWaitMs(error: GongError, retry: number, options: RetryOptions): number | undefined {
+  const backoff = { baseDelayMs: options.baseDelayMs, maxDelayMs: options.maxDelayMs, ...(options.random && { random: options.random }) };
+  if (!(error instanceof GongApiError)) return computeBackoffMs(retry, backoff);
+  const retryAfter = error instanceof RateLimitError ? error.retryAfterSeconds : parseRetryAfter(error.headers["retry-after"]);
+  if (retryAfter === undefined) return computeBackoffMs(retry, backoff);
+  if (retryAfter > options.maxRetryAfterSeconds) return undefined;
+  return serverWaitMs(retryAfter, options.random);
+}
+
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+/**
+ * Runs `attemptFn(attempt)` until it succeeds, the failure is not retryable, the retries are used up, or the signal
+ * aborts (GongAbortError, also during backoff sleeps). The thrown error carries `attempts`. Errors that are not
+ * GongErrors (bugs, local I/O) are rethrown at once.
+ */
+export async function withRetry<T>(attemptFn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    if (isAborted(options.signal)) throw new GongAbortError();
+    try {
+      return await attemptFn(attempt);
+    } catch (caught) {
+      if (!(caught instanceof GongError)) throw caught;
+      const error = caught;
+      error.attempts = attempt;
+      if (error instanceof GongAbortError) throw error;
+      if (isAborted(options.signal)) throw new GongAbortError();
+      if (attempt > options.maxRetries || !shouldRetry(error, options.mode)) throw error;
+      const waitMs = retryWaitMs(error, attempt, options);
+      if (waitMs === undefined) throw error;
+      options.onRetry?.({ attempt, waitMs, error });
+      await sleep(waitMs, options.signal);
+    }
+  }
+}
