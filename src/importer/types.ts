@@ -1,0 +1,100 @@
+/** Shared types of the bulk importer. */
+
+/** One data row of a manifest, as read (before validation). */
+export interface RawManifestRow {
+  /** 1-based line number in the manifest where the row starts. */
+  line: number;
+  /** The Add call request as read, without `mediaFile`. `undefined` when the row could not be parsed at all. */
+  request: Record<string, unknown> | undefined;
+  /** `mediaFile` as written in the row (relative to the manifest or absolute). */
+  mediaFile?: string;
+  /** Problems found while reading (bad JSON, bad CSV cell...), reported like validation issues. */
+  readIssues: RowIssue[];
+}
+
+/** One rule a row breaks. */
+export interface RowIssue {
+  /** Field path, e.g. `parties[0].userId`, `mediaFile` or `(root)`. */
+  path: string;
+  /** Short rule, e.g. `required`, `max length 255`. */
+  rule: string;
+}
+
+/** A manifest row that passed every check. */
+export interface ValidManifestRow {
+  line: number;
+  clientUniqueId: string;
+  /** The validated Add call request (Gong field names). */
+  request: Record<string, unknown>;
+  /** Absolute path of the recording to upload after the call is created. */
+  mediaFile?: string;
+}
+
+/** A manifest row that breaks at least one rule; it is never sent. */
+export interface InvalidManifestRow {
+  line: number;
+  clientUniqueId?: string;
+  issues: RowIssue[];
+}
+
+export type ManifestFormat = "jsonl" | "csv";
+
+/** States of a journal row. */
+export type RowState = "pending" | "sending" | "created" | "media-sending" | "done" | "failed";
+/** States of a row's media upload. */
+export type MediaState = "none" | "pending" | "sending" | "done" | "failed";
+
+/** Where a failure happened. */
+export type FailureStage = "create" | "media" | "invalid";
+
+/** One failed (or invalid) row, as written to the failure report. */
+export interface FailureRecord {
+  line: number;
+  clientUniqueId: string;
+  stage: FailureStage;
+  /** HTTP status from Gong, `"invalid"` for a row that never left, or `undefined` for network errors. */
+  status?: number | "invalid";
+  /** Gong's `errors[]` (or the validation issues as `path: rule`). */
+  errors: string[];
+  requestId?: string;
+  /** Our error message (class and text). */
+  message: string;
+  callId?: string;
+}
+
+/** What the importer prints on stdout at the end. */
+export interface ImportSummary {
+  /** Data rows in the manifest (valid and invalid). */
+  total: number;
+  /** Rows that reached `done` in this run. */
+  done: number;
+  /** Rows already `done` in the journal before this run (not sent again). */
+  skipped: number;
+  /** Rows that failed in this run. */
+  failed: number;
+  /** Invalid rows (never sent). */
+  invalid: number;
+  /** Rows not finished because the run was interrupted. */
+  pending: number;
+  /** Calls created by this run (new callIds). */
+  created: number;
+  /** Calls that already existed in Gong and were matched by clientUniqueId (409 or lookup). */
+  duplicates: number;
+  /** Calls found by lookup after an ambiguous failure or an interrupted run. */
+  recovered: number;
+  /** Media files uploaded in this run. */
+  mediaUploaded: number;
+  interrupted: boolean;
+  durationMs: number;
+  journal?: string;
+  report?: string;
+  queue?: string;
+}
+
+/** Counters the progress display shows. */
+export interface ProgressStats {
+  total: number;
+  done: number;
+  failed: number;
+  skipped: number;
+}

@@ -1,0 +1,129 @@
+/**
+ * Checks every manifest row before anything is sent: the Add call rules (src/schema), the media file
+ * (exists, size, format), and clientUniqueIds unique within the manifest.
+ */
+import { open, stat } from "node:fs/promises";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { MEDIA_MAX_BYTES, mediaFormatForExtension, sniffMediaFormat, validateAddCallRequest } from "../schema/index.js";
+import { readManifest } from "./manifest.js";
+import type { InvalidManifestRow, ManifestFormat, RawManifestRow, RowIssue, ValidManifestRow } from "./types.js";
+
+/** Checks a media file against the push rules (CONTRACT.md §3); returns the issues (empty when fine). */
+export async function checkMediaFile(absPath: string): Promise<RowIssue[]> {
+  const format = mediaFormatForExtension(absPath);
+  if (format === undefined) return [{ path: "mediaFile", rule: "unsupported extension (use .wav, .mp3, .mp4, .mkv or .flac)" }];
+  let size: number;
+  try {
+    const st = await stat(absPath);
+    if (!st.isFile()) return [{ path: "mediaFile", rule: `not a file: ${absPath}` }];
+    size = st.size;
+  } catch {
+    return [{ path: "mediaFile", rule: `file not found: ${absPath}` }];
+  }
+  if (size === 0) return [{ path: "mediaFile", rule: "file is empty" }];
+  if (size > MEDIA_MAX_BYTES) return [{ path: "mediaFile", rule: `file is larger than 1.5 GB (${size} bytes)` }];
+  const head = new Uint8Array(16);
+  let fh;
+  try {
+    fh = await open(absPath, "r");
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    const sniffed = sniffMediaFormat(head.subarray(0, bytesRead));
+    if (sniffed !== undefined && sniffed !== format) {
+      return [{ path: "mediaFile", rule: `content looks like ${sniffed}, not ${format} as its extension says` }];
+    }
+  } catch (err) {
+    return [{ path: "mediaFile", rule: `cannot read file: ${err instanceof Error ? err.message : String(err)}` }];
+  } finally {
+    await fh?.close();
+  }
+  return [];
+}
+
+export interface ValidateRowResult {
+  valid?: ValidManifestRow;
+  invalid?: InvalidManifestRow;
+}
+
+/** Validates one raw row (request rules and media file). Duplicates are checked by validateManifest. */
+export async function validateRow(row: RawManifestRow, manifestDir: string): Promise<ValidateRowResult> {
+  const issues: RowIssue[] = [...row.readIssues];
+  const cuid = row.request?.clientUniqueId;
+  const clientUniqueId = typeof cuid === "string" ? cuid : undefined;
+  let request: Record<string, unknown> | undefined;
+  if (row.request !== undefined) {
+    const result = validateAddCallRequest(row.request);
+    if (result.ok) request = result.value;
+    else issues.push(...result.issues.map((i) => ({ path: i.path, rule: i.rule })));
+  }
+  let mediaFile: string | undefined;
+  if (row.mediaFile !== undefined) {
+    mediaFile = isAbsolute(row.mediaFile) ? row.mediaFile : resolve(manifestDir, row.mediaFile);
+    issues.push(...(await checkMediaFile(mediaFile)));
+    if (row.request?.downloadMediaUrl !== undefined) {
+      issues.push({ path: "mediaFile", rule: "give either mediaFile or downloadMediaUrl, not both" });
+    }
+  }
+  if (issues.length > 0 || request === undefined || clientUniqueId === undefined) {
+    if (issues.length === 0) issues.push({ path: "(root)", rule: "could not be read" });
+    return { invalid: clientUniqueId === undefined ? { line: row.line, issues } : { line: row.line, clientUniqueId, issues } };
+  }
+  const valid: ValidManifestRow = { line: row.line, clientUniqueId, request };
+  if (mediaFile !== undefined) valid.mediaFile = mediaFile;
+  return { valid };
+}
+
+export interface ManifestCheck {
+  /** Data rows read (valid + invalid). */
+  total: number;
+  valid: number;
+  invalid: InvalidManifestRow[];
+  /** Rows with a media file. */
+  withMedia: number;
+}
+
+/**
+ * Reads and validates the whole manifest. Each valid row is passed to `onValid` (in file order); duplicate
+ * clientUniqueIds make every occurrence after the first invalid. Only the ids are kept in memory.
+ */
+export async function validateManifest(
+  path: string,
+  opts: { format?: ManifestFormat; onValid?: (row: ValidManifestRow) => void | Promise<void> } = {},
+): Promise<ManifestCheck> {
+  const manifestDir = dirname(resolve(path));
+  const firstLine = new Map<string, number>();
+  const invalid: InvalidManifestRow[] = [];
+  let total = 0;
+  let valid = 0;
+  let withMedia = 0;
+  for await (const raw of readManifest(path, opts.format)) {
+    total++;
+    const result = await validateRow(raw, manifestDir);
+    const cuid = result.valid?.clientUniqueId ?? result.invalid?.clientUniqueId;
+    if (cuid !== undefined) {
+      const first = firstLine.get(cuid);
+      if (first !== undefined) {
+        const dup: RowIssue = { path: "clientUniqueId", rule: `duplicate clientUniqueId (first on line ${first})` };
+        invalid.push(result.invalid ? { ...result.invalid, issues: [...result.invalid.issues, dup] } : { line: raw.line, clientUniqueId: cuid, issues: [dup] });
+        continue;
+      }
+      firstLine.set(cuid, raw.line);
+    }
+    if (result.invalid) invalid.push(result.invalid);
+    else if (result.valid) {
+      valid++;
+      if (result.valid.mediaFile !== undefined) withMedia++;
+      await opts.onValid?.(result.valid);
+    }
+  }
+  return { total, valid, invalid, withMedia };
+}
+
+/** One human line per issue: `line 7: parties[0].userId: is required`. */
+export function formatInvalidRows(rows: readonly InvalidManifestRow[]): string {
+  const out: string[] = [];
+  for (const r of rows) {
+    const id = r.clientUniqueId === undefined ? "" : ` (${r.clientUniqueId})`;
+    for (const i of r.issues) out.push(`line ${r.line}${id}: ${i.path}: ${i.rule}`);
+  }
+  return out.join("\n");
+}
