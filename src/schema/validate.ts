@@ -57,11 +57,13 @@ function describeType(value: unknown): string {
 
 function ruleOf(issue: z.core.$ZodIssue): { path: PropertyKey[]; rules: string[] } {
   const path = [...issue.path];
+  if ((issue.code === "invalid_type" || issue.code === "invalid_value") && issue.input === undefined) {
+    return { path, rules: ["is required"] };
+  }
   switch (issue.code) {
     case "unrecognized_keys":
       return { path, rules: issue.keys.map((k) => `unknown field "${k}"`) };
     case "invalid_type":
-      if (issue.input === undefined) return { path, rules: ["is required"] };
       if (issue.message.startsWith("Invalid input")) {
         return { path, rules: [`must be ${issue.expected === "object" ? "an object" : `a ${issue.expected}`}, got ${describeType(issue.input)}`] };
       }
