@@ -1,0 +1,230 @@
+import type { ZodType } from "zod";
+import { addCallMediaResponseSchema, type AddCallMediaResponse } from "../schema/index.js";
+import { resolveCredentials } from "./auth.js";
+import { buildURL } from "./base-url.js";
+import { GongApiError, GongResponseError, ValidationError } from "./errors.js";
+import { parseJson, stringifyJson } from "./json.js";
+import { checkMediaFile } from "./media-file.js";
+import { createMultipartBody, type MultipartBody } from "./multipart.js";
+import {
+  clientOptionsFromEnv,
+  normalizeClientOptions,
+  type GongClientOptions,
+  type GongLogger,
+  type NormalizedClientOptions,
+} from "./options.js";
+import { paginateWith } from "./paginate.js";
+import { redactText, redactValue } from "./redact.js";
+import { withRetry, type RetryMode } from "./retry.js";
+import type { TransportResponse } from "./transport.js";
+
+export type HttpMethod = "GET" | "POST" | "PUT";
+export type Query = Readonly<Record<string, string | undefined>>;
+
+export interface GongRequest<T> {
+  method: HttpMethod;
+  /** API path, e.g. "/v2/calls"; joined to the base URL (keeping its path prefix). */
+  path: string;
+  query?: Query | undefined;
+  /** Sent as JSON (bigint values as strings). */
+  body?: unknown;
+  /** Validates the parsed response (loose schemas let unknown fields through). */
+  schema?: ZodType<T> | undefined;
+  /** Default "safe" for GET and PUT, "never" for POST (only 429 is retried). */
+  retry?: RetryMode | undefined;
+  signal?: AbortSignal | undefined;
+  /** Per attempt; default the client's timeoutMs. */
+  timeoutMs?: number | undefined;
+}
+
+export interface UploadMediaOptions {
+  signal?: AbortSignal | undefined;
+  /** File bytes sent so far in this attempt, and the file size. */
+  onProgress?: ((sent: number, total: number) => void) | undefined;
+  /** Send files of any extension as application/octet-stream. */
+  allowAnyFormat?: boolean | undefined;
+}
+
+export interface PaginateRequestOptions<T> {
+  signal?: AbortSignal | undefined;
+  schema?: ZodType<T> | undefined;
+}
+
+interface Exchange {
+  method: HttpMethod;
+  path: string;
+  query?: Query | undefined;
+  body?: string | MultipartBody | undefined;
+  contentType?: string | undefined;
+  mode: RetryMode;
+  maxRetries: number;
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+  idleTimeoutMs?: number | undefined;
+}
+
+/** Media uploads are retried at most this many times (PUT replaces; CONTRACT.md §5). */
+export const UPLOAD_MAX_RETRIES = 3;
+const GONG_ID = /^[0-9]{1,20}$/;
+
+function requestIdOf(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const id = (value as { requestId?: unknown }).requestId;
+  return typeof id === "string" ? id : undefined;
+}
+
+/** A client of Gong's API v2: auth, retries, rate limit, typed errors, streaming uploads and paging. */
+export class GongClient {
+  readonly options: Readonly<NormalizedClientOptions>;
+
+  constructor(options: GongClientOptions) {
+    this.options = normalizeClientOptions(options);
+  }
+
+  /** Sends one JSON request (with retries per `retry`) and returns the parsed, validated response body. */
+  async request<T = unknown>(req: GongRequest<T>): Promise<T> {
+    const res = await this.exchange({
+      method: req.method,
+      path: req.path,
+      query: req.query,
+      body: req.body === undefined ? undefined : stringifyJson(req.body),
+      contentType: req.body === undefined ? undefined : "application/json",
+      mode: req.retry ?? (req.method === "POST" ? "never" : "safe"),
+      maxRetries: this.options.maxRetries,
+      signal: req.signal,
+      timeoutMs: req.timeoutMs ?? this.options.timeoutMs,
+    });
+    return this.parse(res, req.schema);
+  }
+
+  /** Streams a media file to PUT /v2/calls/{callId}/media as multipart part `mediaFile`. */
+  async uploadMedia(callId: string, filePath: string, opts: UploadMediaOptions = {}): Promise<AddCallMediaResponse> {
+    if (typeof callId !== "string" || !GONG_ID.test(callId)) throw ValidationError.of("callId", "must be a Gong id (1 to 20 digits)");
+    const file = await checkMediaFile(filePath, opts.allowAnyFormat === true);
+    const body = createMultipartBody({ fieldName: "mediaFile", ...file, onProgress: opts.onProgress });
+    const res = await this.exchange({
+      method: "PUT",
+      path: `/v2/calls/${callId}/media`,
+      body,
+      contentType: body.contentType,
+      mode: "safe",
+      maxRetries: Math.min(UPLOAD_MAX_RETRIES, this.options.maxRetries),
+      signal: opts.signal,
+      idleTimeoutMs: this.options.uploadIdleTimeoutMs,
+    });
+    return this.parse(res, addCallMediaResponseSchema);
+  }
+
+  /**
+   * Every item under `itemsKey` of a cursor-paged GET, page after page (≤1,000 pages). A 404 on /v2/calls is an
+   * empty result.
+   */
+  paginate<T = unknown>(path: string, query: Query, itemsKey: string, opts: PaginateRequestOptions<T> = {}): AsyncIterable<T> {
+    const fetchPage = (q: Query): Promise<unknown> => this.request({ method: "GET", path, query: q, signal: opts.signal });
+    return paginateWith(fetchPage, query, itemsKey, {
+      signal: opts.signal,
+      schema: opts.schema,
+      notFoundIsEmpty: path.replace(/\/+$/, "") === "/v2/calls",
+    });
+  }
+
+  private parse<T>(res: ParsedResponse, schema: ZodType<T> | undefined): T {
+    const { value } = res;
+    if (schema === undefined) return value as T;
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+      throw new GongResponseError(detail, res.status, requestIdOf(value));
+    }
+    return parsed.data;
+  }
+
+  private log(level: keyof GongLogger, msg: string, data: object, secrets: readonly string[]): void {
+    try {
+      this.options.logger[level]?.(redactText(msg, secrets), redactValue(data, secrets) as object);
+    } catch {
+      // A failing logger must not fail the request.
+    }
+  }
+
+  private exchange(ex: Exchange): Promise<ParsedResponse> {
+    const { options } = this;
+    const url = buildURL(options.baseURL, ex.path, ex.query);
+    let secrets: readonly string[] = [];
+    return withRetry(
+      async (attempt) => {
+        await options.limiter.acquire(ex.signal);
+        const credentials = await resolveCredentials(options.auth);
+        secrets = credentials.secrets;
+        const headers: Record<string, string> = {
+          authorization: credentials.authorization,
+          accept: "application/json",
+          "user-agent": options.userAgent,
+        };
+        if (ex.contentType !== undefined) headers["content-type"] = ex.contentType;
+        const started = Date.now();
+        const base = { method: ex.method, path: ex.path, attempt };
+        let res: TransportResponse;
+        try {
+          res = await options.transport({
+            method: ex.method,
+            url,
+            headers,
+            body: ex.body,
+            signal: ex.signal,
+            timeoutMs: ex.timeoutMs,
+            idleTimeoutMs: ex.idleTimeoutMs,
+          });
+        } catch (error) {
+          const reason = error instanceof Error ? error.name : "Error";
+          this.log("debug", "gong attempt failed", { ...base, error: reason, ms: Date.now() - started }, secrets);
+          throw error;
+        }
+        const ms = Date.now() - started;
+        if (res.status >= 200 && res.status < 300) {
+          const parsed = parseBody(res);
+          this.log("debug", "gong attempt", { ...base, status: res.status, requestId: requestIdOf(parsed.value), ms }, secrets);
+          return parsed;
+        }
+        const error = GongApiError.from(res.status, redactText(res.body, secrets), res.headers);
+        this.log("debug", "gong attempt", { ...base, status: res.status, requestId: error.requestId, ms }, secrets);
+        throw error;
+      },
+      {
+        mode: ex.mode,
+        maxRetries: ex.maxRetries,
+        baseDelayMs: options.retryBaseDelayMs,
+        maxDelayMs: options.retryMaxDelayMs,
+        maxRetryAfterSeconds: options.maxRetryAfterSeconds,
+        signal: ex.signal,
+        onRetry: ({ attempt, waitMs, error }) => {
+          const status = error instanceof GongApiError ? error.status : undefined;
+          const requestId = error instanceof GongApiError ? error.requestId : undefined;
+          const data = { method: ex.method, path: ex.path, attempt, status, requestId, error: error.name, waitMs };
+          this.log("debug", "gong retry", data, secrets);
+        },
+      },
+    );
+  }
+}
+
+interface ParsedResponse {
+  status: number;
+  value: unknown;
+}
+
+function parseBody(res: TransportResponse): ParsedResponse {
+  try {
+    return { status: res.status, value: res.body.trim() === "" ? undefined : parseJson(res.body) };
+  } catch {
+    throw new GongResponseError(`body is not JSON: ${res.body.slice(0, 200)}`, res.status);
+  }
+}
+
+/** A client configured from GONG_BASE_URL and GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET or GONG_BEARER_TOKEN. */
+export function clientFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  overrides: Partial<GongClientOptions> = {},
+): GongClient {
+  return new GongClient(clientOptionsFromEnv(env, overrides));
+}

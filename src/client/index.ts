@@ -1,0 +1,39 @@
+export { GongClient, clientFromEnv, UPLOAD_MAX_RETRIES } from "./client.js";
+export type { GongRequest, HttpMethod, PaginateRequestOptions, Query, UploadMediaOptions } from "./client.js";
+export type { BasicAuth, BearerAuth, GongAuth } from "./auth.js";
+export { DEFAULT_BASE_URL, isLoopbackHost, normalizeBaseURL } from "./base-url.js";
+export {
+  AuthenticationError,
+  BadRequestError,
+  ConflictError,
+  GongAbortError,
+  GongApiError,
+  GongConnectionError,
+  GongError,
+  GongResponseError,
+  GongTimeoutError,
+  InternalServerError,
+  NotFoundError,
+  PermissionDeniedError,
+  RateLimitError,
+  RecordingDisabledError,
+  ValidationError,
+} from "./errors.js";
+export type { HeadersInput, ResponseHeaders, ValidationIssue } from "./errors.js";
+export { parseJson, stringifyJson } from "./json.js";
+export { checkMediaFile, type MediaFileInfo } from "./media-file.js";
+export { MAX_PAGES } from "./paginate.js";
+export {
+  DEFAULTS,
+  clientOptionsFromEnv,
+  normalizeClientOptions,
+  type GongClientOptions,
+  type GongLogger,
+  type NormalizedClientOptions,
+} from "./options.js";
+export { createRateLimiter, unlimited, type RateLimiter, type RateLimiterOptions } from "./rate-limiter.js";
+export { REDACTED, redactHeaders, redactText } from "./redact.js";
+export { shouldRetry, withRetry, type RetryInfo, type RetryMode, type RetryOptions } from "./retry.js";
+export { computeBackoffMs, parseRetryAfter } from "./retry-timing.js";
+export { sleep } from "./sleep.js";
+export type { FetchLike, Transport, TransportRequest, TransportResponse } from "./transport.js";
