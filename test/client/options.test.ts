@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULTS, GongClient, ValidationError, clientFromEnv, normalizeClientOptions } from "../../src/client/index.js";
+
+const auth = { accessKey: "key", accessKeySecret: "secret" };
+
+describe("normalizeClientOptions", () => {
+  it("fills the defaults", () => {
+    const o = normalizeClientOptions({ auth });
+    expect(o.baseURL.href).toBe("https://api.gong.io/");
+    expect(o.maxRetries).toBe(DEFAULTS.maxRetries);
+    expect(o.timeoutMs).toBe(30_000);
+    expect(o.uploadIdleTimeoutMs).toBe(120_000);
+    expect(o.maxRetryAfterSeconds).toBe(600);
+    expect(o.usesFetch).toBe(false);
+  });
+
+  it("takes a RateLimiter as is", () => {
+    const limiter = { acquire: () => Promise.resolve() };
+    expect(normalizeClientOptions({ auth, rateLimit: limiter }).limiter).toBe(limiter);
+  });
+
+  it("names the bad option", () => {
+    expect(() => normalizeClientOptions({ auth, maxRetries: -1 })).toThrow(/maxRetries/);
+    expect(() => normalizeClientOptions({ auth, timeoutMs: Number.NaN })).toThrow(/timeoutMs/);
+    expect(() => normalizeClientOptions({ auth: { accessKey: "k", accessKeySecret: "" } })).toThrow(/accessKeySecret/);
+    expect(() => normalizeClientOptions({ auth: { bearerToken: "" } })).toThrow(ValidationError);
+    expect(() => normalizeClientOptions({ auth, baseURL: "http://api.gong.io" })).toThrow(/baseURL/);
+  });
+});
+
+describe("clientFromEnv", () => {
+  it("reads Basic credentials and the base URL", () => {
+    const client = clientFromEnv({ GONG_BASE_URL: "http://127.0.0.1:9999/", GONG_ACCESS_KEY: "k", GONG_ACCESS_KEY_SECRET: "s" });
+    expect(client).toBeInstanceOf(GongClient);
+    expect(client.options.baseURL.port).toBe("9999");
+    expect(client.options.auth).toEqual({ accessKey: "k", accessKeySecret: "s" });
+  });
+
+  it("reads a bearer token", () => {
+    expect(clientFromEnv({ GONG_BEARER_TOKEN: "tok" }).options.auth).toEqual({ bearerToken: "tok" });
+  });
+
+  it("lets overrides win", () => {
+    const client = clientFromEnv({ GONG_BEARER_TOKEN: "tok" }, { maxRetries: 1, baseURL: "https://x.example.com" });
+    expect(client.options.maxRetries).toBe(1);
+    expect(client.options.baseURL.host).toBe("x.example.com");
+  });
+
+  it("refuses missing or half credentials", () => {
+    expect(() => clientFromEnv({})).toThrow(ValidationError);
+    expect(() => clientFromEnv({ GONG_ACCESS_KEY: "k" })).toThrow(/GONG_ACCESS_KEY_SECRET/);
+  });
+});
