@@ -1,0 +1,45 @@
+/** Bulk import of calls into Gong: manifests, journal, scheduler, progress, report, and queue mode. */
+export * from "./types.js";
+export {
+  CSV_TOP_LEVEL_FIELDS,
+  ManifestError,
+  manifestFormatFor,
+  parseColumnPath,
+  parseCsvHeader,
+  readCsvManifest,
+  readJsonlManifest,
+  readManifest,
+  rowFromCells,
+} from "./manifest.js";
+export { checkMediaFile, formatInvalidRows, validateManifest, validateRow, type ManifestCheck } from "./validate.js";
+export { defaultJournalPath, Journal, type ErrorInfo, type JournalCounts, type JournalRow } from "./journal.js";
+export { failuresToCsv, failuresToJsonl, invalidToFailures, REPORT_COLUMNS, writeFailureReport } from "./report.js";
+export { barProgress, defaultProgress, lineProgress, silentProgress, type ProgressReporter } from "./progress.js";
+export {
+  errorDetails,
+  isAbort,
+  isPermanent,
+  runTask,
+  TaskError,
+  type CallSender,
+  type CallTask,
+  type CreatedInfo,
+  type ErrorDetails,
+  type TaskHooks,
+  type TaskOutcome,
+  type TaskResume,
+} from "./task.js";
+export { senderFromClient, type SenderOptions } from "./sender.js";
+export { emptySummary, loadManifestIntoJournal, runImport, type ImportOptions, type ImportResult } from "./scheduler.js";
+export {
+  connectionFromUrl,
+  DEFAULT_QUEUE_NAME,
+  DEFAULT_RATE_KEY,
+  jobIdFor,
+  type ImportJobData,
+  type ImportJobProgress,
+  type ImportJobResult,
+} from "./queue/common.js";
+export { RedisRateLimiter, type RedisRateLimiterOptions } from "./queue/redis-rate-limiter.js";
+export { processImportJob, startImportWorker, type ImportWorkerOptions } from "./queue/worker.js";
+export { runQueuedImport, type QueuedImportOptions } from "./queue/producer.js";
