@@ -1,0 +1,49 @@
+/** Exit codes (DESIGN.md "Command line"): scripts and tests depend on them. */
+export const EXIT = {
+  ok: 0,
+  bug: 1,
+  invalid: 2,
+  refused: 3,
+  gaveUp: 4,
+  partlyFailed: 5,
+  interrupted: 130,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+let interruptController = new AbortController();
+
+/** Aborted on SIGINT/SIGTERM: every command passes it to the library so requests stop and journals flush. */
+export function interruptSignal(): AbortSignal {
+  return interruptController.signal;
+}
+
+/** Makes SIGINT/SIGTERM abort `interruptSignal()`; a second signal exits at once with 130. */
+export function installSignalHandlers(): () => void {
+  interruptController = new AbortController();
+  let count = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    count++;
+    if (count > 1) process.exit(EXIT.interrupted);
+    process.stderr.write(`\ngong-connector: ${signal} received, stopping (press Ctrl-C again to quit at once)\n`);
+    interruptController.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+}
+
+let lastExitCode: number = EXIT.ok;
+
+/** Sets the process's exit code for the command that is running (the program returns it). */
+export function setExitCode(code: number): void {
+  lastExitCode = code;
+}
+
+export function takeExitCode(): number {
+  const code = lastExitCode;
+  lastExitCode = EXIT.ok;
+  return code;
+}

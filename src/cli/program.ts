@@ -1,0 +1,67 @@
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { addCallCommand } from "./commands/add-call.js";
+import { addMediaCommand } from "./commands/add-media.js";
+import { schemaCommand } from "./commands/schema.js";
+import { usersCommand } from "./commands/users.js";
+import { workspacesCommand } from "./commands/workspaces.js";
+import { reportError } from "./errors.js";
+import { EXIT, installSignalHandlers, takeExitCode } from "./exit.js";
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+  return pkg.version ?? "0.0.0";
+}
+
+/** Usage errors print commander's message and a pointer to --help; exit code 2 (commander itself would use 1). */
+function configure(command: Command): void {
+  command.exitOverride();
+  command.showHelpAfterError("(add --help for usage and examples)");
+  command.configureOutput({
+    writeOut: (s) => process.stdout.write(s),
+    writeErr: (s) => process.stderr.write(s),
+  });
+  for (const sub of command.commands) configure(sub);
+}
+
+export function buildProgram(): Command {
+  const program = new Command("gong-connector")
+    .description("Add calls and their recordings to Gong: validated before sending, streamed, rate-limited, safe to retry.")
+    .version(packageVersion(), "-V, --version")
+    .addCommand(addCallCommand())
+    .addCommand(addMediaCommand())
+    .addCommand(usersCommand())
+    .addCommand(workspacesCommand())
+    .addCommand(schemaCommand())
+    .addHelpText(
+      "after",
+      `
+Environment: GONG_BASE_URL, GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET, or GONG_BEARER_TOKEN.
+
+Examples:
+  $ gong-connector demo                      # a local sandbox, a call with a recording, its page in the browser
+  $ gong-connector add-call --input call.json --media call.wav
+  $ gong-connector users`,
+    );
+  configure(program);
+  return program;
+}
+
+/** Runs the command line and returns the exit code (main.ts sets it; nothing here calls process.exit). */
+export async function run(argv: readonly string[]): Promise<number> {
+  const removeHandlers = installSignalHandlers();
+  try {
+    const program = buildProgram();
+    if (argv.length <= 2) {
+      program.outputHelp();
+      return EXIT.invalid;
+    }
+    await program.parseAsync([...argv]);
+    return takeExitCode();
+  } catch (error) {
+    if (error instanceof CommanderError) return reportError(error);
+    return reportError(error);
+  } finally {
+    removeHandlers();
+  }
+}
