@@ -13,6 +13,11 @@ import {
   ValidationError,
 } from "../../src/client/index.js";
 
+function narrow<T>(value: unknown, cls: abstract new (...args: never[]) => T): T {
+  if (!(value instanceof cls)) throw new Error(`expected an instance of ${cls.name}`);
+  return value;
+}
+
 describe("GongApiError.from", () => {
   it.each([
     [400, BadRequestError],
@@ -64,8 +69,8 @@ describe("GongApiError.from", () => {
   it("reads Retry-After into RateLimitError.retryAfterSeconds", () => {
     const error = GongApiError.from(429, { errors: ["slow down"] }, { "retry-after": "7" });
     expect(error).toBeInstanceOf(RateLimitError);
-    expect((error as RateLimitError).retryAfterSeconds).toBe(7);
-    expect((GongApiError.from(429, "", {}) as RateLimitError).retryAfterSeconds).toBeUndefined();
+    expect(narrow(error, RateLimitError).retryAfterSeconds).toBe(7);
+    expect(narrow(GongApiError.from(429, "", {}), RateLimitError).retryAfterSeconds).toBeUndefined();
   });
 
   it("gives exit codes per class", () => {
@@ -78,7 +83,7 @@ describe("GongApiError.from", () => {
 
 describe("RecordingDisabledError", () => {
   it("is a ConflictError built from a 409", () => {
-    const conflict = GongApiError.from(409, { requestId: "r9", errors: ["recording disabled"] }, {}) as ConflictError;
+    const conflict = narrow(GongApiError.from(409, { requestId: "r9", errors: ["recording disabled"] }, {}), ConflictError);
     const error = RecordingDisabledError.fromConflict(conflict);
     expect(error).toBeInstanceOf(ConflictError);
     expect(error.requestId).toBe("r9");
