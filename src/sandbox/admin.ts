@@ -1,0 +1,205 @@
+import type { FastifyInstance } from "fastify";
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { baseUrlOf } from "./api.js";
+import type { SandboxContext } from "./context.js";
+import type { DownloadQueue } from "./downloads.js";
+import { Errors } from "./errors.js";
+import type { ScriptedFault } from "./faults.js";
+import { SEED_USERS, SEED_WORKSPACES, DEFAULT_WORKSPACE_ID } from "./seed.js";
+import type { StoredCall } from "./store.js";
+import { callUrl, isoUtc } from "./views.js";
+
+/** Path prefix of the admin API; Gong has nothing under it. */
+export const ADMIN_PREFIX = "/__sandbox";
+
+const share = z.number().min(0).max(1);
+const faultsBody = z.strictObject({
+  error500: share.optional(),
+  error503: share.optional(),
+  error429: share.optional(),
+  latencyMs: z.number().min(0).max(600_000).optional(),
+  dropAfterCommit: share.optional(),
+  errorAfterCommit: share.optional(),
+  script: z
+    .array(
+      z.strictObject({
+        fault: z.enum(["500", "503", "429", "drop", "drop-after-commit", "500-after-commit"]),
+        method: z.string().optional(),
+        path: z.string().optional(),
+        count: z.number().int().min(1).optional(),
+      }),
+    )
+    .optional(),
+});
+
+const userBody = z.strictObject({ telephonyCallsImported: z.boolean().optional(), active: z.boolean().optional() });
+
+const settingsBody = z.strictObject({
+  duplicates: z.enum(["conflict", "return-existing"]).optional(),
+  ratePerSecond: z.number().min(0).optional(),
+  ratePerDay: z.number().min(0).optional(),
+  resetRateLimits: z.boolean().optional(),
+});
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body ?? {});
+  if (!r.success) throw Errors.badRequest(r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`));
+  return r.data;
+}
+
+/** A call as the admin API lists it: ids, times and the media's state, sha256 and size. */
+export function adminCall(call: StoredCall, baseUrl: string, withRequest: boolean): Record<string, unknown> {
+  const m = call.media;
+  const out: Record<string, unknown> = {
+    id: call.id,
+    clientUniqueId: call.clientUniqueId,
+    workspaceId: call.workspaceId,
+    primaryUserId: call.primaryUserId,
+    started: isoUtc(call.startedMs),
+    createdAt: call.createdAt,
+    title: call.request.title ?? null,
+    url: callUrl(baseUrl, call.id),
+    downloadMediaUrl: call.downloadMediaUrl,
+    media: {
+      state: m.state,
+      source: m.source,
+      fileName: m.fileName,
+      format: m.format,
+      contentType: m.contentType,
+      size: m.size,
+      sha256: m.sha256,
+      error: m.error,
+      updatedAt: m.updatedAt,
+    },
+  };
+  if (withRequest) out.request = call.request;
+  return out;
+}
+
+export function registerAdminRoutes(app: FastifyInstance, ctx: SandboxContext, downloads: DownloadQueue): void {
+  const token = ctx.adminToken ?? "";
+  const expected = createHash("sha256").update(`Bearer ${token}`).digest();
+  void app.register(
+    (admin, _opts, pluginDone) => {
+      admin.addHook("onRequest", (request, _reply, done) => {
+        const given = request.headers.authorization ?? "";
+        if (token === "" || !createHash("sha256").update(given).digest().equals(expected)) {
+          done(Errors.adminDenied());
+          return;
+        }
+        request.principal = "admin";
+        done();
+      });
+
+      admin.get("/info", (request) => ({
+        requestId: request.requestId,
+        baseUrl: baseUrlOf(ctx, request),
+        dataDir: ctx.store.dataDir,
+        users: SEED_USERS,
+        workspaces: SEED_WORKSPACES,
+        defaultWorkspaceId: DEFAULT_WORKSPACE_ID,
+        duplicates: ctx.settings.duplicates,
+        rateLimit: ctx.limiter.config,
+        maxMediaBytes: ctx.settings.maxMediaBytes,
+      }));
+
+      admin.get("/calls", (request) => {
+        const base = baseUrlOf(ctx, request);
+        const calls = ctx.store.allCalls();
+        return { requestId: request.requestId, total: calls.length, calls: calls.map((c) => adminCall(c, base, false)) };
+      });
+
+      admin.get("/calls/:id", (request) => {
+        const id = (request.params as { id: string }).id;
+        const call = ctx.store.getCall(id);
+        if (!call) throw Errors.callNotFound(id);
+        return { requestId: request.requestId, call: adminCall(call, baseUrlOf(ctx, request), true) };
+      });
+
+      /** Waits until no downloadMediaUrl fetch is under way. */
+      admin.post("/downloads/wait", async (request) => {
+        await downloads.idle();
+        return { requestId: request.requestId, ok: true };
+      });
+
+      admin.get("/faults", (request) => ({ requestId: request.requestId, ...ctx.faults.get() }));
+
+      const setFaults = (body: unknown): void => {
+        const { script, ...config } = parse(faultsBody, body);
+        const partial: Record<string, number> = {};
+        for (const [k, v] of Object.entries(config)) if (v !== undefined) partial[k] = v;
+        ctx.faults.set(partial);
+        if (script) {
+          ctx.faults.push(
+            script.map((s) => {
+              const entry: ScriptedFault = { fault: s.fault };
+              if (s.method !== undefined) entry.method = s.method;
+              if (s.path !== undefined) entry.path = s.path;
+              if (s.count !== undefined) entry.count = s.count;
+              return entry;
+            }),
+          );
+        }
+      };
+      admin.put("/faults", (request) => {
+        setFaults(request.body);
+        return { requestId: request.requestId, ...ctx.faults.get() };
+      });
+      admin.post("/faults", (request) => {
+        setFaults(request.body);
+        return { requestId: request.requestId, ...ctx.faults.get() };
+      });
+      admin.delete("/faults", (request) => {
+        ctx.faults.reset();
+        return { requestId: request.requestId, ...ctx.faults.get() };
+      });
+
+      const updateUser = (id: string, body: unknown): Record<string, unknown> => {
+        const change = parse(userBody, body);
+        const patch: { telephonyCallsImported?: boolean; active?: boolean } = {};
+        if (change.telephonyCallsImported !== undefined) patch.telephonyCallsImported = change.telephonyCallsImported;
+        if (change.active !== undefined) patch.active = change.active;
+        const user = ctx.store.updateUser(id, patch);
+        if (!user) throw Errors.notFound(`User ${id}`);
+        return { user };
+      };
+      admin.patch("/users/:id", (request) => ({
+        requestId: request.requestId,
+        ...(updateUser((request.params as { id: string }).id, request.body)),
+      }));
+      admin.put("/users/:id/settings", (request) => ({
+        requestId: request.requestId,
+        ...(updateUser((request.params as { id: string }).id, request.body)),
+      }));
+
+      admin.get("/settings", (request) => ({
+        requestId: request.requestId,
+        duplicates: ctx.settings.duplicates,
+        ratePerSecond: ctx.limiter.config.perSecond,
+        ratePerDay: ctx.limiter.config.perDay,
+      }));
+      admin.put("/settings", (request) => {
+        const s = parse(settingsBody, request.body);
+        if (s.duplicates !== undefined) ctx.settings.duplicates = s.duplicates;
+        if (s.ratePerSecond !== undefined) ctx.limiter.config.perSecond = s.ratePerSecond;
+        if (s.ratePerDay !== undefined) ctx.limiter.config.perDay = s.ratePerDay;
+        if (s.resetRateLimits === true) ctx.limiter.reset();
+        return {
+          requestId: request.requestId,
+          duplicates: ctx.settings.duplicates,
+          ratePerSecond: ctx.limiter.config.perSecond,
+          ratePerDay: ctx.limiter.config.perDay,
+        };
+      });
+
+      admin.get("/requests", (request) => {
+        const raw = Number((request.query as { limit?: string }).limit ?? "100");
+        const limit = Number.isInteger(raw) && raw > 0 ? Math.min(raw, 10_000) : 100;
+        return { requestId: request.requestId, total: ctx.store.countRequests(), requests: ctx.store.recentRequests(limit) };
+      });
+      pluginDone();
+    },
+    { prefix: ADMIN_PREFIX },
+  );
+}

@@ -1,0 +1,112 @@
+import { stableGongId } from "./ids.js";
+
+export interface UserSettings {
+  webConferencesRecorded: boolean;
+  preventWebConferenceRecording: boolean;
+  telephonyCallsImported: boolean;
+  emailsImported: boolean;
+  preventEmailImport: boolean;
+  nonRecordedMeetingsImported: boolean;
+  gongConnectEnabled: boolean;
+}
+
+export interface SandboxUser {
+  id: string;
+  emailAddress: string;
+  created: string;
+  active: boolean;
+  emailAliases: string[];
+  firstName: string;
+  lastName: string;
+  title: string;
+  phoneNumber: string;
+  settings: UserSettings;
+  managerId?: string;
+  spokenLanguages: { language: string; primary: boolean }[];
+}
+
+export interface SeedUser {
+  user: SandboxUser;
+  avatar: boolean;
+}
+
+export interface SandboxWorkspace {
+  id: string;
+  name: string;
+  description: string;
+}
+
+const FIRST = ["Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kira", "Liam", "Maya", "Noah", "Olga", "Priya"];
+const LAST = ["Lovelace", "Okafor", "Martin", "Patel", "Rossi", "Haddad", "Hopper", "Tanaka", "Silva", "Berg", "Novak", "Murphy"];
+const TITLES = ["Account Executive", "Sales Development Rep", "Customer Success Manager", "Solutions Engineer", "Sales Manager"];
+
+/** Number of seeded users, avatars included. */
+export const SEED_USER_COUNT = 165;
+/** Seeded avatars (synthetic Gong staff), listed only with includeAvatars=true. */
+export const SEED_AVATAR_COUNT = 3;
+
+export const SEED_DOMAIN = "sandbox.example.com";
+
+/** Well-known seeded users, by role, for tests and the demo. Ids are stable across runs. */
+export const SEED_USERS = {
+  /** Recording on, active: the default primary user. */
+  host: stableGongId("sandbox-user-0"),
+  /** Recording on, active: a second rep. */
+  rep: stableGongId("sandbox-user-1"),
+  /** settings.telephonyCallsImported = false: POST /v2/calls with this primary user answers 409. */
+  recordingDisabled: stableGongId("sandbox-user-2"),
+  /** active = false: POST /v2/calls with this primary user answers 409. */
+  inactive: stableGongId("sandbox-user-3"),
+  /** The first avatar (excluded from /v2/users unless includeAvatars=true). */
+  avatar: stableGongId(`sandbox-user-${SEED_USER_COUNT - SEED_AVATAR_COUNT}`),
+} as const;
+
+export const SEED_WORKSPACES: readonly SandboxWorkspace[] = [
+  { id: stableGongId("sandbox-workspace-0"), name: "Sales", description: "Default workspace: calls without workspaceId land here" },
+  { id: stableGongId("sandbox-workspace-1"), name: "Customer Success", description: "Post-sale calls" },
+  { id: stableGongId("sandbox-workspace-2"), name: "EMEA", description: "Calls of the EMEA team" },
+];
+
+export const DEFAULT_WORKSPACE_ID: string = SEED_WORKSPACES[0]?.id ?? stableGongId("sandbox-workspace-0");
+
+function pick<T>(list: readonly T[], i: number): T {
+  const v = list[i % list.length];
+  if (v === undefined) throw new Error("empty seed list");
+  return v;
+}
+
+export function seedUsers(): SeedUser[] {
+  const out: SeedUser[] = [];
+  const created = Date.UTC(2024, 0, 15, 9, 0, 0);
+  for (let i = 0; i < SEED_USER_COUNT; i++) {
+    const avatar = i >= SEED_USER_COUNT - SEED_AVATAR_COUNT;
+    const firstName = avatar ? "Gong" : pick(FIRST, i);
+    const lastName = avatar ? `Support ${i - (SEED_USER_COUNT - SEED_AVATAR_COUNT) + 1}` : pick(LAST, Math.floor(i / FIRST.length) + i);
+    const local = avatar ? `avatar${i}` : `${firstName}.${lastName}${i}`.toLowerCase().replace(/[^a-z0-9.]/g, "");
+    const emailAddress = avatar ? `${local}@gong.io` : `${local}@${SEED_DOMAIN}`;
+    const user: SandboxUser = {
+      id: stableGongId(`sandbox-user-${i}`),
+      emailAddress,
+      created: new Date(created + i * 86_400_000).toISOString().replace(".000Z", "Z"),
+      active: i !== 3,
+      emailAliases: i % 10 === 0 && !avatar ? [`${local}@alias.${SEED_DOMAIN}`] : [],
+      firstName,
+      lastName,
+      title: avatar ? "Gong Support" : pick(TITLES, i),
+      phoneNumber: `+1555${String(1_000_000 + i).slice(1)}`,
+      settings: {
+        webConferencesRecorded: true,
+        preventWebConferenceRecording: false,
+        telephonyCallsImported: i !== 2,
+        emailsImported: true,
+        preventEmailImport: false,
+        nonRecordedMeetingsImported: true,
+        gongConnectEnabled: true,
+      },
+      spokenLanguages: [{ language: "en-US", primary: true }],
+    };
+    if (i > 4 && !avatar) user.managerId = stableGongId(`sandbox-user-${i % 5}`);
+    out.push({ user, avatar });
+  }
+  return out;
+}
