@@ -156,12 +156,12 @@ export class GongClient {
         await options.limiter.acquire(ex.signal);
         const credentials = await resolveCredentials(options.auth);
         secrets = credentials.secrets;
-        const headers: Record<string, string> = {
+        const requestHeaders: Record<string, string> = {
           authorization: credentials.authorization,
           accept: "application/json",
           "user-agent": options.userAgent,
         };
-        if (ex.contentType !== undefined) headers["content-type"] = ex.contentType;
+        if (ex.contentType !== undefined) requestHeaders["content-type"] = ex.contentType;
         const started = Date.now();
         const base = { method: ex.method, path: ex.path, attempt };
         let res: TransportResponse;
@@ -169,7 +169,7 @@ export class GongClient {
           res = await options.transport({
             method: ex.method,
             url,
-            headers,
+            headers: requestHeaders,
             body: ex.body,
             signal: ex.signal,
             timeoutMs: ex.timeoutMs,
@@ -186,7 +186,8 @@ export class GongClient {
           this.log("debug", "gong attempt", { ...base, status: res.status, requestId: requestIdOf(parsed.value), ms }, secrets);
           return parsed;
         }
-        const error = GongApiError.from(res.status, redactText(res.body, secrets), res.headers);
+        const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, redactText(v, secrets)]));
+        const error = GongApiError.from(res.status, redactText(res.body, secrets), headers);
         this.log("debug", "gong attempt", { ...base, status: res.status, requestId: error.requestId, ms }, secrets);
         throw error;
       },
