@@ -14,6 +14,7 @@ import {
   type NormalizedClientOptions,
 } from "./options.js";
 import { paginateWith } from "./paginate.js";
+import type { RateLimiter } from "./rate-limiter.js";
 import { redactText, redactValue } from "./redact.js";
 import { withRetry, type RetryMode } from "./retry.js";
 import type { TransportResponse } from "./transport.js";
@@ -61,10 +62,14 @@ interface Exchange {
   signal?: AbortSignal | undefined;
   timeoutMs?: number | undefined;
   idleTimeoutMs?: number | undefined;
+  /** Runs before each retry (attempt ≥ 2), inside the retry loop. */
+  beforeRetry?: (() => Promise<void>) | undefined;
 }
 
 /** Media uploads are retried at most this many times (PUT replaces; CONTRACT.md §5). */
 export const UPLOAD_MAX_RETRIES = 3;
+/** Before resending a file larger than this, confirm the call exists with GET /v2/calls/{id} (CONTRACT.md §5). */
+export const UPLOAD_CONFIRM_BYTES = 100_000_000;
 const GONG_ID = /^[0-9]{1,20}$/;
 
 function requestIdOf(value: unknown): string | undefined {
@@ -75,10 +80,21 @@ function requestIdOf(value: unknown): string | undefined {
 
 /** A client of Gong's API v2: auth, retries, rate limit, typed errors, streaming uploads and paging. */
 export class GongClient {
-  readonly options: Readonly<NormalizedClientOptions>;
+  // Private (#) so that credentials never show in JSON.stringify(client) or util.inspect(client).
+  readonly #options: Readonly<NormalizedClientOptions>;
 
   constructor(options: GongClientOptions) {
-    this.options = normalizeClientOptions(options);
+    this.#options = normalizeClientOptions(options);
+  }
+
+  /** The normalised base URL (any path prefix kept). */
+  get baseURL(): URL {
+    return new URL(this.#options.baseURL.href);
+  }
+
+  /** The limiter every attempt of this client passes. */
+  get limiter(): RateLimiter {
+    return this.#options.limiter;
   }
 
   /** Sends one JSON request (with retries per `retry`) and returns the parsed, validated response body. */
@@ -90,9 +106,9 @@ export class GongClient {
       body: req.body === undefined ? undefined : stringifyJson(req.body),
       contentType: req.body === undefined ? undefined : "application/json",
       mode: req.retry ?? (req.method === "POST" ? "never" : "safe"),
-      maxRetries: this.options.maxRetries,
+      maxRetries: this.#options.maxRetries,
       signal: req.signal,
-      timeoutMs: req.timeoutMs ?? this.options.timeoutMs,
+      timeoutMs: req.timeoutMs ?? this.#options.timeoutMs,
     });
     return this.parse(res, req.schema);
   }
@@ -108,9 +124,15 @@ export class GongClient {
       body,
       contentType: body.contentType,
       mode: "safe",
-      maxRetries: Math.min(UPLOAD_MAX_RETRIES, this.options.maxRetries),
+      maxRetries: Math.min(UPLOAD_MAX_RETRIES, this.#options.maxRetries),
       signal: opts.signal,
-      idleTimeoutMs: this.options.uploadIdleTimeoutMs,
+      idleTimeoutMs: this.#options.uploadIdleTimeoutMs,
+      beforeRetry:
+        file.size > UPLOAD_CONFIRM_BYTES
+          ? async () => {
+              await this.request({ method: "GET", path: `/v2/calls/${callId}`, signal: opts.signal });
+            }
+          : undefined,
     });
     return this.parse(res, addCallMediaResponseSchema);
   }
@@ -141,18 +163,19 @@ export class GongClient {
 
   private log(level: keyof GongLogger, msg: string, data: object, secrets: readonly string[]): void {
     try {
-      this.options.logger[level]?.(redactText(msg, secrets), redactValue(data, secrets) as object);
+      this.#options.logger[level]?.(redactText(msg, secrets), redactValue(data, secrets) as object);
     } catch {
       // A failing logger must not fail the request.
     }
   }
 
   private exchange(ex: Exchange): Promise<ParsedResponse> {
-    const { options } = this;
+    const options = this.#options;
     const url = buildURL(options.baseURL, ex.path, ex.query);
     let secrets: readonly string[] = [];
     return withRetry(
       async (attempt) => {
+        if (attempt > 1) await ex.beforeRetry?.();
         await options.limiter.acquire(ex.signal);
         const credentials = await resolveCredentials(options.auth);
         secrets = credentials.secrets;

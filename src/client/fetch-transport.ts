@@ -65,6 +65,7 @@ export function fetchTransport(fetchFn: FetchLike): Transport {
       if (timeout !== undefined) throw timeout;
       if (controller.signal.reason instanceof GongAbortError) throw controller.signal.reason;
       if (error instanceof GongError) throw error;
+      if (error instanceof Error && error.cause instanceof GongError) throw error.cause;
       const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
       throw new GongConnectionError(cause instanceof Error ? cause.message : String(cause), { cause: error });
     } finally {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULTS, GongClient, ValidationError, clientFromEnv, normalizeClientOptions } from "../../src/client/index.js";
+import {
+  DEFAULTS,
+  GongClient,
+  ValidationError,
+  clientFromEnv,
+  clientOptionsFromEnv,
+  normalizeClientOptions,
+} from "../../src/client/index.js";
 
 const auth = { accessKey: "key", accessKeySecret: "secret" };
 
@@ -30,20 +37,22 @@ describe("normalizeClientOptions", () => {
 
 describe("clientFromEnv", () => {
   it("reads Basic credentials and the base URL", () => {
-    const client = clientFromEnv({ GONG_BASE_URL: "http://127.0.0.1:9999/", GONG_ACCESS_KEY: "k", GONG_ACCESS_KEY_SECRET: "s" });
+    const env = { GONG_BASE_URL: "http://127.0.0.1:9999/", GONG_ACCESS_KEY: "k", GONG_ACCESS_KEY_SECRET: "s3cret-value" };
+    const client = clientFromEnv(env);
     expect(client).toBeInstanceOf(GongClient);
-    expect(client.options.baseURL.port).toBe("9999");
-    expect(client.options.auth).toEqual({ accessKey: "k", accessKeySecret: "s" });
+    expect(client.baseURL.port).toBe("9999");
+    expect(clientOptionsFromEnv(env).auth).toEqual({ accessKey: "k", accessKeySecret: "s3cret-value" });
+    expect(JSON.stringify(client)).not.toContain("s3cret-value");
   });
 
   it("reads a bearer token", () => {
-    expect(clientFromEnv({ GONG_BEARER_TOKEN: "tok" }).options.auth).toEqual({ bearerToken: "tok" });
+    expect(clientOptionsFromEnv({ GONG_BEARER_TOKEN: "tok" }).auth).toEqual({ bearerToken: "tok" });
   });
 
   it("lets overrides win", () => {
-    const client = clientFromEnv({ GONG_BEARER_TOKEN: "tok" }, { maxRetries: 1, baseURL: "https://x.example.com" });
-    expect(client.options.maxRetries).toBe(1);
-    expect(client.options.baseURL.host).toBe("x.example.com");
+    const options = clientOptionsFromEnv({ GONG_BEARER_TOKEN: "tok" }, { maxRetries: 1, baseURL: "https://x.example.com" });
+    expect(options.maxRetries).toBe(1);
+    expect(clientFromEnv({ GONG_BEARER_TOKEN: "tok" }, { baseURL: "https://x.example.com" }).baseURL.host).toBe("x.example.com");
   });
 
   it("refuses missing or half credentials", () => {

@@ -154,3 +154,23 @@ describe("GongClient.uploadMedia", () => {
     });
   });
 });
+
+describe("GongClient.uploadMedia, large files", () => {
+  it("confirms the call with GET /v2/calls/{id} before resending a file over 100 MB", async () => {
+    const big = join(dir, "large.wav");
+    await writeFile(big, "");
+    await truncate(big, 100_000_001);
+    const s = await serve((req, res, i) => {
+      if (req.method === "GET") {
+        sendJson(res, 200, { requestId: "g", call: { id: "5" } });
+        return;
+      }
+      res.setHeader("connection", "close");
+      if (i === 0) sendJson(res, 500, { errors: ["flaky"] });
+      else created(res);
+      req.resume();
+    });
+    await testClient(s.url).uploadMedia("5", big);
+    expect(s.seen.map((r) => `${r.method} ${r.url}`)).toEqual(["PUT /v2/calls/5/media", "GET /v2/calls/5", "PUT /v2/calls/5/media"]);
+  });
+});
