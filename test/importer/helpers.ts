@@ -47,6 +47,12 @@ export async function requestLog(sb: RunningSandbox, limit = 10_000): Promise<{ 
   return admin(sb, "GET", `/requests?limit=${limit}`);
 }
 
+/** How many /v2 requests (Gong's API, not the admin API) the sandbox has answered (of its last 10,000). */
+export async function apiRequestCount(sb: RunningSandbox): Promise<number> {
+  const log = await requestLog(sb);
+  return log.requests.filter((r) => typeof r.path === "string" && r.path.startsWith("/v2")).length;
+}
+
 export function sandboxEnv(sb: RunningSandbox): Record<string, string> {
   return { GONG_BASE_URL: sb.baseUrl, GONG_ACCESS_KEY: sb.accessKey, GONG_ACCESS_KEY_SECRET: sb.accessKeySecret };
 }
