@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { GongTimeoutError, InternalServerError, ValidationError } from "../../src/client/index.js";
+import { GongAbortError, GongTimeoutError, InternalServerError, ValidationError } from "../../src/client/index.js";
 import { testClient } from "./helpers/client.js";
 import { receiveSinglePart, sha256File } from "./helpers/multipart-receiver.js";
 import { readBody, sendJson, startScriptServer, type Handler, type ScriptServer } from "./helpers/script-server.js";
@@ -86,6 +86,19 @@ describe("GongClient.uploadMedia", () => {
     const error = await testClient(s.url, { maxRetries: 0, uploadIdleTimeoutMs: 200 }).uploadMedia("1", media).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GongTimeoutError);
     expect((error as GongTimeoutError).kind).toBe("idle");
+  });
+
+  it("aborts an upload in flight with GongAbortError", async () => {
+    const s = await serve((req) => {
+      req.pause();
+    });
+    const controller = new AbortController();
+    setTimeout(() => {
+      controller.abort();
+    }, 50);
+    const error = await testClient(s.url).uploadMedia("1", media, { signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GongAbortError);
+    expect(s.seen).toHaveLength(1);
   });
 
   it("sends any extension as application/octet-stream with allowAnyFormat", async () => {
