@@ -37,6 +37,7 @@ th { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spa
 audio, video { width: 100%; margin-top: 8px; }
 video { max-height: 420px; background: #000; border-radius: 8px; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 3px; margin-right: 6px; }
+table code { white-space: nowrap; word-break: normal; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; background: #f3f4f6; padding: 1px 5px; border-radius: 4px; word-break: break-all; }
 a { color: var(--accent); }
 .empty { color: var(--muted); font-style: italic; }
