@@ -205,7 +205,7 @@ export class GongClient {
         }
         const ms = Date.now() - started;
         if (res.status >= 200 && res.status < 300) {
-          const parsed = parseBody(res);
+          const parsed = parseBody(res, secrets);
           this.log("debug", "gong attempt", { ...base, status: res.status, requestId: requestIdOf(parsed.value), ms }, secrets);
           return parsed;
         }
@@ -237,11 +237,11 @@ interface ParsedResponse {
   value: unknown;
 }
 
-function parseBody(res: TransportResponse): ParsedResponse {
+function parseBody(res: TransportResponse, secrets: readonly string[]): ParsedResponse {
   try {
     return { status: res.status, value: res.body.trim() === "" ? undefined : parseJson(res.body) };
   } catch {
-    throw new GongResponseError(`body is not JSON: ${res.body.slice(0, 200)}`, res.status);
+    throw new GongResponseError(`body is not JSON: ${redactText(res.body.slice(0, 200), secrets)}`, res.status);
   }
 }
 
