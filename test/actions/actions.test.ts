@@ -154,7 +154,7 @@ describe("addCall against the sandbox", () => {
     await sb.admin.setFaults({ latencyMs: 2000 });
     try {
       const pending = addCall(client(sb), sb.validCall(), { signal: controller.signal });
-      setTimeout(() => controller.abort(), 100);
+      setTimeout(() => { controller.abort(); }, 100);
       await expect(pending).rejects.toBeInstanceOf(GongAbortError);
     } finally {
       await sb.admin.clearFaults();

@@ -23,7 +23,7 @@ beforeAll(async () => {
   if (address === null || typeof address === "string") throw new Error("no address");
   baseUrl = `http://127.0.0.1:${address.port}`;
 });
-afterAll(() => new Promise<void>((resolve) => listener.close(() => resolve())));
+afterAll(() => new Promise<void>((resolve) => listener.close(() => { resolve(); })));
 
 const valid = {
   clientUniqueId: "cli-valid-1",
