@@ -2,8 +2,12 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { addCallCommand } from "./commands/add-call.js";
 import { addMediaCommand } from "./commands/add-media.js";
+import { demoCommand } from "./commands/demo.js";
+import { importCommand } from "./commands/import.js";
+import { sandboxCommand } from "./commands/sandbox.js";
 import { schemaCommand } from "./commands/schema.js";
 import { usersCommand } from "./commands/users.js";
+import { workerCommand } from "./commands/worker.js";
 import { workspacesCommand } from "./commands/workspaces.js";
 import { reportError } from "./errors.js";
 import { EXIT, installSignalHandlers, takeExitCode } from "./exit.js";
@@ -32,7 +36,11 @@ export function buildProgram(): Command {
     .addCommand(addMediaCommand())
     .addCommand(usersCommand())
     .addCommand(workspacesCommand())
+    .addCommand(importCommand())
+    .addCommand(workerCommand())
+    .addCommand(sandboxCommand())
     .addCommand(schemaCommand())
+    .addCommand(demoCommand())
     .addHelpText(
       "after",
       `

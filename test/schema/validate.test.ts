@@ -54,7 +54,7 @@ describe("validateAddCallRequest accepts", () => {
     }],
     ["offsets without a colon and fractions of a second", (r) => { r.actualStart = "2024-05-01T10:00:00.123+0200"; }],
     ["a 2048-character clientUniqueId", (r) => { r.clientUniqueId = "x".repeat(2048); }],
-    ["a 20-digit id", (r) => { r.primaryUser = "12345678901234567890"; r.parties[0].userId = "12345678901234567890"; }],
+    ["a 20-digit id", (r) => { r.primaryUser = "12345678901234567890"; r.parties = [{ userId: "12345678901234567890", name: "Rep", emailAddress: "rep@example.com", partyId: "1" }]; }],
     ["mediaChannelId 0 and 1 without a timeline", (r) => { r.parties = [{ userId: r.primaryUser, mediaChannelId: 1 } as never, { name: "x", mediaChannelId: 0 } as never]; }],
     ["each direction", (r) => { r.direction = "Conference"; }],
     ["duration 0", (r) => { r.duration = 0; }],
