@@ -65,11 +65,14 @@ describe.skipIf(!chromiumAvailable())("call page in headless Chromium", () => {
       expect(parties).toContain("Ada Lovelace");
       expect(parties).toContain("Grace Customer");
       expect(await page.locator("svg.timeline rect.seg").count()).toBe(6);
-      const duration = await page.evaluate(async () => {
-        const el = document.getElementById("player") as HTMLMediaElement;
-        if (el.readyState < 1) await new Promise((r) => el.addEventListener("loadedmetadata", r, { once: true }));
-        return el.duration;
-      });
+      // Runs in the page (a string, so this file needs no DOM typings).
+      const duration = Number(
+        await page.evaluate(`(async () => {
+          const el = document.getElementById("player");
+          if (el.readyState < 1) await new Promise((r) => el.addEventListener("loadedmetadata", r, { once: true }));
+          return el.duration;
+        })()`),
+      );
       expect(duration).toBeGreaterThan(0);
       expect(Math.abs(duration * 1000 - durationMs)).toBeLessThan(100);
       await mkdir("docs", { recursive: true });

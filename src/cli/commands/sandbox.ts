@@ -1,0 +1,137 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { startSandbox, type StartSandboxOptions } from "../../sandbox/server.js";
+import { action } from "../action.js";
+import { EXIT, interruptSignal } from "../exit.js";
+import { printError } from "../output.js";
+
+interface SandboxFlags {
+  host: string;
+  port: number;
+  data?: string;
+  ratePerSecond: number;
+  ratePerDay: number;
+  duplicates: "conflict" | "return-existing";
+  fault500: number;
+  fault503: number;
+  fault429: number;
+  latencyMs: number;
+  dropAfterCommit: number;
+  errorAfterCommit: number;
+  faultSeed?: number;
+  admin?: boolean;
+  maxMediaBytes?: number;
+  verbose?: boolean;
+}
+
+export function parseShare(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("must be a number from 0 to 1");
+  return n;
+}
+
+export function parseCount(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number ≥ 0");
+  return n;
+}
+
+function parsePort(value: string): number {
+  const n = parseCount(value);
+  if (n > 65_535) throw new InvalidArgumentError("must be a port number (0-65535)");
+  return n;
+}
+
+/** Resolves when the signal aborts. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => { resolve(); }, { once: true });
+  });
+}
+
+export function sandboxCommand(): Command {
+  return new Command("sandbox")
+    .description("Start a local Gong-compatible server (same paths, auth, validation, errors, limits) with a call page in the browser.")
+    .option("--host <host>", "listen address", "127.0.0.1")
+    .option("-p, --port <port>", "listen port (0 = any free port)", parsePort, 0)
+    .option("-d, --data <dir>", "keep calls, users and media in DIR; reuse it to keep them across restarts (default: a temp dir removed on exit)")
+    .option("--rate-per-second <n>", "requests per second per key before 429 (0 = unlimited)", parseCount, 3)
+    .option("--rate-per-day <n>", "requests per UTC day per key before 429 (0 = unlimited)", parseCount, 10_000)
+    .addOption(
+      new Option("--duplicates <mode>", "a repeated clientUniqueId gets 409 naming the call, or 200 with the existing callId")
+        .choices(["conflict", "return-existing"])
+        .default("conflict"),
+    )
+    .option("--fault-500 <share>", "share (0..1) of /v2 requests answered 500", parseShare, 0)
+    .option("--fault-503 <share>", "share (0..1) of /v2 requests answered 503", parseShare, 0)
+    .option("--fault-429 <share>", "share (0..1) of /v2 requests answered 429 (Retry-After: 1)", parseShare, 0)
+    .option("--latency-ms <ms>", "delay added to every /v2 request", parseCount, 0)
+    .option("--drop-after-commit <share>", "share (0..1) of POST /v2/calls whose connection is dropped after the call was stored", parseShare, 0)
+    .option("--error-after-commit <share>", "share (0..1) of POST /v2/calls answered 500 after the call was stored", parseShare, 0)
+    .option("--fault-seed <n>", "seed for the fault choices (replayable runs)", parseCount)
+    .option("--max-media-bytes <n>", "media size limit in bytes (default 1500000000)", parseCount)
+    .option("--admin", "enable the admin API under /__sandbox (its token is printed in the JSON line)")
+    .option("-v, --verbose", "log each request on stderr")
+    .addHelpText(
+      "after",
+      `
+Prints one JSON line on stdout, then serves until Ctrl-C (SIGINT) or SIGTERM:
+  {"baseUrl":"http://127.0.0.1:PORT","accessKey":"…","accessKeySecret":"…","bearerToken":"…","dataDir":"…"}
+Point the connector at it with GONG_BASE_URL=<baseUrl> GONG_ACCESS_KEY=<accessKey> GONG_ACCESS_KEY_SECRET=<accessKeySecret>.
+Open <baseUrl>/ in a browser to see the calls; each call's page plays its recording.
+
+Examples:
+  $ gong-connector sandbox                                  # 127.0.0.1, a free port, a temp data dir
+  $ gong-connector sandbox --host 127.0.0.1 --port 8787     # a fixed address
+  $ gong-connector sandbox --data ./sandbox-data            # keep calls and media across restarts
+  $ gong-connector sandbox --rate-per-second 3 --rate-per-day 10000
+  $ gong-connector sandbox --rate-per-second 0 --rate-per-day 0    # no rate limits (benchmarks)
+  $ gong-connector sandbox --duplicates return-existing     # a repeated clientUniqueId returns the existing callId
+  $ gong-connector sandbox --fault-500 0.1 --fault-503 0.05 # 10 % 500s, 5 % 503s
+  $ gong-connector sandbox --fault-429 0.2                  # 20 % 429s with Retry-After: 1
+  $ gong-connector sandbox --latency-ms 250                 # every API request 250 ms slower
+  $ gong-connector sandbox --drop-after-commit 0.1          # 10 % of Add calls stored, then the connection dropped
+  $ gong-connector sandbox --error-after-commit 0.1         # 10 % of Add calls stored, then answered 500
+  $ gong-connector sandbox --admin                          # admin API: curl -H "Authorization: Bearer <adminToken>" <baseUrl>/__sandbox/calls`,
+    )
+    .action(
+      action(async (flags: SandboxFlags) => {
+        const opts: StartSandboxOptions = {
+          host: flags.host,
+          port: flags.port,
+          ratePerSecond: flags.ratePerSecond,
+          ratePerDay: flags.ratePerDay,
+          duplicates: flags.duplicates,
+          faults: {
+            error500: flags.fault500,
+            error503: flags.fault503,
+            error429: flags.fault429,
+            latencyMs: flags.latencyMs,
+            dropAfterCommit: flags.dropAfterCommit,
+            errorAfterCommit: flags.errorAfterCommit,
+          },
+          admin: flags.admin === true,
+          logger: flags.verbose === true,
+        };
+        if (flags.data !== undefined) opts.dataDir = flags.data;
+        if (flags.faultSeed !== undefined) opts.faultSeed = flags.faultSeed;
+        if (flags.maxMediaBytes !== undefined) opts.maxMediaBytes = flags.maxMediaBytes;
+        const sb = await startSandbox(opts);
+        const line: Record<string, string> = {
+          baseUrl: sb.baseUrl,
+          accessKey: sb.accessKey,
+          accessKeySecret: sb.accessKeySecret,
+          bearerToken: sb.bearerToken,
+          dataDir: sb.dataDir,
+        };
+        if (sb.adminToken !== undefined) line.adminToken = sb.adminToken;
+        // The sandbox's own (generated) keys are the result here, so this line is written as is.
+        process.stdout.write(`${JSON.stringify(line)}\n`);
+        printError(`Gong sandbox listening on ${sb.baseUrl} (calls: ${sb.baseUrl}/); Ctrl-C to stop`);
+        await untilAborted(interruptSignal());
+        await sb.close();
+        printError("Gong sandbox stopped");
+        return EXIT.ok;
+      }),
+    );
+}
