@@ -1,0 +1,184 @@
+/**
+ * Target 1 — upload: `gong-connector add-media` against `curl -F mediaFile=@file` to the same sandbox, in the same run;
+ * peak RSS of the CLI and of the sandbox for a small and a large file.
+ */
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { createCall } from "./lib/calls.js";
+import { freeDiskBytes, writeMediaFile } from "./lib/files.js";
+import { runCli, runCommand } from "./lib/proc.js";
+import type { BenchOptions, BenchSection, Figure } from "./lib/report.js";
+import { startSandboxChild, type SandboxChild } from "./lib/sandbox.js";
+import { fixed, mb, mbDelta, mbps, median, MB, size } from "./lib/stats.js";
+
+const CURL = "/usr/bin/curl";
+
+export interface UploadSample {
+  bytes: number;
+  cliMs: number;
+  curlMs: number;
+  cliPeakRss: number;
+  sandboxPeakRss: number;
+  byteExact: boolean;
+}
+
+export interface UploadResult {
+  section: BenchSection;
+  samples: UploadSample[];
+}
+
+interface AdminCall {
+  call: { media: { sha256: string | null; size: number | null } };
+}
+
+async function mediaOf(sb: SandboxChild, callId: string): Promise<{ sha256: string | null; size: number | null }> {
+  const json = (await sb.admin("GET", `/calls/${callId}`)) as AdminCall;
+  return json.call.media;
+}
+
+async function uploadWithCli(sb: SandboxChild, callId: string, file: string): Promise<{ ms: number; peakRss: number }> {
+  const r = await runCli(["add-media", "--call-id", callId, "--file", file, "--quiet"], { env: sb.env, measureRss: true });
+  if (r.code !== 0) throw new Error(`add-media exited ${r.code}: ${r.stderr}`);
+  if (r.peakRss === undefined) throw new Error("add-media: no peak RSS reported");
+  return { ms: r.wallMs, peakRss: r.peakRss };
+}
+
+async function uploadWithCurl(sb: SandboxChild, callId: string, file: string): Promise<number> {
+  const r = await runCommand(CURL, [
+    "-sS",
+    "--fail-with-body",
+    "-o",
+    "/dev/null",
+    "-X",
+    "PUT",
+    "-u",
+    `${sb.accessKey}:${sb.accessKeySecret}`,
+    "-F",
+    `mediaFile=@${file}`,
+    `${sb.baseUrl}/v2/calls/${callId}/media`,
+  ]);
+  if (r.code !== 0) throw new Error(`curl exited ${r.code}: ${r.stderr}${r.stdout}`);
+  return r.wallMs;
+}
+
+/** One run at one size: a fresh sandbox child, one CLI upload and one curl upload (order alternates by run). */
+async function measureOnce(file: string, bytes: number, sha256: string, run: number): Promise<UploadSample> {
+  const sb = await startSandboxChild({ ratePerSecond: 0, ratePerDay: 0 });
+  try {
+    const cliCall = await createCall(sb.baseUrl, sb.accessKey, sb.accessKeySecret, `bench-upload-cli-${run}-${bytes}`);
+    const curlCall = await createCall(sb.baseUrl, sb.accessKey, sb.accessKeySecret, `bench-upload-curl-${run}-${bytes}`);
+    let cli: { ms: number; peakRss: number };
+    let curlMs: number;
+    if (run % 2 === 0) {
+      cli = await uploadWithCli(sb, cliCall, file);
+      curlMs = await uploadWithCurl(sb, curlCall, file);
+    } else {
+      curlMs = await uploadWithCurl(sb, curlCall, file);
+      cli = await uploadWithCli(sb, cliCall, file);
+    }
+    const sandboxPeakRss = sb.peakRss();
+    const a = await mediaOf(sb, cliCall);
+    const b = await mediaOf(sb, curlCall);
+    const byteExact = a.sha256 === sha256 && a.size === bytes && b.sha256 === sha256 && b.size === bytes;
+    return { bytes, cliMs: cli.ms, curlMs, cliPeakRss: cli.peakRss, sandboxPeakRss, byteExact };
+  } finally {
+    await sb.close();
+  }
+}
+
+/** The large size: 1.5 GB when the disk holds the file and the sandbox's two copies with room to spare, else 1 GB. */
+export async function largeSize(dir: string): Promise<number> {
+  const free = await freeDiskBytes(dir);
+  return free > 1_500_000_000 * 3 + 2e9 ? 1_500_000_000 : 1_000_000_000;
+}
+
+export async function uploadBench(opts: BenchOptions): Promise<UploadResult> {
+  const small = opts.smoke ? 100_000 : 10_000_000;
+  const large = opts.smoke ? 2_000_000 : Number(process.env.BENCH_UPLOAD_BYTES ?? 0) || (await largeSize(opts.tmpDir));
+  const samples: UploadSample[] = [];
+  const files: string[] = [];
+  try {
+    const fileOf = new Map<number, { path: string; sha256: string }>();
+    for (const bytes of [small, large]) {
+      const path = join(opts.tmpDir, `bench-${bytes}.wav`);
+      files.push(path);
+      opts.log(`upload: writing ${size(bytes)} test file`);
+      fileOf.set(bytes, { path, sha256: await writeMediaFile(path, bytes) });
+    }
+    for (let run = 0; run < opts.runs; run++) {
+      for (const bytes of [small, large]) {
+        const f = fileOf.get(bytes);
+        if (f === undefined) throw new Error("missing file");
+        const s = await measureOnce(f.path, bytes, f.sha256, run);
+        opts.log(
+          `upload run ${run + 1}/${opts.runs} ${size(bytes)}: cli ${mbps(bytes / (s.cliMs / 1000))} (peak ${mb(s.cliPeakRss)}), ` +
+            `curl ${mbps(bytes / (s.curlMs / 1000))}, sandbox peak ${mb(s.sandboxPeakRss)}, byte-exact ${s.byteExact}`,
+        );
+        samples.push(s);
+      }
+    }
+  } finally {
+    for (const f of files) await rm(f, { force: true });
+  }
+  return { section: uploadSection(samples, small, large), samples };
+}
+
+function uploadSection(samples: readonly UploadSample[], small: number, large: number): BenchSection {
+  const at = (bytes: number): UploadSample[] => samples.filter((s) => s.bytes === bytes);
+  const big = at(large);
+  const little = at(small);
+  const cliTp = big.map((s) => large / (s.cliMs / 1000));
+  const curlTp = big.map((s) => large / (s.curlMs / 1000));
+  const ratios = big.map((s) => s.curlMs / s.cliMs);
+  const cliGrowth = big.map((s, i) => s.cliPeakRss - (little[i]?.cliPeakRss ?? 0));
+  const sbGrowth = big.map((s, i) => s.sandboxPeakRss - (little[i]?.sandboxPeakRss ?? 0));
+  const exact = samples.filter((s) => s.byteExact).length;
+  const ratio = median(ratios);
+  const cliPeakBig = median(big.map((s) => s.cliPeakRss));
+  const cliPeakSmall = median(little.map((s) => s.cliPeakRss));
+  const sbPeakBig = median(big.map((s) => s.sandboxPeakRss));
+  const sbPeakSmall = median(little.map((s) => s.sandboxPeakRss));
+  const figures: Figure[] = [
+    { name: `add-media throughput, ${size(large)}`, value: mbps(median(cliTp)), raw: median(cliTp), runs: cliTp.map((v) => mbps(v)) },
+    { name: `curl -F mediaFile=@file throughput, ${size(large)} (reference)`, value: mbps(median(curlTp)), raw: median(curlTp), runs: curlTp.map((v) => mbps(v)) },
+    { name: "throughput ratio add-media ÷ curl", value: fixed(ratio), raw: ratio, target: "≥ 0.9", ok: ratio >= 0.9, runs: ratios.map((v) => fixed(v)) },
+    { name: `CLI peak RSS, ${size(large)}`, value: mb(cliPeakBig), raw: cliPeakBig, target: "< 100 MB", ok: cliPeakBig < 100 * MB, runs: big.map((s) => mb(s.cliPeakRss)) },
+    { name: `CLI peak RSS, ${size(small)}`, value: mb(cliPeakSmall), raw: cliPeakSmall, runs: little.map((s) => mb(s.cliPeakRss)) },
+    {
+      name: `CLI peak RSS growth, ${size(large)} − ${size(small)}`,
+      value: mbDelta(median(cliGrowth)),
+      raw: median(cliGrowth),
+      target: "< 20 MB",
+      ok: median(cliGrowth) < 20 * MB,
+      runs: cliGrowth.map((v) => mbDelta(v)),
+    },
+    { name: `sandbox peak RSS receiving ${size(large)}`, value: mb(sbPeakBig), raw: sbPeakBig, runs: big.map((s) => mb(s.sandboxPeakRss)) },
+    { name: `sandbox peak RSS receiving ${size(small)}`, value: mb(sbPeakSmall), raw: sbPeakSmall, runs: little.map((s) => mb(s.sandboxPeakRss)) },
+    {
+      name: `sandbox peak RSS growth, ${size(large)} − ${size(small)}`,
+      value: mbDelta(median(sbGrowth)),
+      raw: median(sbGrowth),
+      target: "< 20 MB",
+      ok: median(sbGrowth) < 20 * MB,
+      runs: sbGrowth.map((v) => mbDelta(v)),
+    },
+    { name: "uploads stored byte-exact (sha256 and size)", value: `${exact * 2} / ${samples.length * 2} uploads`, raw: exact * 2, target: "all", ok: exact === samples.length },
+  ];
+  return {
+    id: "upload",
+    title: "1. Upload",
+    method:
+      `A ${size(large)} and a ${size(small)} WAV file (random bytes after a WAV header) are uploaded to a fresh sandbox child ` +
+      `(rate limit off) per run and size: once with \`gong-connector add-media --call-id ID --file FILE --quiet\` and once with ` +
+      `\`curl -X PUT -u key:secret -F mediaFile=@FILE\` (the reference), the order alternating between runs. Throughput is file ` +
+      `bytes ÷ process wall time; the ratio is taken per run. Each sandbox child serves both uploads of its run, so its peak RSS ` +
+      `covers receiving two files of that size. Byte-exactness: the sandbox's sha256 and size of each stored file.`,
+    figures,
+    headline: [
+      { label: `Upload ${size(large)}: add-media ÷ curl throughput`, value: `${fixed(ratio)} (${mbps(median(cliTp))} vs ${mbps(median(curlTp))})` },
+      { label: `CLI peak RSS uploading ${size(large)} (growth over ${size(small)})`, value: `${mb(cliPeakBig)} (${mbDelta(median(cliGrowth))})` },
+      { label: `Sandbox peak RSS receiving ${size(large)} (growth over ${size(small)})`, value: `${mb(sbPeakBig)} (${mbDelta(median(sbGrowth))})` },
+    ],
+  };
+}
+
