@@ -1,0 +1,157 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Journal } from "../../src/importer/index.js";
+import type { RunningSandbox } from "../../src/sandbox/index.js";
+import {
+  adminCalls,
+  callRequest,
+  ensureBuilt,
+  HOST,
+  lastJson,
+  runCli,
+  sandboxEnv,
+  startCli,
+  startRedis,
+  startTestSandbox,
+  writeJsonl,
+  writeWavs,
+} from "./helpers.js";
+
+let sb: RunningSandbox;
+const dir = mkdtempSync(join(tmpdir(), "gc-cli-"));
+
+beforeAll(async () => {
+  ensureBuilt();
+  sb = await startTestSandbox({ ratePerSecond: 0 });
+});
+afterAll(async () => {
+  await sb.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function count(prefix: string): Promise<number> {
+  return (await adminCalls(sb)).filter((c) => c.clientUniqueId.startsWith(prefix)).length;
+}
+
+describe("gong-connector import (CLI)", () => {
+  it("lists invalid rows with their line numbers and refuses to start (exit 2)", async () => {
+    const manifest = join(dir, "bad.jsonl");
+    writeJsonl(manifest, [
+      callRequest(1, "bad"),
+      { ...callRequest(2, "bad"), direction: "Sideways" },
+      callRequest(3, "bad"),
+      { ...callRequest(4, "bad"), mediaFile: "nowhere.wav" },
+      callRequest(1, "bad"),
+    ]);
+    const r = await runCli(["import", manifest, "--report", join(dir, "bad-report.csv")], sandboxEnv(sb));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/3 invalid row\(s\)/);
+    expect(r.stderr).toMatch(/^line 2 \(bad-00002\): direction: /m);
+    expect(r.stderr).toMatch(/^line 4 \(bad-00004\): mediaFile: file not found/m);
+    expect(r.stderr).toMatch(/^line 5 \(bad-00001\): clientUniqueId: duplicate clientUniqueId \(first on line 1\)/m);
+    expect(r.stderr).toMatch(/nothing was sent/);
+    const summary = lastJson(r.stdout);
+    expect(summary).toMatchObject({ total: 5, invalid: 3, done: 0 });
+    expect((summary.invalidRows as { line: number }[]).map((x) => x.line)).toEqual([2, 4, 5]);
+    expect(readFileSync(join(dir, "bad-report.csv"), "utf8")).toMatch(/^2,bad-00002,invalid,invalid,"direction: /m);
+    expect(await count("bad-")).toBe(0);
+    expect(existsSync(`${manifest}.journal.sqlite`)).toBe(false);
+
+    const skip = await runCli(["import", manifest, "--skip-invalid"], sandboxEnv(sb));
+    expect(skip.code).toBe(0);
+    expect(lastJson(skip.stdout)).toMatchObject({ total: 5, invalid: 3, done: 2, failed: 0 });
+    expect(await count("bad-")).toBe(2);
+  });
+
+  it("imports the CSV example with media, prints progress lines and a summary; --dry-run sends nothing", async () => {
+    const manifest = join(dir, "calls.csv");
+    writeWavs(join(dir, "media"), 2);
+    writeFileSync(
+      manifest,
+      "clientUniqueId,actualStart,primaryUser,direction,parties[0].userId,parties[1].name,parties[1].emailAddress,mediaFile\n" +
+        `csv-1,2026-04-01T10:00:00Z,${HOST},Outbound,${HOST},Guest,guest@example.com,media/rec-0.wav\n` +
+        `csv-2,2026-04-01T11:00:00Z,${HOST},Inbound,${HOST},Other,,media/rec-1.wav\n` +
+        `csv-3,2026-04-01T12:00:00Z,${HOST},Conference,${HOST},,,\n`,
+    );
+    const dry = await runCli(["import", manifest, "--dry-run"], sandboxEnv(sb));
+    expect(dry.code).toBe(0);
+    expect(lastJson(dry.stdout)).toMatchObject({ total: 3, valid: 3, invalid: 0, withMedia: 2 });
+    expect(await count("csv-")).toBe(0);
+
+    const r = await runCli(["import", manifest, "--progress-interval", "0.2"], sandboxEnv(sb));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^import: 3\/3 done, 0 failed/m);
+    expect(lastJson(r.stdout)).toMatchObject({ total: 3, done: 3, failed: 0, mediaUploaded: 2, journal: `${manifest}.journal.sqlite` });
+    expect(await count("csv-")).toBe(3);
+  });
+
+  it("on SIGTERM flushes the journal and exits 130; the rerun resumes and sends nothing twice", async () => {
+    const manifest = join(dir, "term.jsonl");
+    writeJsonl(manifest, Array.from({ length: 30 }, (_, i) => callRequest(i, "term")));
+    const run = startCli(["import", manifest, "--rate-limit", "6", "--progress-interval", "0.2"], sandboxEnv(sb));
+    // Wait until some rows are in, then stop it.
+    const t0 = Date.now();
+    while (!/import: [1-9]\d*\/30 done/.test(run.stderr()) && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
+    run.child.kill("SIGTERM");
+    const first = await run.done;
+    expect(first.code).toBe(130);
+    expect(first.stderr).toMatch(/interrupted; the journal is saved/);
+    const summary = lastJson(first.stdout);
+    expect(summary).toMatchObject({ interrupted: true, failed: 0 });
+    expect(Number(summary.pending)).toBeGreaterThan(0);
+
+    const journal = new Journal(`${manifest}.journal.sqlite`);
+    const states = journal.all().map((r) => r.state);
+    journal.close();
+    expect(states.filter((s) => s === "done").length).toBe(summary.done);
+    const before = await count("term-");
+    expect(before).toBeGreaterThanOrEqual(Number(summary.done));
+
+    const second = await runCli(["import", manifest, "--rate-limit", "50"], sandboxEnv(sb));
+    expect(second.code).toBe(0);
+    const s2 = lastJson(second.stdout);
+    expect(Number(s2.skipped) + Number(s2.done)).toBe(30);
+    expect(s2.skipped).toBe(summary.done);
+    expect(await count("term-")).toBe(30);
+  });
+
+  it("exits 5 and writes the report when some rows fail", async () => {
+    const manifest = join(dir, "partial.jsonl");
+    const { SEED_USERS } = await import("../../src/sandbox/index.js");
+    writeJsonl(manifest, [callRequest(1, "part"), { ...callRequest(2, "part"), primaryUser: SEED_USERS.inactive, parties: [{ userId: SEED_USERS.inactive }] }]);
+    const report = join(dir, "partial.jsonl.report.jsonl");
+    const r = await runCli(["import", manifest, "--report", report], sandboxEnv(sb));
+    expect(r.code).toBe(5);
+    expect(lastJson(r.stdout)).toMatchObject({ total: 2, done: 1, failed: 1, report });
+    const rec = JSON.parse(readFileSync(report, "utf8").trim()) as Record<string, unknown>;
+    expect(rec).toMatchObject({ line: 2, clientUniqueId: "part-00002", stage: "create", status: 409 });
+    expect(typeof rec.requestId).toBe("string");
+  });
+});
+
+describe("gong-connector import --queue / worker (CLI)", () => {
+  it("two worker processes import a queued manifest; the importer gathers the summary", async () => {
+    const redis = await startRedis();
+    const limited = await startTestSandbox({ ratePerSecond: 3 });
+    try {
+      const manifest = join(dir, "queued.jsonl");
+      writeWavs(join(dir, "qmedia"), 2);
+      writeJsonl(manifest, Array.from({ length: 9 }, (_, i) => ({ ...callRequest(i, "cq"), ...(i < 2 && { mediaFile: `qmedia/rec-${i}.wav` }) })));
+      const env = sandboxEnv(limited);
+      const workers = [0, 1].map(() => startCli(["worker", "--queue", redis.url, "--exit-when-idle", "2"], env));
+      const imp = await runCli(["import", manifest, "--queue", redis.url, "--progress-interval", "1"], env);
+      const results = await Promise.all(workers.map((w) => w.done));
+      expect(imp.code).toBe(0);
+      expect(lastJson(imp.stdout)).toMatchObject({ total: 9, done: 9, failed: 0, mediaUploaded: 2, queue: redis.url });
+      for (const w of results) expect(w.code).toBe(0);
+      const processed = results.map((w) => Number(lastJson(w.stdout).processed));
+      expect(processed.reduce((a, b) => a + b, 0)).toBe(9);
+      expect((await adminCalls(limited)).filter((c) => c.clientUniqueId.startsWith("cq-"))).toHaveLength(9);
+    } finally {
+      await limited.close();
+      await redis.stop();
+    }
+  }, 90_000);
+});
