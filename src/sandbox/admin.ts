@@ -28,6 +28,7 @@ const faultsBody = z.strictObject({
         method: z.string().optional(),
         path: z.string().optional(),
         count: z.number().int().min(1).optional(),
+        retryAfterSeconds: z.number().int().min(0).max(86_400).optional(),
       }),
     )
     .optional(),
@@ -137,6 +138,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: SandboxContext, d
               if (s.method !== undefined) entry.method = s.method;
               if (s.path !== undefined) entry.path = s.path;
               if (s.count !== undefined) entry.count = s.count;
+              if (s.retryAfterSeconds !== undefined) entry.retryAfterSeconds = s.retryAfterSeconds;
               return entry;
             }),
           );

@@ -98,7 +98,7 @@ export async function buildSandbox(opts: SandboxOptions): Promise<FastifyInstanc
     if (!decision.ok) throw Errors.rateLimited(decision.retryAfterSeconds, decision.daily);
     const fault = ctx.faults.before(request.method, path);
     if (fault?.kind === "drop") return dropConnection(request, reply);
-    if (fault?.kind === "status") throw Errors.injected(fault.status);
+    if (fault?.kind === "status") throw Errors.injected(fault.status, fault.retryAfterSeconds);
   });
 
   app.addHook("onResponse", (request, reply, done) => {

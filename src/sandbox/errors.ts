@@ -43,11 +43,11 @@ export const Errors = {
     new SandboxError(429, perDay ? "Daily API quota exceeded" : "Too many requests", {
       "retry-after": String(retryAfterSeconds),
     }),
-  injected: (status: number) =>
+  injected: (status: number, retryAfterSeconds = 1) =>
     new SandboxError(
       status,
       status === 503 ? "Service temporarily unavailable (injected fault)" : status === 429 ? "Too many requests (injected fault)" : "Internal server error (injected fault)",
-      status === 429 ? { "retry-after": "1" } : {},
+      status === 429 ? { "retry-after": String(retryAfterSeconds) } : {},
     ),
   internal: () => new SandboxError(500, "Internal server error"),
   adminDenied: () => new SandboxError(401, "Admin token missing or invalid"),

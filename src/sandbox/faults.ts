@@ -25,6 +25,8 @@ export interface ScriptedFault {
   path?: string;
   /** How many matching requests get it (default 1). */
   count?: number;
+  /** For "429": the Retry-After header in seconds (default 1). */
+  retryAfterSeconds?: number;
 }
 
 export const NO_FAULTS: Readonly<FaultConfig> = Object.freeze({
@@ -36,7 +38,7 @@ export const NO_FAULTS: Readonly<FaultConfig> = Object.freeze({
   errorAfterCommit: 0,
 });
 
-export type BeforeFault = { kind: "status"; status: 500 | 503 | 429 } | { kind: "drop" };
+export type BeforeFault = { kind: "status"; status: 500 | 503 | 429; retryAfterSeconds?: number } | { kind: "drop" };
 export type AfterCommitFault = "drop" | "500";
 
 export interface FaultStats {
@@ -111,7 +113,7 @@ export class Faults {
     this.stats.injected[kind] = (this.stats.injected[kind] ?? 0) + 1;
   }
 
-  private takeScripted(method: string, path: string, kinds: (k: ScriptedFaultKind) => boolean): ScriptedFaultKind | undefined {
+  private takeScripted(method: string, path: string, kinds: (k: ScriptedFaultKind) => boolean): ScriptedFault | undefined {
     const i = this.script.findIndex(
       (e) => kinds(e.fault) && (e.method === undefined || e.method.toUpperCase() === method) && (e.path === undefined || path.startsWith(e.path)),
     );
@@ -119,15 +121,18 @@ export class Faults {
     if (!entry) return undefined;
     entry.remaining--;
     if (entry.remaining <= 0) this.script.splice(i, 1);
-    return entry.fault;
+    return entry;
   }
 
   /** The fault (if any) for a /v2 request before it is handled. */
   before(method: string, path: string): BeforeFault | undefined {
     const scripted = this.takeScripted(method, path, (k) => BEFORE_KINDS.has(k));
     if (scripted !== undefined) {
-      this.count(scripted);
-      return scripted === "drop" ? { kind: "drop" } : { kind: "status", status: Number(scripted) as 500 | 503 | 429 };
+      this.count(scripted.fault);
+      if (scripted.fault === "drop") return { kind: "drop" };
+      const fault: BeforeFault = { kind: "status", status: Number(scripted.fault) as 500 | 503 | 429 };
+      if (scripted.retryAfterSeconds !== undefined) fault.retryAfterSeconds = scripted.retryAfterSeconds;
+      return fault;
     }
     const { error500, error503, error429 } = this.config;
     if (error500 + error503 + error429 <= 0) return undefined;
@@ -145,8 +150,8 @@ export class Faults {
   afterCommit(method: string, path: string): AfterCommitFault | undefined {
     const scripted = this.takeScripted(method, path, (k) => !BEFORE_KINDS.has(k));
     if (scripted !== undefined) {
-      this.count(scripted);
-      return scripted === "drop-after-commit" ? "drop" : "500";
+      this.count(scripted.fault);
+      return scripted.fault === "drop-after-commit" ? "drop" : "500";
     }
     const { dropAfterCommit, errorAfterCommit } = this.config;
     if (dropAfterCommit + errorAfterCommit <= 0) return undefined;

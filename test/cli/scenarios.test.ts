@@ -1,0 +1,205 @@
+import { createHash } from "node:crypto";
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { generateConversationWav, wavHeader } from "../../src/sandbox/wav.js";
+import { withSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { runCli, type CliResult } from "./run-cli.js";
+
+/** The CLI run as a user runs it, against the sandbox over real HTTP. */
+const sandbox = withSandbox();
+const dir = mkdtempSync(join(tmpdir(), "gc-scenarios-"));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const SECRET = "Zq9-distinctive-secret-7c1e";
+
+function writeJson(name: string, value: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(value));
+  return path;
+}
+async function callsWith(sb: TestSandbox, clientUniqueId: unknown) {
+  return (await sb.admin.calls()).filter((c) => c.clientUniqueId === clientUniqueId);
+}
+async function apiRequests(sb: TestSandbox) {
+  return (await sb.admin.requests(10_000)).filter((r) => r.path.startsWith("/v2/"));
+}
+function json(r: CliResult): Record<string, unknown> {
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+describe("add-call", () => {
+  it("adds a call and uploads its media: JSON on stdout, exit 0", async () => {
+    const sb = sandbox();
+    const wav = generateConversationWav({ turns: 4, turnMs: 300 }).wav;
+    const media = join(dir, "call.wav");
+    writeFileSync(media, wav);
+    const request = sb.validCall();
+    const r = await runCli(["add-call", "--input", writeJson("ok.json", request), "--media", media], { env: sb.env });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const out = json(r);
+    expect(out.callId).toMatch(/^[0-9]{19}$/);
+    expect(typeof out.requestId).toBe("string");
+    const mediaOut = out.media as { requestId: string; url: string };
+    expect(mediaOut.url).toBe(`${sb.baseUrl}/call?id=${String(out.callId)}`);
+    const stored = await sb.admin.call(String(out.callId));
+    expect(stored.request).toEqual(request);
+    expect(stored.media.sha256).toBe(createHash("sha256").update(wav).digest("hex"));
+  });
+
+  it("waits out 429 with Retry-After: 2 twice, then succeeds with one call", async () => {
+    const sb = sandbox();
+    const request = sb.validCall();
+    await sb.admin.setFaults({ script: [{ fault: "429", retryAfterSeconds: 2, method: "POST", path: "/v2/calls", count: 2 }] });
+    const r = await runCli(["add-call", "--input", writeJson("429.json", request)], { env: sb.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.durationMs).toBeGreaterThanOrEqual(4000);
+    const calls = await callsWith(sb, request.clientUniqueId);
+    expect(calls.map((c) => c.id)).toEqual([json(r).callId]);
+    const posts = (await apiRequests(sb)).filter((q) => q.method === "POST" && q.path === "/v2/calls");
+    expect(posts.slice(0, 3).map((q) => q.status)).toEqual([200, 429, 429]); // newest first
+  });
+
+  it("recovers from a 500 with exactly one call", async () => {
+    const sb = sandbox();
+    const request = sb.validCall();
+    await sb.admin.setFaults({ script: [{ fault: "500", method: "POST", path: "/v2/calls", count: 1 }] });
+    const r = await runCli(["add-call", "--input", writeJson("500.json", request)], { env: sb.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect((await callsWith(sb, request.clientUniqueId)).map((c) => c.id)).toEqual([json(r).callId]);
+  });
+
+  it("recovers when the connection drops after the call was created: exactly one call", async () => {
+    const sb = sandbox();
+    const request = sb.validCall();
+    await sb.admin.setFaults({ script: [{ fault: "drop-after-commit", method: "POST", path: "/v2/calls", count: 1 }] });
+    const r = await runCli(["add-call", "--input", writeJson("drop.json", request)], { env: sb.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r).recovered).toBe(true);
+    expect((await callsWith(sb, request.clientUniqueId)).map((c) => c.id)).toEqual([json(r).callId]);
+  });
+
+  it("exits 3 on 401 after one request, showing Gong's errors and requestId but not the secret", async () => {
+    const sb = sandbox();
+    const before = (await apiRequests(sb)).length;
+    const r = await runCli(["add-call", "--input", writeJson("401.json", sb.validCall())], {
+      env: { ...sb.env, GONG_ACCESS_KEY_SECRET: SECRET },
+    });
+    expect(r.code).toBe(3);
+    expect((await apiRequests(sb)).length - before).toBe(1);
+    expect(r.stderr).toMatch(/401/);
+    expect(r.stderr).toMatch(/requestId: \S+/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+  });
+
+  it("a duplicate clientUniqueId returns the existing call (exit 0, duplicate: true)", async () => {
+    const sb = sandbox();
+    const request = sb.validCall();
+    const path = writeJson("dup.json", request);
+    const first = await runCli(["add-call", "--input", path], { env: sb.env });
+    const second = await runCli(["add-call", "--input", path], { env: sb.env });
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(json(second)).toMatchObject({ callId: json(first).callId, duplicate: true });
+    expect(await callsWith(sb, request.clientUniqueId)).toHaveLength(1);
+  });
+
+  it("exits 3 with a hint when the primary user is not enabled for call import", async () => {
+    const sb = sandbox();
+    const userId = sb.users.recordingDisabled;
+    const r = await runCli(["add-call", "--input", writeJson("409.json", sb.validCall({ primaryUser: userId, parties: [{ userId, name: "x" }] }))], { env: sb.env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/409/);
+    expect(r.stderr).toMatch(/enabled for call import/);
+  });
+
+  it("never prints the secret, whatever fails", async () => {
+    const sb = sandbox();
+    const env = { ...sb.env, GONG_ACCESS_KEY_SECRET: SECRET };
+    const results = [
+      await runCli(["add-call", "--input", writeJson("s1.json", sb.validCall({ direction: "x" }))], { env }),
+      await runCli(["add-call", "--verbose", "--input", writeJson("s2.json", sb.validCall())], { env }),
+      await runCli(["users", "--verbose"], { env }),
+      await runCli(["workspaces"], { env: { ...env, GONG_BASE_URL: "http://example.com" } }),
+      await runCli(["add-media", "--call-id", "1", "--file", "/nonexistent.wav"], { env }),
+      await runCli(["users"], { env: { GONG_BASE_URL: sb.baseUrl, GONG_BEARER_TOKEN: SECRET } }),
+      await runCli(["add-call", "-v", "--input", writeJson("s3.json", sb.validCall())], { env: { GONG_BASE_URL: "http://127.0.0.1:9", GONG_BEARER_TOKEN: SECRET } }),
+    ];
+    for (const r of results) {
+      expect(r.code).not.toBe(0);
+      expect(r.stdout + r.stderr).not.toContain(SECRET);
+      expect(r.stdout + r.stderr).not.toContain(Buffer.from(`${sb.accessKey}:${SECRET}`).toString("base64"));
+    }
+  }, 120_000);
+});
+
+describe("add-media", () => {
+  it("streams a 200 MB file byte-exact with the CLI's peak RSS under 150 MB", async () => {
+    const sb = sandbox();
+    const size = 200 * 1024 * 1024;
+    const path = join(dir, "big.wav");
+    const hash = createHash("sha256");
+    await new Promise<void>((resolve, reject) => {
+      const out = createWriteStream(path);
+      out.on("error", reject);
+      const header = wavHeader(size - 44, 8000);
+      hash.update(header);
+      out.write(header);
+      const chunk = Buffer.alloc(1024 * 1024);
+      let written = 44;
+      let seed = 12345;
+      const writeMore = (): void => {
+        while (written < size) {
+          const n = Math.min(chunk.length, size - written);
+          for (let i = 0; i < n; i += 4) {
+            seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+            chunk.writeUInt32LE(seed, i);
+          }
+          const piece = chunk.subarray(0, n);
+          hash.update(piece);
+          written += n;
+          if (!out.write(Buffer.from(piece))) {
+            out.once("drain", writeMore);
+            return;
+          }
+        }
+        out.end(resolve);
+      };
+      writeMore();
+    });
+    const sha256 = hash.digest("hex");
+    const add = await runCli(["add-call", "--input", writeJson("big.json", sb.validCall())], { env: sb.env });
+    const callId = String(json(add).callId);
+    const r = await runCli(["add-media", "--call-id", callId, "--file", path], { env: sb.env, measureRss: true });
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r)).toMatchObject({ callId, url: `${sb.baseUrl}/call?id=${callId}` });
+    const stored = await sb.admin.call(callId);
+    expect(stored.media.size).toBe(size);
+    expect(stored.media.sha256).toBe(sha256);
+    expect(r.peakRss).toBeLessThan(150 * 1024 * 1024);
+    console.log(`200 MB upload: CLI peak RSS ${((r.peakRss ?? 0) / 1048576).toFixed(1)} MB in ${r.durationMs} ms`);
+    rmSync(path);
+  }, 180_000);
+});
+
+describe("pick lists", () => {
+  it("users prints every user (all pages) as JSON", async () => {
+    const sb = sandbox();
+    const r = await runCli(["users"], { env: sb.env });
+    expect(r.code, r.stderr).toBe(0);
+    const users = JSON.parse(r.stdout) as { id: string; name: string }[];
+    expect(users.length).toBeGreaterThanOrEqual(160);
+    expect(users.map((u) => u.id)).toContain(sb.users.host);
+  });
+  it("workspaces prints id and name", async () => {
+    const sb = sandbox();
+    const r = await runCli(["workspaces"], { env: sb.env });
+    expect(r.code, r.stderr).toBe(0);
+    const workspaces = JSON.parse(r.stdout) as { id: string; name: string }[];
+    expect(workspaces.map((w) => w.id)).toContain(sb.defaultWorkspaceId);
+  });
+});
