@@ -117,7 +117,7 @@ async function importOnce(
 
 export async function importPaceBench(opts: BenchOptions): Promise<ImportPaceResult> {
   const pacedCalls = opts.smoke ? 6 : 300;
-  const fastCalls = opts.smoke ? 20 : 1000;
+  const fastCalls = opts.smoke ? 20 : 2000;
   const concurrency = 8;
   const dir = join(opts.tmpDir, "import");
   await mkdir(dir, { recursive: true });
