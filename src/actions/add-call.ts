@@ -48,6 +48,9 @@ function isAmbiguous(error: unknown): boolean {
  */
 export async function addCall(client: GongClient, input: unknown, options: AddCallOptions = {}): Promise<AddCallResult> {
   const request = checkAddCallRequest(input);
+  if (request.downloadMediaUrl?.startsWith("http:") === true) {
+    options.onWarning?.("downloadMediaUrl uses plain http: Gong fetches it unencrypted; prefer an https (pre-signed) URL");
+  }
   const maxResends = options.maxResends ?? 3;
   const delayMs = options.ambiguityDelayMs ?? 2000;
   const lookup = () =>

@@ -6,8 +6,8 @@ export const gongIdSchema = z
   .string({ error: "must be a string of 1-20 digits (ids are strings; a JSON number loses precision)" })
   .regex(GONG_ID_PATTERN, { error: "must be a string of 1-20 digits" });
 
-const ISO_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2}))$/;
+/** `YYYY-MM-DDTHH:mm:ss[.fraction]` then `Z` or `±hh:mm` (CONTRACT.md §2): the forms every ISO-8601 parser accepts. */
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))$/;
 
 /** True for ISO-8601 date-times that carry a zone: `Z` or ±hh:mm. */
 export function isIsoDateTimeWithZone(value: string): boolean {
@@ -18,14 +18,14 @@ export function isIsoDateTimeWithZone(value: string): boolean {
   const day = Number(d);
   const daysInMonth = new Date(Date.UTC(Number(y), month, 0)).getUTCDate();
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return false;
-  if (Number(h) > 23 || Number(mi) > 59 || Number(s ?? "0") > 59) return false;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return false;
   if (oh !== undefined && (Number(oh) > 23 || Number(om) > 59)) return false;
-  return !Number.isNaN(Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, "$1:$2")));
+  return !Number.isNaN(Date.parse(value));
 }
 
 /** Milliseconds since the epoch of a zoned ISO-8601 string (assumes `isIsoDateTimeWithZone`). */
 export function instantOf(value: string): number {
-  return Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, "$1:$2"));
+  return Date.parse(value);
 }
 
 export const isoDateTimeSchema = z

@@ -52,7 +52,7 @@ describe("validateAddCallRequest accepts", () => {
       });
       r.parties[1] = { ...r.parties[1], context: [{ system: "Generic", objects: [{ objectType: "Contact", objectId: "c-9" }] }] } as never;
     }],
-    ["offsets without a colon and fractions of a second", (r) => { r.actualStart = "2024-05-01T10:00:00.123+0200"; }],
+    ["an offset and fractions of a second", (r) => { r.actualStart = "2024-05-01T10:00:00.123+02:00"; }],
     ["a 2048-character clientUniqueId", (r) => { r.clientUniqueId = "x".repeat(2048); }],
     ["a 20-digit id", (r) => { r.primaryUser = "12345678901234567890"; r.parties = [{ userId: "12345678901234567890", name: "Rep", emailAddress: "rep@example.com", partyId: "1" }]; }],
     ["mediaChannelId 0 and 1 without a timeline", (r) => { r.parties = [{ userId: r.primaryUser, mediaChannelId: 1 } as never, { name: "x", mediaChannelId: 0 } as never]; }],
@@ -81,6 +81,9 @@ describe("validateAddCallRequest refuses, naming the field and the rule", () => 
     ["a missing actualStart", (r) => { delete (r as Record<string, unknown>).actualStart; }, "actualStart: is required"],
     ["a date-time without a zone", (r) => { r.actualStart = "2024-05-01T10:00:00"; }, "actualStart: must be an ISO-8601 date-time with a zone"],
     ["a date only", (r) => { r.actualStart = "2024-05-01"; }, "actualStart: must be an ISO-8601 date-time with a zone"],
+    ["an offset without a colon", (r) => { r.actualStart = "2024-05-01T10:00:00+0200"; }, "actualStart: must be an ISO-8601 date-time with a zone"],
+    ["a time without seconds", (r) => { r.actualStart = "2024-05-01T10:00Z"; }, "actualStart: must be an ISO-8601 date-time with a zone"],
+    ["a lower-case zone", (r) => { r.actualStart = "2024-05-01T10:00:00z"; }, "actualStart: must be an ISO-8601 date-time with a zone"],
     ["an impossible date", (r) => { r.actualStart = "2024-02-30T10:00:00Z"; }, "actualStart: must be an ISO-8601 date-time with a zone"],
     ["a bad scheduledStart", (r) => { r.scheduledStart = "yesterday"; }, "scheduledStart: must be an ISO-8601 date-time with a zone"],
     ["a bad scheduledEnd", (r) => { r.scheduledEnd = "2024-05-01 10:00"; }, "scheduledEnd: must be an ISO-8601 date-time with a zone"],
