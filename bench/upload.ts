@@ -18,6 +18,8 @@ export interface UploadSample {
   cliMs: number;
   curlMs: number;
   cliPeakRss: number;
+  /** Peak RSS of `gong-connector --help` in the same run: what loading the CLI alone costs. */
+  helpPeakRss: number;
   sandboxPeakRss: number;
   byteExact: boolean;
 }
@@ -77,10 +79,11 @@ async function measureOnce(file: string, bytes: number, sha256: string, run: num
       cli = await uploadWithCli(sb, cliCall, file);
     }
     const sandboxPeakRss = sb.peakRss();
+    const help = await runCli(["--help"], { measureRss: true });
     const a = await mediaOf(sb, cliCall);
     const b = await mediaOf(sb, curlCall);
     const byteExact = a.sha256 === sha256 && a.size === bytes && b.sha256 === sha256 && b.size === bytes;
-    return { bytes, cliMs: cli.ms, curlMs, cliPeakRss: cli.peakRss, sandboxPeakRss, byteExact };
+    return { bytes, cliMs: cli.ms, curlMs, cliPeakRss: cli.peakRss, helpPeakRss: help.peakRss ?? 0, sandboxPeakRss, byteExact };
   } finally {
     await sb.close();
   }
@@ -137,6 +140,7 @@ function uploadSection(samples: readonly UploadSample[], small: number, large: n
   const cliPeakBig = median(big.map((s) => s.cliPeakRss));
   const cliPeakSmall = median(little.map((s) => s.cliPeakRss));
   const sbPeakBig = median(big.map((s) => s.sandboxPeakRss));
+  const helpPeak = median(samples.map((s) => s.helpPeakRss));
   const sbPeakSmall = median(little.map((s) => s.sandboxPeakRss));
   const figures: Figure[] = [
     { name: `add-media throughput, ${size(large)}`, value: mbps(median(cliTp)), raw: median(cliTp), runs: cliTp.map((v) => mbps(v)) },
@@ -144,6 +148,7 @@ function uploadSection(samples: readonly UploadSample[], small: number, large: n
     { name: "throughput ratio add-media ÷ curl", value: fixed(ratio), raw: ratio, target: "≥ 0.9", ok: ratio >= 0.9, runs: ratios.map((v) => fixed(v)) },
     { name: `CLI peak RSS, ${size(large)}`, value: mb(cliPeakBig), raw: cliPeakBig, target: "< 100 MB", ok: cliPeakBig < 100 * MB, runs: big.map((s) => mb(s.cliPeakRss)) },
     { name: `CLI peak RSS, ${size(small)}`, value: mb(cliPeakSmall), raw: cliPeakSmall, runs: little.map((s) => mb(s.cliPeakRss)) },
+    { name: "CLI peak RSS of `--help` (loading the CLI, no upload)", value: mb(helpPeak), raw: helpPeak, runs: samples.map((s) => mb(s.helpPeakRss)) },
     {
       name: `CLI peak RSS growth, ${size(large)} − ${size(small)}`,
       value: mbDelta(median(cliGrowth)),

@@ -56,6 +56,7 @@ describe("bench smoke runs", () => {
       expect(s.cliMs).toBeGreaterThan(0);
       expect(s.curlMs).toBeGreaterThan(0);
       expect(s.cliPeakRss).toBeGreaterThan(0);
+      expect(s.helpPeakRss).toBeGreaterThan(0);
       expect(s.sandboxPeakRss).toBeGreaterThan(0);
     }
     expectFigures(r.section);
