@@ -2,6 +2,7 @@
  * Direct import: validate the whole manifest, load it into the journal, then send the rows with
  * `concurrency` tasks in flight under the client's rate limiter, recording every state change.
  */
+import { setMaxListeners } from "node:events";
 import { resolve } from "node:path";
 import { defaultJournalPath, Journal, type JournalRow } from "./journal.js";
 import { invalidToFailures, writeFailureReport } from "./report.js";
@@ -94,14 +95,27 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
   summary.journal = journalPath;
   const journal = new Journal(journalPath);
   const failures: FailureRecord[] = [];
+  let cleanup = (): void => undefined;
   try {
     const { run, valid } = await loadManifestIntoJournal(journal, opts.manifest, opts.format);
     summary.skipped = journal.counts(run).done;
     const stats = () => ({ total: valid, done: summary.done, failed: summary.failed, skipped: summary.skipped });
     progress.start(stats());
 
-    // 3. Send with `concurrency` rows in flight.
-    const signal = opts.signal;
+    // 3. Send with `concurrency` rows in flight. Every request in flight listens to the signal (transport,
+    // limiter, backoff): use our own, linked to the caller's, with room for that many listeners.
+    const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
+    const controller = new AbortController();
+    setMaxListeners(concurrency * 8 + 16, controller.signal);
+    const signal = controller.signal;
+    const abort = (): void => {
+      controller.abort(opts.signal?.reason);
+    };
+    if (opts.signal?.aborted === true) abort();
+    opts.signal?.addEventListener("abort", abort, { once: true });
+    cleanup = () => {
+      opts.signal?.removeEventListener("abort", abort);
+    };
     let buffer: JournalRow[] = [];
     let afterLine = 0;
     let exhausted = false;
@@ -176,10 +190,9 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
       }
     };
 
-    const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
     const lanes = Array.from({ length: concurrency }, async () => {
       for (;;) {
-        if (signal?.aborted === true) return;
+        if (signal.aborted) return;
         const row = next();
         if (row === undefined) return;
         await processRow(row);
@@ -187,10 +200,11 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
     });
     await Promise.all(lanes);
 
-    summary.interrupted = signal?.aborted === true;
+    summary.interrupted = signal.aborted;
     summary.pending = valid - summary.skipped - summary.done - summary.failed;
     progress.stop(stats());
   } finally {
+    cleanup();
     journal.close();
   }
 
