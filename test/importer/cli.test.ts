@@ -154,4 +154,22 @@ describe("gong-connector import --queue / worker (CLI)", () => {
       await redis.stop();
     }
   }, 90_000);
+
+  it("a worker stops on SIGTERM with exit 130; a bad --queue URL is a usage error (exit 2)", async () => {
+    const redis = await startRedis();
+    try {
+      const w = startCli(["worker", "--queue", redis.url], sandboxEnv(sb));
+      const t0 = Date.now();
+      while (!/worker: processing/.test(w.stderr()) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+      w.child.kill("SIGTERM");
+      const r = await w.done;
+      expect(r.code).toBe(130);
+      expect(lastJson(r.stdout)).toEqual({ processed: 0, failed: 0, interrupted: true });
+    } finally {
+      await redis.stop();
+    }
+    const bad = await runCli(["worker", "--queue", "http://127.0.0.1:1"], sandboxEnv(sb));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--queue: must be a redis:\/\/ or rediss:\/\/ URL/);
+  });
 });

@@ -178,10 +178,6 @@ Examples:
             printError(`gong-connector: ${error.message}`);
             return EXIT.invalid;
           }
-          if (error instanceof TypeError && error.message.startsWith("--queue")) {
-            printError(`gong-connector: ${error.message}`);
-            return EXIT.invalid;
-          }
           throw error;
         }
       }),

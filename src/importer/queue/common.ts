@@ -1,5 +1,6 @@
 /** What the queued import's producer and workers agree on: job data, job ids, progress and results. */
 import type { ConnectionOptions } from "bullmq";
+import { ValidationError } from "../../client/errors.js";
 import type { ErrorDetails } from "../task.js";
 import type { FailureStage } from "../types.js";
 
@@ -45,17 +46,19 @@ export function jobIdFor(clientUniqueId: string): string {
   return `${parseInt(encoded, 10)}` === encoded ? `#${encoded}` : encoded;
 }
 
-/** BullMQ connection options from a redis:// or rediss:// URL. */
+/** BullMQ connection options from a redis:// or rediss:// URL; ValidationError (path `--queue`) when it is not one. */
 export function connectionFromUrl(url: string): ConnectionOptions {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new TypeError(`--queue must be a redis:// URL, got ${url}`);
+    throw ValidationError.of("--queue", "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379");
   }
-  if (u.protocol !== "redis:" && u.protocol !== "rediss:") throw new TypeError(`--queue must be a redis:// or rediss:// URL, got ${u.protocol}`);
+  if (u.protocol !== "redis:" && u.protocol !== "rediss:") {
+    throw ValidationError.of("--queue", `must be a redis:// or rediss:// URL, got ${u.protocol}//…`);
+  }
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db) || db < 0) throw new TypeError(`bad Redis database number in ${url}`);
+  if (!Number.isInteger(db) || db < 0) throw ValidationError.of("--queue", "the path must be a Redis database number, e.g. redis://host:6379/2");
   return {
     host: u.hostname === "" ? "127.0.0.1" : u.hostname.replace(/^\[|\]$/g, ""),
     port: u.port === "" ? 6379 : Number(u.port),
