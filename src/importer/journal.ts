@@ -94,6 +94,14 @@ function toRow(r: DbRow): JournalRow {
   return row;
 }
 
+/** Another process has the journal open (an import is already running from it). */
+export class JournalBusyError extends Error {
+  override readonly name = "JournalBusyError";
+  constructor(path: string) {
+    super(`the journal ${path} is in use by another import (one import per journal at a time)`);
+  }
+}
+
 export interface ErrorInfo {
   status?: number;
   errors: string[];
@@ -108,9 +116,25 @@ export class Journal {
   private readonly db: Database.Database;
   private closed = false;
 
-  constructor(path: string) {
+  /**
+   * Opens (or creates) the journal. With `exclusive` (the default) the file is locked for as long as it is
+   * open, so two imports can never work from the same journal at once (JournalBusyError); the lock goes
+   * with the process, kill -9 included.
+   */
+  constructor(path: string, opts: { exclusive?: boolean } = {}) {
     this.path = path;
     this.db = new Database(path);
+    if (opts.exclusive !== false) {
+      this.db.pragma("locking_mode = EXCLUSIVE");
+      this.db.pragma("busy_timeout = 1000");
+      try {
+        this.db.exec("BEGIN EXCLUSIVE; COMMIT;");
+      } catch (err) {
+        this.db.close();
+        if (err instanceof Error && "code" in err && err.code === "SQLITE_BUSY") throw new JournalBusyError(path);
+        throw err;
+      }
+    }
     this.db.pragma("journal_mode = WAL");
     // NORMAL in WAL mode survives any process crash (kill -9); only an OS crash could lose the last commits,
     // and even then the lookup-first and 409 handling keep every call unique in Gong.

@@ -5,6 +5,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   formatInvalidRows,
   jobIdFor,
+  Journal,
+  JournalBusyError,
   ManifestError,
   parseColumnPath,
   readManifest,
@@ -217,5 +219,45 @@ describe("jobIdFor", () => {
     expect(jobIdFor("a:b")).toBe("a%3Ab");
     expect(jobIdFor("a%3Ab")).toBe("a%253Ab");
     expect(new Set(["1", "#1", "%231", "a:1", "a%3A1"].map(jobIdFor)).size).toBe(5);
+  });
+});
+
+describe("Journal", () => {
+  it("is locked while open: a second import cannot use it; closing releases it", () => {
+    const path = join(dir, "lock.sqlite");
+    const a = new Journal(path);
+    expect(() => new Journal(path)).toThrow(JournalBusyError);
+    a.close();
+    const b = new Journal(path);
+    b.close();
+  });
+
+  it("walks a row through its states, one transaction each, and keeps them across reopen", () => {
+    const path = join(dir, "states.sqlite");
+    const j = new Journal(path);
+    const run = j.beginRun({ manifest: "m.jsonl" });
+    j.loadRows([{ line: 3, clientUniqueId: "s-1", request: { clientUniqueId: "s-1" }, mediaFile: "/m/a.wav" }], run);
+    expect(j.get("s-1")).toMatchObject({ state: "pending", mediaState: "pending", attempts: 0, line: 3 });
+    j.markSending("s-1");
+    j.markCreated("s-1", { callId: "123", requestId: "r1" });
+    expect(j.get("s-1")).toMatchObject({ state: "created", callId: "123", attempts: 1 });
+    j.markMediaSending("s-1");
+    j.markFailed("s-1", "media", { status: 500, errors: ["boom"], message: "InternalServerError", requestId: "r2" });
+    j.close();
+    const k = new Journal(path);
+    expect(k.get("s-1")).toMatchObject({ state: "failed", mediaState: "failed", failedStage: "media", lastStatus: 500, lastErrors: ["boom"], lastRequestId: "r2", callId: "123" });
+    const run2 = k.beginRun({ manifest: "m.jsonl" });
+    expect(run2).toBe(run + 1);
+    k.loadRows([{ line: 4, clientUniqueId: "s-1", request: { clientUniqueId: "s-1", title: "changed" }, mediaFile: "/m/a.wav" }], run2);
+    // The call exists: its request is not replaced, and it resumes at the media step.
+    expect(k.get("s-1")).toMatchObject({ state: "failed", line: 4, request: { clientUniqueId: "s-1" } });
+    k.markCreated("s-1", { callId: "123" });
+    expect(k.get("s-1")?.state).toBe("created");
+    k.markMediaSending("s-1");
+    k.markMediaDone("s-1", { url: "u", requestId: "r3" });
+    expect(k.get("s-1")).toMatchObject({ state: "done", mediaState: "done", mediaUrl: "u", attempts: 3 });
+    expect(k.counts(run2)).toMatchObject({ done: 1 });
+    expect(k.failures(run2)).toEqual([]);
+    k.close();
   });
 });

@@ -5,6 +5,7 @@ import {
   connectionFromUrl,
   defaultProgress,
   formatInvalidRows,
+  JournalBusyError,
   ManifestError,
   runImport,
   runQueuedImport,
@@ -170,7 +171,7 @@ Examples:
           }
           return importExitCode(result);
         } catch (error) {
-          if (error instanceof ManifestError) {
+          if (error instanceof ManifestError || error instanceof JournalBusyError) {
             printError(`gong-connector: ${error.message}`);
             return EXIT.invalid;
           }
