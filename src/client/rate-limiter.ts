@@ -10,6 +10,11 @@ export interface RateLimiterOptions {
   perSecond?: number;
   /** At most this many grants per UTC calendar day (default 10,000; Gong's day resets at 00:00 UTC). */
   perDay?: number;
+  /**
+   * Grants are spread at least this far apart (default: 1,000 ms ÷ perSecond plus 2 %). Evenly spaced requests stay
+   * under a server's rolling one-second window even when they arrive with some jitter; bursts of `perSecond` do not.
+   */
+  minIntervalMs?: number;
   /** A wait longer than this rejects with RateLimitError instead of waiting (default 600,000 ms). */
   maxWaitMs?: number;
   /** Clock, injectable for tests. */
@@ -33,9 +38,11 @@ class LocalRateLimiter implements RateLimiter {
   private readonly perSecond: number;
   private readonly perDay: number;
   private readonly maxWaitMs: number;
+  private readonly minIntervalMs: number;
   private readonly now: () => number;
   private readonly queue: Waiter[] = [];
   private readonly recent: number[] = [];
+  private lastGrant = Number.NEGATIVE_INFINITY;
   private day = -1;
   private dayCount = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -44,6 +51,7 @@ class LocalRateLimiter implements RateLimiter {
     this.perSecond = positiveInteger("perSecond", options.perSecond ?? 3);
     this.perDay = positiveInteger("perDay", options.perDay ?? 10_000);
     this.maxWaitMs = options.maxWaitMs ?? 600_000;
+    this.minIntervalMs = Math.max(0, options.minIntervalMs ?? (1000 / this.perSecond) * 1.02);
     this.now = options.now ?? Date.now;
   }
 
@@ -72,8 +80,9 @@ class LocalRateLimiter implements RateLimiter {
     }
     while (this.recent.length > 0 && (this.recent[0] ?? 0) <= now - 1000) this.recent.shift();
     if (this.dayCount >= this.perDay) return (today + 1) * DAY_MS - now;
-    if (this.recent.length < this.perSecond) return 0;
-    return (this.recent[0] ?? now) + 1000 - now;
+    const spacing = Math.max(0, this.lastGrant + this.minIntervalMs - now);
+    if (this.recent.length < this.perSecond) return spacing;
+    return Math.max(spacing, (this.recent[0] ?? now) + 1000 - now);
   }
 
   private pump(): void {
@@ -104,6 +113,7 @@ class LocalRateLimiter implements RateLimiter {
       }
       this.queue.shift();
       this.recent.push(now);
+      this.lastGrant = now;
       this.dayCount++;
       head.cleanup();
       head.resolve();

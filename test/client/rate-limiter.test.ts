@@ -2,8 +2,22 @@ import { describe, expect, it } from "vitest";
 import { GongAbortError, RateLimitError, createRateLimiter } from "../../src/client/index.js";
 
 describe("createRateLimiter", () => {
-  it("grants perSecond at once, then waits for the rolling second", async () => {
-    const limiter = createRateLimiter({ perSecond: 2, perDay: 1000 });
+  it("spaces grants evenly by default: 1,000 ms ÷ perSecond plus 2 %", async () => {
+    const limiter = createRateLimiter({ perSecond: 3, perDay: 1000 });
+    const times: number[] = [];
+    const started = Date.now();
+    for (let i = 0; i < 4; i++) {
+      await limiter.acquire();
+      times.push(Date.now() - started);
+    }
+    for (let i = 1; i < times.length; i++) {
+      expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(339);
+    }
+    expect(times[3]).toBeLessThan(3000);
+  });
+
+  it("with no spacing, grants perSecond at once, then waits for the rolling second", async () => {
+    const limiter = createRateLimiter({ perSecond: 2, perDay: 1000, minIntervalMs: 0 });
     const started = Date.now();
     const times: number[] = [];
     await Promise.all(

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { addCall, addCallMedia } from "../../actions/index.js";
 import { GongClient } from "../../client/index.js";
 import { SEED_USERS } from "../../sandbox/seed.js";
-import { startSandbox, type StartSandboxOptions } from "../../sandbox/server.js";
+// The server (fastify, SQLite) is loaded only when the command runs, so other commands start fast.
+import type { StartSandboxOptions } from "../../sandbox/server.js";
 import { generateConversationWav } from "../../sandbox/wav.js";
 import { action } from "../action.js";
 import { EXIT, interruptSignal } from "../exit.js";
@@ -78,6 +79,7 @@ Examples:
       action(async (flags: DemoFlags) => {
         const opts: StartSandboxOptions = { host: "127.0.0.1", port: Number.isFinite(flags.port) ? flags.port : 0 };
         if (flags.data !== undefined) opts.dataDir = flags.data;
+        const { startSandbox } = await import("../../sandbox/server.js");
         const sb = await startSandbox(opts);
         const work = await mkdtemp(join(tmpdir(), "gong-demo-"));
         try {

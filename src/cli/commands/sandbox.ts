@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
-import { startSandbox, type StartSandboxOptions } from "../../sandbox/server.js";
+// The server (fastify, SQLite) is loaded only when the command runs, so other commands start fast.
+import type { StartSandboxOptions } from "../../sandbox/server.js";
 import { action } from "../action.js";
 import { EXIT, interruptSignal } from "../exit.js";
 import { printError } from "../output.js";
@@ -116,6 +117,7 @@ Examples:
         if (flags.data !== undefined) opts.dataDir = flags.data;
         if (flags.faultSeed !== undefined) opts.faultSeed = flags.faultSeed;
         if (flags.maxMediaBytes !== undefined) opts.maxMediaBytes = flags.maxMediaBytes;
+        const { startSandbox } = await import("../../sandbox/server.js");
         const sb = await startSandbox(opts);
         const line: Record<string, string> = {
           baseUrl: sb.baseUrl,
