@@ -45,6 +45,9 @@ export const nodeTransport: Transport = (req: TransportRequest) =>
         settle(() => {
           resolve({ status: res.statusCode ?? 0, headers: responseHeaders(res), body: Buffer.concat(chunks).toString("utf8") });
         });
+        // The server answered before taking the whole body (e.g. 429 or 500 to an upload): close the connection,
+        // or it would stay open until the server's keep-alive timeout and hold the process.
+        if (!outgoing.writableFinished) outgoing.destroy();
       });
       res.on("error", (error) => {
         fail(new GongConnectionError(`response interrupted: ${error.message}`, { cause: error }));

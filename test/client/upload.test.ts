@@ -70,6 +70,25 @@ describe("GongClient.uploadMedia", () => {
     expect(hashes).toEqual([expected, expected]);
   });
 
+  it("closes the connection when the server answers before reading the whole file", async () => {
+    const closed: number[] = [];
+    const s = await serve((req, res, i) => {
+      req.socket.once("close", () => closed.push(i));
+      if (i === 0) {
+        sendJson(res, 500, { requestId: "early", errors: ["busy"] });
+        return;
+      }
+      return readBody(req).then(() => {
+        created(res);
+      });
+    });
+    const started = Date.now();
+    await testClient(s.url, { maxRetries: 1, retryBaseDelayMs: 10 }).uploadMedia("7782342274025937895", media);
+    // The first connection, left half-sent, is closed by the client at once (not at the server's keep-alive timeout).
+    await expect.poll(() => closed.includes(0), { timeout: 3000 }).toBe(true);
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
+
   it("retries at most 3 times", async () => {
     const s = await serve(async (req, res) => {
       await readBody(req);
