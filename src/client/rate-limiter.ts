@@ -80,7 +80,9 @@ class LocalRateLimiter implements RateLimiter {
     }
     while (this.recent.length > 0 && (this.recent[0] ?? 0) <= now - 1000) this.recent.shift();
     if (this.dayCount >= this.perDay) return (today + 1) * DAY_MS - now;
-    const spacing = Math.max(0, this.lastGrant + this.minIntervalMs - now);
+    // Below a millisecond a timer cannot wait that little: let such grants through (very high rates).
+    const gap = this.lastGrant + this.minIntervalMs - now;
+    const spacing = gap >= 1 ? gap : 0;
     if (this.recent.length < this.perSecond) return spacing;
     return Math.max(spacing, (this.recent[0] ?? now) + 1000 - now);
   }

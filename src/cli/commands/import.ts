@@ -1,20 +1,8 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { clientFromEnv } from "../../client/index.js";
-import {
-  connectionFromUrl,
-  defaultProgress,
-  formatInvalidRows,
-  JournalBusyError,
-  ManifestError,
-  runImport,
-  runQueuedImport,
-  senderFromClient,
-  silentProgress,
-  validateManifest,
-  type ImportResult,
-  type ManifestFormat,
-} from "../../importer/index.js";
+// The importer (SQLite, BullMQ) is loaded only when the command runs, so other commands start fast.
+import type { ImportResult, ManifestFormat } from "../../importer/index.js";
 import { action } from "../action.js";
 import { stderrLogger } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";
@@ -113,6 +101,18 @@ Examples:
     )
     .action(
       action(async (manifest: string, flags: ImportFlags) => {
+        const {
+          connectionFromUrl,
+          defaultProgress,
+          formatInvalidRows,
+          JournalBusyError,
+          ManifestError,
+          runImport,
+          runQueuedImport,
+          senderFromClient,
+          silentProgress,
+          validateManifest,
+        } = await import("../../importer/index.js");
         const signal = interruptSignal();
         const progressLabel = "import";
         const progress = flags.quiet === true ? silentProgress : defaultProgress({ intervalMs: flags.progressInterval * 1000, label: progressLabel });

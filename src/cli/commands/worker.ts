@@ -1,14 +1,5 @@
 import { Command } from "commander";
-import { Queue } from "bullmq";
 import { clientFromEnv } from "../../client/index.js";
-import {
-  connectionFromUrl,
-  DEFAULT_QUEUE_NAME,
-  DEFAULT_RATE_KEY,
-  RedisRateLimiter,
-  senderFromClient,
-  startImportWorker,
-} from "../../importer/index.js";
 import { action } from "../action.js";
 import { stderrLogger } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";
@@ -57,6 +48,10 @@ Examples:
     )
     .action(
       action(async (flags: WorkerFlags) => {
+        // Loaded only when the command runs, so other commands start fast.
+        const { Queue } = await import("bullmq");
+        const { connectionFromUrl, DEFAULT_QUEUE_NAME, DEFAULT_RATE_KEY, RedisRateLimiter, senderFromClient, startImportWorker } =
+          await import("../../importer/index.js");
         const connection = connectionFromUrl(flags.queue);
         const queueName = flags.queueName ?? DEFAULT_QUEUE_NAME;
         const signal = interruptSignal();
