@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { Readable } from "node:stream";
+import { open } from "node:fs/promises";
+import { Readable, type Writable } from "node:stream";
 import { GongError } from "./errors.js";
 import type { StreamBody } from "./transport.js";
 
@@ -43,6 +44,44 @@ async function* fileParts(file: MultipartFile, preamble: Buffer, epilogue: Buffe
   yield epilogue;
 }
 
+const CHUNK_BYTES = 256 * 1024;
+
+function write(out: Writable, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    out.write(chunk, (error) => {
+      if (error) reject(error);
+      else resolve();
+    });
+  });
+}
+
+/**
+ * Streams preamble + file + epilogue into `out` through two fixed buffers: one is read from disk while the other is
+ * being written, and a buffer is read into again only once the socket has taken its previous contents.
+ */
+async function writeFileParts(file: MultipartFile, preamble: Buffer, epilogue: Buffer, out: Writable): Promise<void> {
+  await write(out, preamble);
+  const handle = await open(file.filePath, "r");
+  try {
+    const buffers = [Buffer.allocUnsafeSlow(CHUNK_BYTES), Buffer.allocUnsafeSlow(CHUNK_BYTES)] as const;
+    let sent = 0;
+    let writing: Promise<void> = Promise.resolve();
+    for (let i = 0; sent < file.size; i ^= 1) {
+      const buffer = i === 0 ? buffers[0] : buffers[1];
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK_BYTES, file.size - sent), sent);
+      if (bytesRead === 0) throw new GongError(`${file.filePath} changed while uploading: read ${sent} of ${file.size} bytes`);
+      await writing;
+      sent += bytesRead;
+      const done = sent;
+      writing = write(out, buffer.subarray(0, bytesRead)).then(() => file.onProgress?.(done, file.size));
+    }
+    await writing;
+  } finally {
+    await handle.close();
+  }
+  await write(out, epilogue);
+}
+
 /** A multipart/form-data body of one file part: preamble + file stream + epilogue, with an exact length. */
 export function createMultipartBody(file: MultipartFile): MultipartBody {
   const boundary = `----gong-connector-${randomBytes(16).toString("hex")}`;
@@ -57,5 +96,6 @@ export function createMultipartBody(file: MultipartFile): MultipartBody {
     contentType: `multipart/form-data; boundary=${boundary}`,
     length: preamble.length + file.size + epilogue.length,
     open: () => Readable.from(fileParts(file, preamble, epilogue), { objectMode: false }),
+    writeTo: (out) => writeFileParts(file, preamble, epilogue, out),
   };
 }

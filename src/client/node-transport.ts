@@ -86,7 +86,15 @@ export const nodeTransport: Transport = (req: TransportRequest) =>
       });
     }
 
-    if (isStreamBody(req.body)) {
+    if (isStreamBody(req.body) && req.body.writeTo !== undefined) {
+      req.body.writeTo(outgoing).then(
+        () => outgoing.end(),
+        (error: unknown) => {
+          const cause = error instanceof Error ? error : new Error(String(error));
+          fail(cause instanceof GongError ? cause : new GongError(`reading the upload failed: ${cause.message}`, { cause }));
+        },
+      );
+    } else if (isStreamBody(req.body)) {
       const stream = req.body.open();
       cleanups.push(() => {
         stream.destroy();

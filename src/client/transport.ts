@@ -1,10 +1,15 @@
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 
 /** A request body streamed from a fresh source on every attempt, with its exact length. */
 export interface StreamBody {
   readonly length: number;
   /** Opens a new stream of exactly `length` bytes. */
   open(): Readable;
+  /**
+   * Writes the body to `out` (without ending it), reusing a few fixed buffers: memory stays flat however large the
+   * body is, because no buffer waits for the garbage collector. Transports that write to a node stream prefer it.
+   */
+  writeTo?(out: Writable): Promise<void>;
 }
 
 export interface TransportRequest {
