@@ -8,7 +8,7 @@ import { defaultJournalPath, Journal, type JournalRow } from "./journal.js";
 import { invalidToFailures, writeFailureReport } from "./report.js";
 import { errorDetails, isAbort, runTask, TaskError, type CallSender } from "./task.js";
 import { silentProgress, type ProgressReporter } from "./progress.js";
-import { validateManifest } from "./validate.js";
+import { validateManifest, type ManifestCheck } from "./validate.js";
 import type { FailureRecord, ImportSummary, InvalidManifestRow, ManifestFormat, ValidManifestRow } from "./types.js";
 
 export interface ImportOptions {
@@ -68,27 +68,47 @@ export async function loadManifestIntoJournal(
   return { run, total: check.total, valid: check.valid };
 }
 
-export async function runImport(opts: ImportOptions): Promise<ImportResult> {
-  const started = Date.now();
-  const summary = emptySummary();
-  const progress = opts.progress ?? silentProgress;
-  const fmt = opts.format === undefined ? {} : { format: opts.format };
+/** What both importers (local and queued) need to know before they may start. */
+export interface StartCheckOptions {
+  manifest: string;
+  format?: ManifestFormat | undefined;
+  skipInvalid?: boolean | undefined;
+  report?: string | undefined;
+  onValidated?(check: { total: number; valid: number; invalid: InvalidManifestRow[] }): void;
+}
 
-  // 1. Check every row before anything is sent.
-  const check = await validateManifest(opts.manifest, fmt);
+/**
+ * Validates every row before anything is sent and counts them into `summary`. With invalid rows and no
+ * `skipInvalid`, writes the report and returns the refused result (nothing is sent).
+ */
+export async function checkBeforeStart(
+  opts: StartCheckOptions,
+  summary: ImportSummary,
+  started: number,
+): Promise<{ check: ManifestCheck; invalidRecords: FailureRecord[]; refused?: ImportResult }> {
+  const check = await validateManifest(opts.manifest, opts.format === undefined ? {} : { format: opts.format });
   summary.total = check.total;
   summary.invalid = check.invalid.length;
   opts.onValidated?.(check);
   const invalidRecords = invalidToFailures(check.invalid);
-  if (check.invalid.length > 0 && opts.skipInvalid !== true) {
-    summary.pending = check.valid;
-    summary.durationMs = Date.now() - started;
-    if (opts.report !== undefined) {
-      await writeFailureReport(opts.report, invalidRecords);
-      summary.report = opts.report;
-    }
-    return { summary, started: false, invalid: check.invalid, failures: [] };
+  if (check.invalid.length === 0 || opts.skipInvalid === true) return { check, invalidRecords };
+  summary.pending = check.valid;
+  summary.durationMs = Date.now() - started;
+  if (opts.report !== undefined) {
+    await writeFailureReport(opts.report, invalidRecords);
+    summary.report = opts.report;
   }
+  return { check, invalidRecords, refused: { summary, started: false, invalid: check.invalid, failures: [] } };
+}
+
+export async function runImport(opts: ImportOptions): Promise<ImportResult> {
+  const started = Date.now();
+  const summary = emptySummary();
+  const progress = opts.progress ?? silentProgress;
+
+  // 1. Check every row before anything is sent.
+  const { check, invalidRecords, refused } = await checkBeforeStart(opts, summary, started);
+  if (refused) return refused;
 
   // 2. Load the valid rows into the journal (rows already there keep their state).
   const journalPath = opts.journal ?? defaultJournalPath(opts.manifest);

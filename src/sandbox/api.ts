@@ -9,7 +9,7 @@ import { Errors } from "./errors.js";
 import { newGongId } from "./ids.js";
 import { commitMedia, receiveUpload, removeQuietly } from "./media.js";
 import { DEFAULT_WORKSPACE_ID } from "./seed.js";
-import type { CallFilter, CallRequest } from "./store.js";
+import type { CallFilter, CallRequest, StoredCall } from "./store.js";
 import { callBasicData, callUrl, extensiveCall, fingerprint, makeCursor, readCursor, records } from "./views.js";
 
 export const PAGE_SIZE = 100;
@@ -55,6 +55,25 @@ function pathId(request: FastifyRequest): string {
 
 export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, downloads: DownloadQueue): void {
   const { store } = ctx;
+  /** One page of calls matching `filter` (cursor tied to the request's fingerprint); 404 when none match. */
+  const callsPage = (
+    request: FastifyRequest,
+    filter: CallFilter,
+    fp: string,
+    cursor: string | undefined,
+    render: (call: StoredCall, baseUrl: string) => unknown,
+  ) => {
+    const offset = readCursor(cursor, fp);
+    const page = store.findCalls(filter, offset, PAGE_SIZE);
+    if (page.total === 0) throw Errors.noCallsInRange();
+    const next = offset + page.calls.length < page.total ? makeCursor(offset + page.calls.length, fp) : undefined;
+    const base = baseUrlOf(ctx, request);
+    return {
+      requestId: request.requestId,
+      records: records(page.total, offset, page.calls.length, next),
+      calls: page.calls.map((c) => render(c, base)),
+    };
+  };
 
   // Add call
   app.post("/v2/calls", (request, reply) => {
@@ -135,17 +154,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, dow
     if (fromMs !== undefined) filter.fromMs = fromMs;
     if (toMs !== undefined) filter.toMs = toMs;
     if (workspaceId !== undefined) filter.workspaceId = workspaceId;
-    const fp = fingerprint(["calls", fromMs, toMs, workspaceId]);
-    const offset = readCursor(queryString(q, "cursor"), fp);
-    const page = store.findCalls(filter, offset, PAGE_SIZE);
-    if (page.total === 0) throw Errors.noCallsInRange();
-    const next = offset + page.calls.length < page.total ? makeCursor(offset + page.calls.length, fp) : undefined;
-    const base = baseUrlOf(ctx, request);
-    return {
-      requestId: request.requestId,
-      records: records(page.total, offset, page.calls.length, next),
-      calls: page.calls.map((c) => callBasicData(c, base)),
-    };
+    return callsPage(request, filter, fingerprint(["calls", fromMs, toMs, workspaceId]), queryString(q, "cursor"), callBasicData);
   });
 
   // Extensive call data (basic content: metaData, parties, context)
@@ -169,17 +178,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, dow
     if (workspaceId !== undefined) filter.workspaceId = workspaceId;
     if (callIds !== undefined) filter.callIds = callIds;
     if (primaryUserIds !== undefined) filter.primaryUserIds = primaryUserIds;
-    const fp = fingerprint(["extensive", filter]);
-    const offset = readCursor(cursor, fp);
-    const page = store.findCalls(filter, offset, PAGE_SIZE);
-    if (page.total === 0) throw Errors.noCallsInRange();
-    const next = offset + page.calls.length < page.total ? makeCursor(offset + page.calls.length, fp) : undefined;
-    const base = baseUrlOf(ctx, request);
-    return {
-      requestId: request.requestId,
-      records: records(page.total, offset, page.calls.length, next),
-      calls: page.calls.map((c) => extensiveCall(c, base)),
-    };
+    return callsPage(request, filter, fingerprint(["extensive", filter]), cursor, extensiveCall);
   });
 
   // One call

@@ -5,10 +5,9 @@
  */
 import { Queue, type ConnectionOptions, type Job } from "bullmq";
 import { defaultJournalPath, Journal } from "../journal.js";
-import { invalidToFailures, writeFailureReport } from "../report.js";
-import { emptySummary, loadManifestIntoJournal, type ImportResult } from "../scheduler.js";
+import { writeFailureReport } from "../report.js";
+import { checkBeforeStart, emptySummary, loadManifestIntoJournal, type ImportResult } from "../scheduler.js";
 import { silentProgress, type ProgressReporter } from "../progress.js";
-import { validateManifest } from "../validate.js";
 import type { FailureRecord, InvalidManifestRow, ManifestFormat } from "../types.js";
 import { DEFAULT_QUEUE_NAME, JOB_NAME, jobIdFor, type ImportJobData, type ImportJobResult } from "./common.js";
 
@@ -54,20 +53,8 @@ export async function runQueuedImport(opts: QueuedImportOptions): Promise<Import
   const signal = opts.signal;
   if (opts.queueLabel !== undefined) summary.queue = opts.queueLabel;
 
-  const check = await validateManifest(opts.manifest, opts.format === undefined ? {} : { format: opts.format });
-  summary.total = check.total;
-  summary.invalid = check.invalid.length;
-  opts.onValidated?.(check);
-  const invalidRecords = invalidToFailures(check.invalid);
-  if (check.invalid.length > 0 && opts.skipInvalid !== true) {
-    summary.pending = check.valid;
-    summary.durationMs = Date.now() - started;
-    if (opts.report !== undefined) {
-      await writeFailureReport(opts.report, invalidRecords);
-      summary.report = opts.report;
-    }
-    return { summary, started: false, invalid: check.invalid, failures: [] };
-  }
+  const { check, invalidRecords, refused } = await checkBeforeStart(opts, summary, started);
+  if (refused) return refused;
 
   const journalPath = opts.journal ?? defaultJournalPath(opts.manifest);
   summary.journal = journalPath;
