@@ -1,7 +1,7 @@
 /** What the queued import's producer and workers agree on: job data, job ids, progress and results. */
 import type { ConnectionOptions } from "bullmq";
 import { ValidationError } from "../../client/errors.js";
-import type { ErrorDetails } from "../task.js";
+import type { ErrorDetails, TaskOutcome } from "../task.js";
 import type { FailureStage } from "../types.js";
 
 export const DEFAULT_QUEUE_NAME = "gong-import";
@@ -26,15 +26,8 @@ export interface ImportJobProgress {
   callId?: string;
 }
 
-export interface ImportJobResult {
-  callId: string;
-  requestId?: string;
-  created: boolean;
-  duplicate: boolean;
-  recovered: boolean;
-  mediaUploaded: boolean;
-  mediaUrl?: string;
-}
+/** A job's result is the task's outcome. */
+export type ImportJobResult = TaskOutcome;
 
 /**
  * The BullMQ job id for a clientUniqueId. BullMQ refuses integer-looking ids and ids with `:`, so those
