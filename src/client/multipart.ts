@@ -65,17 +65,32 @@ async function writeFileParts(file: MultipartFile, preamble: Buffer, epilogue: B
   try {
     const buffers = [Buffer.allocUnsafeSlow(CHUNK_BYTES), Buffer.allocUnsafeSlow(CHUNK_BYTES)] as const;
     let sent = 0;
+    // The write in flight; a failed write (connection closed) is kept here and thrown at the next step, so that
+    // its rejection is always handled.
+    let writeError: Error | undefined;
     let writing: Promise<void> = Promise.resolve();
+    const stopIfFailed = (): void => {
+      if (writeError !== undefined) throw writeError;
+      if (out.destroyed) throw new GongError("the connection closed during the upload");
+    };
     for (let i = 0; sent < file.size; i ^= 1) {
+      stopIfFailed();
       const buffer = i === 0 ? buffers[0] : buffers[1];
       const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK_BYTES, file.size - sent), sent);
       if (bytesRead === 0) throw new GongError(`${file.filePath} changed while uploading: read ${sent} of ${file.size} bytes`);
       await writing;
+      stopIfFailed();
       sent += bytesRead;
       const done = sent;
-      writing = write(out, buffer.subarray(0, bytesRead)).then(() => file.onProgress?.(done, file.size));
+      writing = write(out, buffer.subarray(0, bytesRead)).then(
+        () => file.onProgress?.(done, file.size),
+        (error: unknown) => {
+          writeError = error instanceof Error ? error : new Error(String(error));
+        },
+      );
     }
     await writing;
+    stopIfFailed();
   } finally {
     await handle.close();
   }

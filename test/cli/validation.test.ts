@@ -1,9 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "./run-cli.js";
+import { CLI, runCli } from "./run-cli.js";
 
 /** A TCP listener that only counts connections: proof that nothing was sent. */
 let listener: Server;
@@ -140,6 +141,14 @@ describe("usage and configuration errors exit 2", () => {
       expect(r.code, command).toBe(0);
       expect(r.stdout, command).toContain("Examples:");
     }
+  });
+});
+
+describe("output into a closed pipe", () => {
+  it("stops quietly when the reader goes away (| head)", () => {
+    const r = spawnSync("sh", ["-c", `"${process.execPath}" "${CLI}" import --help | head -c 10 >/dev/null; "${process.execPath}" "${CLI}" schema | head -c 10 >/dev/null`], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("");
   });
 });
 
