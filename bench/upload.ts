@@ -38,7 +38,17 @@ async function mediaOf(sb: SandboxChild, callId: string): Promise<{ sha256: stri
   return json.call.media;
 }
 
+/**
+ * Writes the page cache's dirty pages to disk before an upload is timed: otherwise the upload that follows another
+ * pays for the flush of the previous one's 1.5 GB, and whichever tool goes second looks twice as slow.
+ */
+async function flushDisk(): Promise<void> {
+  const r = await runCommand("sync", []);
+  if (r.code !== 0) throw new Error(`sync exited ${r.code}: ${r.stderr}`);
+}
+
 async function uploadWithCli(sb: SandboxChild, callId: string, file: string): Promise<{ ms: number; peakRss: number }> {
+  await flushDisk();
   const r = await runCli(["add-media", "--call-id", callId, "--file", file, "--quiet"], { env: sb.env, measureRss: true });
   if (r.code !== 0) throw new Error(`add-media exited ${r.code}: ${r.stderr}`);
   if (r.peakRss === undefined) throw new Error("add-media: no peak RSS reported");
@@ -46,6 +56,7 @@ async function uploadWithCli(sb: SandboxChild, callId: string, file: string): Pr
 }
 
 async function uploadWithCurl(sb: SandboxChild, callId: string, file: string): Promise<number> {
+  await flushDisk();
   const r = await runCommand(CURL, [
     "-sS",
     "--fail-with-body",
@@ -176,7 +187,7 @@ function uploadSection(samples: readonly UploadSample[], small: number, large: n
     method:
       `A ${size(large)} and a ${size(small)} WAV file (random bytes after a WAV header) are uploaded to a fresh sandbox child ` +
       `(rate limit off) per run and size: once with \`gong-connector add-media --call-id ID --file FILE --quiet\` and once with ` +
-      `\`curl -X PUT -u key:secret -F mediaFile=@FILE\` (the reference), the order alternating between runs. Throughput is file ` +
+      `\`curl -X PUT -u key:secret -F mediaFile=@FILE\` (the reference), the order alternating between runs, with \`sync\` before each upload. Throughput is file ` +
       `bytes ÷ process wall time; the ratio is taken per run. Each sandbox child serves both uploads of its run, so its peak RSS ` +
       `covers receiving two files of that size. Byte-exactness: the sandbox's sha256 and size of each stored file.`,
     figures,
