@@ -38,7 +38,8 @@ it(`imports ${CALLS} calls exactly once through 20% faults and ${KILLS} kill -9`
   const manifest = join(dir, "chaos.jsonl");
   writeJsonl(manifest, rows);
   // 20% of API requests fail: 500/503 before any work, 429, and POSTs that fail after the call was stored.
-  await setFaults(sb, { error500: 0.06, error503: 0.05, error429: 0.03, errorAfterCommit: 0.03, dropAfterCommit: 0.03 });
+  // 20% of all API requests fail before any work; on top, 6% of Add calls fail after the call was stored.
+  await setFaults(sb, { error500: 0.07, error503: 0.07, error429: 0.06, errorAfterCommit: 0.03, dropAfterCommit: 0.03 });
 
   const env = sandboxEnv(sb);
   const args = ["import", manifest, "--concurrency", "16", "--rate-limit", "200", "--progress-interval", "0.25"];
@@ -103,5 +104,5 @@ it(`imports ${CALLS} calls exactly once through 20% faults and ${KILLS} kill -9`
   const durationMs = Date.now() - started;
   // Figures for the record (visible with --reporter=verbose).
   console.log(JSON.stringify({ calls: calls.length, duplicates, requests: log.length, faultAnswers: faults, kills, finalRuns, durationMs }));
-  expect(faults).toBeGreaterThan(0);
+  expect(faults / log.length).toBeGreaterThan(0.12);
 }, 240_000);
