@@ -74,30 +74,58 @@ async function uploadWithCurl(sb: SandboxChild, callId: string, file: string): P
   return r.wallMs;
 }
 
-/** One run at one size: a fresh sandbox child, one CLI upload and one curl upload (order alternates by run). */
-async function measureOnce(file: string, bytes: number, sha256: string, run: number): Promise<UploadSample> {
+interface OneUpload {
+  ms: number;
+  peakRss?: number;
+  sandboxPeakRss: number;
+  byteExact: boolean;
+}
+
+/** One upload into its own fresh sandbox child (so no upload pays for an earlier one), checked byte for byte. */
+async function uploadToFreshSandbox(
+  label: string,
+  file: string,
+  bytes: number,
+  sha256: string,
+  send: (sb: SandboxChild, callId: string) => Promise<{ ms: number; peakRss?: number }>,
+): Promise<OneUpload> {
   const sb = await startSandboxChild({ ratePerSecond: 0, ratePerDay: 0 });
   try {
-    const cliCall = await createCall(sb.baseUrl, sb.accessKey, sb.accessKeySecret, `bench-upload-cli-${run}-${bytes}`);
-    const curlCall = await createCall(sb.baseUrl, sb.accessKey, sb.accessKeySecret, `bench-upload-curl-${run}-${bytes}`);
-    let cli: { ms: number; peakRss: number };
-    let curlMs: number;
-    if (run % 2 === 0) {
-      cli = await uploadWithCli(sb, cliCall, file);
-      curlMs = await uploadWithCurl(sb, curlCall, file);
-    } else {
-      curlMs = await uploadWithCurl(sb, curlCall, file);
-      cli = await uploadWithCli(sb, cliCall, file);
-    }
+    const callId = await createCall(sb.baseUrl, sb.accessKey, sb.accessKeySecret, label);
+    const sent = await send(sb, callId);
     const sandboxPeakRss = sb.peakRss();
-    const help = await runCli(["--help"], { measureRss: true });
-    const a = await mediaOf(sb, cliCall);
-    const b = await mediaOf(sb, curlCall);
-    const byteExact = a.sha256 === sha256 && a.size === bytes && b.sha256 === sha256 && b.size === bytes;
-    return { bytes, cliMs: cli.ms, curlMs, cliPeakRss: cli.peakRss, helpPeakRss: help.peakRss ?? 0, sandboxPeakRss, byteExact };
+    const media = await mediaOf(sb, callId);
+    return { ...sent, sandboxPeakRss, byteExact: media.sha256 === sha256 && media.size === bytes };
   } finally {
     await sb.close();
   }
+}
+
+/** One run at one size: one CLI upload and one curl upload, each into a fresh sandbox child (order alternates by run). */
+async function measureOnce(file: string, bytes: number, sha256: string, run: number): Promise<UploadSample> {
+  const withCli = () =>
+    uploadToFreshSandbox(`bench-upload-cli-${run}-${bytes}`, file, bytes, sha256, (sb, id) => uploadWithCli(sb, id, file));
+  const withCurl = () =>
+    uploadToFreshSandbox(`bench-upload-curl-${run}-${bytes}`, file, bytes, sha256, async (sb, id) => ({ ms: await uploadWithCurl(sb, id, file) }));
+  let cli: OneUpload;
+  let curl: OneUpload;
+  if (run % 2 === 0) {
+    cli = await withCli();
+    curl = await withCurl();
+  } else {
+    curl = await withCurl();
+    cli = await withCli();
+  }
+  const help = await runCli(["--help"], { measureRss: true });
+  return {
+    bytes,
+    cliMs: cli.ms,
+    curlMs: curl.ms,
+    cliPeakRss: cli.peakRss ?? 0,
+    helpPeakRss: help.peakRss ?? 0,
+    sandboxPeakRss: Math.max(cli.sandboxPeakRss, curl.sandboxPeakRss),
+    byteExact: cli.byteExact && curl.byteExact,
+  };
 }
 
 /** The large size: 1.5 GB when the disk holds the file and the sandbox's two copies with room to spare, else 1 GB. */
@@ -187,11 +215,13 @@ function uploadSection(samples: readonly UploadSample[], small: number, large: n
     id: "upload",
     title: "1. Upload",
     method:
-      `A ${size(large)} and a ${size(small)} WAV file (random bytes after a WAV header) are uploaded to a fresh sandbox child ` +
-      `(rate limit off) per run and size: once with \`gong-connector add-media --call-id ID --file FILE --quiet\` and once with ` +
-      `\`curl -X PUT -u key:secret -F mediaFile=@FILE\` (the reference), the order alternating between runs, with \`sync\` before each upload. Throughput is file ` +
-      `bytes ÷ process wall time; the ratio is the median add-media throughput ÷ the median curl throughput over the same runs, half of them with each tool going first (per-run ratios listed). Each sandbox child serves both uploads of its run, so its peak RSS ` +
-      `covers receiving two files of that size. Byte-exactness: the sandbox's sha256 and size of each stored file.`,
+      `A ${size(large)} and a ${size(small)} WAV file (random bytes after a WAV header) are uploaded, each upload into its own ` +
+      `fresh sandbox child (rate limit off, so no upload pays for an earlier one): once with ` +
+      `\`gong-connector add-media --call-id ID --file FILE --quiet\` and once with \`curl -X PUT -u key:secret -F mediaFile=@FILE\` ` +
+      `(the reference), the order alternating between runs, with \`sync\` before each upload. Throughput is file bytes ÷ process ` +
+      `wall time (the CLI's start-up included); the ratio is the median add-media throughput ÷ the median curl throughput over ` +
+      `the same runs, half of them with each tool going first (per-run ratios listed). The sandbox's peak RSS is the larger of ` +
+      `its two children's in a run. Byte-exactness: the sandbox's sha256 and size of each stored file.`,
     figures,
     headline: [
       { label: `Upload ${size(large)}: add-media ÷ curl throughput (ratio of medians)`, value: fixed(ratio) },

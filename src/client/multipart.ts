@@ -44,7 +44,9 @@ async function* fileParts(file: MultipartFile, preamble: Buffer, epilogue: Buffe
   yield epilogue;
 }
 
-const CHUNK_BYTES = 256 * 1024;
+const CHUNK_BYTES = 512 * 1024;
+/** Buffers in the ring: up to this many minus one writes are in flight while the next chunk is read. */
+const RING_SIZE = 4;
 
 function write(out: Writable, chunk: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -56,40 +58,39 @@ function write(out: Writable, chunk: Buffer): Promise<void> {
 }
 
 /**
- * Streams preamble + file + epilogue into `out` through two fixed buffers: one is read from disk while the other is
- * being written, and a buffer is read into again only once the socket has taken its previous contents.
+ * Streams preamble + file + epilogue into `out` through a small ring of fixed buffers: chunks are read from disk while
+ * earlier ones are being written, and a buffer is read into again only once the socket has taken its previous
+ * contents. Memory stays flat (no buffer waits for the garbage collector) whatever the file's size.
  */
 async function writeFileParts(file: MultipartFile, preamble: Buffer, epilogue: Buffer, out: Writable): Promise<void> {
   await write(out, preamble);
   const handle = await open(file.filePath, "r");
+  // A failed write (connection closed) is kept here and thrown at the next step, so its rejection is always handled.
+  let writeError: Error | undefined;
+  const stopIfFailed = (): void => {
+    if (writeError !== undefined) throw writeError;
+    if (out.destroyed) throw new GongError("the connection closed during the upload");
+  };
+  const ring = Array.from({ length: RING_SIZE }, () => ({ buffer: Buffer.allocUnsafeSlow(CHUNK_BYTES), writing: Promise.resolve() }));
   try {
-    const buffers = [Buffer.allocUnsafeSlow(CHUNK_BYTES), Buffer.allocUnsafeSlow(CHUNK_BYTES)] as const;
     let sent = 0;
-    // The write in flight; a failed write (connection closed) is kept here and thrown at the next step, so that
-    // its rejection is always handled.
-    let writeError: Error | undefined;
-    let writing: Promise<void> = Promise.resolve();
-    const stopIfFailed = (): void => {
-      if (writeError !== undefined) throw writeError;
-      if (out.destroyed) throw new GongError("the connection closed during the upload");
-    };
-    for (let i = 0; sent < file.size; i ^= 1) {
+    for (let i = 0; sent < file.size; i = (i + 1) % RING_SIZE) {
+      const slot = ring[i];
+      if (slot === undefined) throw new RangeError(`ring slot ${i}`);
+      await slot.writing;
       stopIfFailed();
-      const buffer = i === 0 ? buffers[0] : buffers[1];
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK_BYTES, file.size - sent), sent);
+      const { bytesRead } = await handle.read(slot.buffer, 0, Math.min(CHUNK_BYTES, file.size - sent), sent);
       if (bytesRead === 0) throw new GongError(`${file.filePath} changed while uploading: read ${sent} of ${file.size} bytes`);
-      await writing;
-      stopIfFailed();
       sent += bytesRead;
       const done = sent;
-      writing = write(out, buffer.subarray(0, bytesRead)).then(
+      slot.writing = write(out, slot.buffer.subarray(0, bytesRead)).then(
         () => file.onProgress?.(done, file.size),
         (error: unknown) => {
-          writeError = error instanceof Error ? error : new Error(String(error));
+          writeError ??= error instanceof Error ? error : new Error(String(error));
         },
       );
     }
-    await writing;
+    await Promise.all(ring.map((slot) => slot.writing));
     stopIfFailed();
   } finally {
     await handle.close();
