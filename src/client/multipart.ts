@@ -44,8 +44,8 @@ async function* fileParts(file: MultipartFile, preamble: Buffer, epilogue: Buffe
   yield epilogue;
 }
 
-const CHUNK_BYTES = 512 * 1024;
-/** Buffers in the ring: up to this many minus one writes are in flight while the next chunk is read. */
+const CHUNK_BYTES = 1024 * 1024;
+/** Buffers in the ring (1 MB each): up to this many minus one writes are in flight while the next chunk is read. */
 const RING_SIZE = 4;
 
 function write(out: Writable, chunk: Buffer): Promise<void> {
