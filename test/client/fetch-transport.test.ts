@@ -2,13 +2,12 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GongConnectionError, GongTimeoutError, type FetchLike } from "../../src/client/index.js";
 import { testClient } from "./helpers/client.js";
 import { receiveSinglePart, sha256File } from "./helpers/multipart-receiver.js";
-import { sendJson, startScriptServer, type Handler, type ScriptServer } from "./helpers/script-server.js";
+import { sendJson, scriptServerPerTest } from "./helpers/script-server.js";
 
-let server: ScriptServer | undefined;
 let dir = "";
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "gong-client-fetch-"));
@@ -16,15 +15,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
 
-async function serve(handler: Handler): Promise<ScriptServer> {
-  server = await startScriptServer(handler);
-  return server;
-}
+const serve = scriptServerPerTest();
 
 describe("injected fetch", () => {
   it("sends JSON requests through a scripted fetch", async () => {

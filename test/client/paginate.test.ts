@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { GongError, GongResponseError, MAX_PAGES, NotFoundError } from "../../src/client/index.js";
 import { testClient } from "./helpers/client.js";
-import { sendJson, startScriptServer, type Handler, type ScriptServer } from "./helpers/script-server.js";
+import { sendJson, scriptServerPerTest } from "./helpers/script-server.js";
 
-let server: ScriptServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
 
-async function serve(handler: Handler): Promise<ScriptServer> {
-  server = await startScriptServer(handler);
-  return server;
-}
+const serve = scriptServerPerTest();
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   AuthenticationError,
@@ -12,18 +12,10 @@ import {
   createRateLimiter,
 } from "../../src/client/index.js";
 import { testClient } from "./helpers/client.js";
-import { readBody, sendJson, startScriptServer, type Handler, type ScriptServer } from "./helpers/script-server.js";
+import { readBody, sendJson, scriptServerPerTest } from "./helpers/script-server.js";
 
-let server: ScriptServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
 
-async function serve(handler: Handler): Promise<ScriptServer> {
-  server = await startScriptServer(handler);
-  return server;
-}
+const serve = scriptServerPerTest();
 
 const okSchema = z.looseObject({ requestId: z.string(), callId: z.string() });
 

@@ -2,15 +2,14 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GongAbortError, GongTimeoutError, InternalServerError, ValidationError } from "../../src/client/index.js";
 import { testClient } from "./helpers/client.js";
 import { receiveSinglePart, sha256File } from "./helpers/multipart-receiver.js";
-import { readBody, sendJson, startScriptServer, type Handler, type ScriptServer } from "./helpers/script-server.js";
+import { readBody, sendJson, scriptServerPerTest, type Handler, type ScriptServer, startScriptServer } from "./helpers/script-server.js";
 
 let dir = "";
 let media = "";
-let server: ScriptServer | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "gong-client-upload-"));
@@ -20,15 +19,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
 
-async function serve(handler: Handler): Promise<ScriptServer> {
-  server = await startScriptServer(handler);
-  return server;
-}
+const serve = scriptServerPerTest();
 
 function created(res: Parameters<Handler>[1]): void {
   sendJson(res, 201, { requestId: "up-1", callId: "7782342274025937895", url: "https://app.gong.io/call?id=7782342274025937895" });

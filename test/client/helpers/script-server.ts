@@ -1,3 +1,4 @@
+import { afterEach } from "vitest";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -52,4 +53,17 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   const text = typeof body === "string" ? body : JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(text);
+}
+
+/** One scripted server per test, closed after it: `const serve = scriptServerPerTest();` then `await serve(handler)`. */
+export function scriptServerPerTest(): (handler: Handler) => Promise<ScriptServer> {
+  let server: ScriptServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+  return async (handler) => {
+    server = await startScriptServer(handler);
+    return server;
+  };
 }
