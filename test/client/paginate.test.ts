@@ -4,7 +4,6 @@ import { GongError, GongResponseError, MAX_PAGES, NotFoundError } from "../../sr
 import { testClient } from "./helpers/client.js";
 import { sendJson, scriptServerPerTest } from "./helpers/script-server.js";
 
-
 const serve = scriptServerPerTest();
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

@@ -14,7 +14,6 @@ import {
 import { testClient } from "./helpers/client.js";
 import { readBody, sendJson, scriptServerPerTest } from "./helpers/script-server.js";
 
-
 const serve = scriptServerPerTest();
 
 const okSchema = z.looseObject({ requestId: z.string(), callId: z.string() });
