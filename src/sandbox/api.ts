@@ -7,7 +7,7 @@ import type { SandboxContext } from "./context.js";
 import type { DownloadQueue } from "./downloads.js";
 import { Errors } from "./errors.js";
 import { newGongId } from "./ids.js";
-import { commitMedia, receiveUpload, removeQuietly } from "./media.js";
+import { commitMedia, receiveUpload, removeQuietly, storedMedia } from "./media.js";
 import { DEFAULT_WORKSPACE_ID } from "./seed.js";
 import type { CallFilter, CallRequest, StoredCall } from "./store.js";
 import { callBasicData, callUrl, extensiveCall, fingerprint, makeCursor, readCursor, records } from "./views.js";
@@ -130,15 +130,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, dow
       throw err;
     }
     const previous = store.getCall(id)?.media.file ?? null;
-    store.setMedia(id, {
-      source: "upload",
-      file,
-      fileName: media.fileName,
-      sha256: media.sha256,
-      size: media.size,
-      format: media.format,
-      contentType: media.contentType,
-    });
+    store.setMedia(id, storedMedia(media, file, "upload"));
     if (previous !== null && previous !== file) await unlink(join(store.mediaDir, previous)).catch(() => undefined);
     reply.removeHeader("connection");
     return reply.code(201).send({ requestId: request.requestId, callId: id, url: callUrl(baseUrlOf(ctx, request), id) });

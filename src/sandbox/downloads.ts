@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { SandboxContext } from "./context.js";
-import { commitMedia, fetchDownload, removeQuietly } from "./media.js";
+import { commitMedia, fetchDownload, removeQuietly, storedMedia } from "./media.js";
 
 /** Fetches `downloadMediaUrl`s in the background after POST /v2/calls, as Gong does; the outcome lands on the call. */
 export class DownloadQueue {
@@ -40,15 +40,7 @@ export class DownloadQueue {
         return;
       }
       const file = await commitMedia(media, store.mediaDir, callId);
-      store.setMedia(callId, {
-        source: "download",
-        file,
-        fileName: media.fileName,
-        sha256: media.sha256,
-        size: media.size,
-        format: media.format,
-        contentType: media.contentType,
-      });
+      store.setMedia(callId, storedMedia(media, file, "download"));
     } catch (err) {
       // A fetch cut short by close() stays pending and resumes on the next start with the same data dir.
       if (signal.aborted || !store.db.open) return;

@@ -15,6 +15,7 @@ import {
   type MediaFormat,
 } from "../schema/media.js";
 import { Errors, SandboxError } from "./errors.js";
+import type { StoredMedia } from "./store.js";
 
 /** A media file written to a temporary path under the media dir, checked and hashed. */
 export interface ReceivedMedia {
@@ -241,3 +242,16 @@ export async function commitMedia(media: ReceivedMedia, dir: string, callId: str
 }
 
 export { removeQuietly };
+
+/** What the store records for received media, moved to its final `file` in the media dir. */
+export function storedMedia(media: ReceivedMedia, file: string, source: StoredMedia["source"]): StoredMedia {
+  return {
+    source,
+    file,
+    fileName: media.fileName,
+    sha256: media.sha256,
+    size: media.size,
+    format: media.format,
+    contentType: media.contentType,
+  };
+}
