@@ -3,16 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { RSS_PRELOAD } from "../../bench/lib/proc.js";
 
 export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
-
-/** Writes the process's peak RSS (bytes) to $RSS_REPORT_FILE when it exits. */
-const RSS_PRELOAD =
-  "data:text/javascript," +
-  encodeURIComponent(
-    `import { writeFileSync } from "node:fs";
-     process.on("exit", () => { if (process.env.RSS_REPORT_FILE) writeFileSync(process.env.RSS_REPORT_FILE, String(process.resourceUsage().maxRSS * 1024)); });`,
-  );
 
 export interface CliResult {
   code: number | null;
@@ -36,7 +29,7 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   const rssFile = dir === undefined ? undefined : join(dir, "rss");
   const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" };
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
-  if (rssFile !== undefined) env.RSS_REPORT_FILE = rssFile;
+  if (rssFile !== undefined) env.BENCH_RSS_FILE = rssFile;
   const nodeArgs = rssFile === undefined ? [CLI, ...args] : ["--import", RSS_PRELOAD, CLI, ...args];
   const started = Date.now();
   return new Promise((resolve, reject) => {
