@@ -15,6 +15,7 @@ import {
   type MediaFormat,
 } from "../schema/media.js";
 import { Errors, SandboxError } from "./errors.js";
+import { noteBodyBytes } from "./reclaim.js";
 import type { StoredMedia } from "./store.js";
 
 /** A media file written to a temporary path under the media dir, checked and hashed. */
@@ -60,6 +61,7 @@ class Meter extends Transform {
     }
     if (this.head.length < HEAD_BYTES) this.head = Buffer.concat([this.head, chunk.subarray(0, HEAD_BYTES - this.head.length)]);
     this.hash.update(chunk);
+    noteBodyBytes(chunk.length);
     done(null, chunk);
   }
 }
