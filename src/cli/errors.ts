@@ -1,5 +1,5 @@
 import { CommanderError } from "commander";
-import { MediaUploadFailedError } from "../actions/index.js";
+import { MediaUploadFailedError } from "../actions/media.js";
 import {
   GongAbortError,
   GongApiError,
@@ -10,7 +10,7 @@ import {
   RecordingDisabledError,
   ValidationError,
 } from "../client/index.js";
-import { formatIssues } from "../schema/index.js";
+import { formatIssues } from "../schema/issues.js";
 import { EXIT } from "./exit.js";
 import { printError, printJson } from "./output.js";
 

@@ -1,5 +1,7 @@
 import type { ZodType } from "zod";
-import { addCallMediaResponseSchema, type AddCallMediaResponse } from "../schema/index.js";
+import { GONG_ID_PATTERN } from "../schema/ids.js";
+import { addCallMediaResponseCheck, type ResponseCheckResult } from "../schema/media-response.js";
+import type { AddCallMediaResponse } from "../schema/responses.js";
 import { resolveCredentials } from "./auth.js";
 import { buildURL } from "./base-url.js";
 import { GongApiError, GongResponseError, ValidationError } from "./errors.js";
@@ -70,7 +72,11 @@ interface Exchange {
 export const UPLOAD_MAX_RETRIES = 3;
 /** Before resending a file larger than this, confirm the call exists with GET /v2/calls/{id} (CONTRACT.md §5). */
 export const UPLOAD_CONFIRM_BYTES = 100_000_000;
-const GONG_ID = /^[0-9]{1,20}$/;
+
+/** What a response body is checked with: a zod schema, or a check with the same `safeParse` (the media response's). */
+interface ResponseCheck<T> {
+  safeParse(value: unknown): ResponseCheckResult<T> | ReturnType<ZodType<T>["safeParse"]>;
+}
 
 function requestIdOf(value: unknown): string | undefined {
   if (typeof value !== "object" || value === null) return undefined;
@@ -115,7 +121,7 @@ export class GongClient {
 
   /** Streams a media file to PUT /v2/calls/{callId}/media as multipart part `mediaFile`. */
   async uploadMedia(callId: string, filePath: string, opts: UploadMediaOptions = {}): Promise<AddCallMediaResponse> {
-    if (typeof callId !== "string" || !GONG_ID.test(callId)) throw ValidationError.of("callId", "must be a Gong id (1 to 20 digits)");
+    if (typeof callId !== "string" || !GONG_ID_PATTERN.test(callId)) throw ValidationError.of("callId", "must be a Gong id (1 to 20 digits)");
     const file = await checkMediaFile(filePath, opts.allowAnyFormat === true);
     const body = createMultipartBody({ fieldName: "mediaFile", ...file, onProgress: opts.onProgress });
     const res = await this.exchange({
@@ -134,7 +140,7 @@ export class GongClient {
             }
           : undefined,
     });
-    return this.parse(res, addCallMediaResponseSchema);
+    return this.parse(res, addCallMediaResponseCheck);
   }
 
   /**
@@ -150,7 +156,7 @@ export class GongClient {
     });
   }
 
-  private parse<T>(res: ParsedResponse, schema: ZodType<T> | undefined): T {
+  private parse<T>(res: ParsedResponse, schema: ResponseCheck<T> | undefined): T {
     const { value } = res;
     if (schema === undefined) return value as T;
     const parsed = schema.safeParse(value);

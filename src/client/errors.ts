@@ -1,6 +1,6 @@
 import { parseJson } from "./json.js";
 import { parseRetryAfter } from "./retry-timing.js";
-import type { ValidationIssue } from "../schema/index.js";
+import type { ValidationIssue } from "../schema/issues.js";
 
 /** Response headers as the client keeps them: lower-case names, one string each. */
 export type ResponseHeaders = Readonly<Record<string, string>>;

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
-import { MEDIA_CONTENT_TYPES, MEDIA_MAX_BYTES, mediaContentTypeFor } from "../schema/index.js";
+import { MEDIA_CONTENT_TYPES, MEDIA_MAX_BYTES, mediaContentTypeFor } from "../schema/media.js";
 import { ValidationError } from "./errors.js";
 
 export interface MediaFileInfo {

@@ -6,3 +6,6 @@ export * from "./primitives.js";
 export * from "./responses.js";
 export { crossFieldIssues, type CrossFieldIssue, type RuleProfile } from "./rules.js";
 export * from "./validate.js";
+export * from "./ids.js";
+export * from "./issues.js";
+export * from "./media-response.js";

@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { GONG_ID_PATTERN } from "./ids.js";
 
-/** Gong ids: opaque numeric strings of up to 20 digits. Never a JS number (precision is lost above 2^53). */
-export const GONG_ID_PATTERN = /^[0-9]{1,20}$/;
+export { GONG_ID_PATTERN };
 export const gongIdSchema = z
   .string({ error: "must be a string of 1-20 digits (ids are strings; a JSON number loses precision)" })
   .regex(GONG_ID_PATTERN, { error: "must be a string of 1-20 digits" });

@@ -1,15 +1,9 @@
 import { z } from "zod";
 import { buildAddCallShape, type Strictness } from "./call.js";
+import type { ValidationIssue } from "./issues.js";
 import { crossFieldIssues, type RuleProfile } from "./rules.js";
 
-export interface ValidationIssue {
-  /** Where the problem is, e.g. `parties[0].userId`; `(root)` for the request itself. */
-  path: string;
-  /** The rule that failed, e.g. `must be at most 255 characters`. */
-  rule: string;
-  /** `${path}: ${rule}` */
-  message: string;
-}
+export { formatIssues, type ValidationIssue } from "./issues.js";
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] };
 
@@ -120,6 +114,3 @@ export function validateServerAddCallRequest(input: unknown): ValidationResult<z
   return run(serverAddCallRequestSchema, input, "sandbox");
 }
 
-export function formatIssues(issues: readonly ValidationIssue[]): string {
-  return issues.map((i) => `  - ${i.message}`).join("\n");
-}

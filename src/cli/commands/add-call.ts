@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import { addCall, addCallWithMedia, checkAddCallRequest } from "../../actions/index.js";
 import { checkMediaFile } from "../../client/index.js";
 import { action } from "../action.js";
 import { clientFromEnvironment } from "../client.js";
@@ -42,6 +41,8 @@ Examples:
     )
     .action(
       action(async (flags: AddCallFlags) => {
+        // Loaded here, not at start-up: the schema (zod) costs every other command nothing.
+        const { addCall, addCallWithMedia, checkAddCallRequest } = await import("../../actions/index.js");
         const input = await readJsonInput(flags.input);
         const request = checkAddCallRequest(input);
         if (flags.media !== undefined) await checkMediaFile(flags.media, flags.allowAnyFormat === true);

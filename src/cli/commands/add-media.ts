@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { addCallMedia } from "../../actions/index.js";
+import { addCallMedia } from "../../actions/media.js";
 import { action } from "../action.js";
 import { clientFromEnvironment } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";

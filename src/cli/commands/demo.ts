@@ -2,7 +2,6 @@ import { Command } from "commander";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { addCall, addCallMedia } from "../../actions/index.js";
 import { GongClient } from "../../client/index.js";
 import { SEED_USERS } from "../../sandbox/seed.js";
 // The server (fastify, SQLite) is loaded only when the command runs, so other commands start fast.
@@ -80,6 +79,7 @@ Examples:
         const opts: StartSandboxOptions = { host: "127.0.0.1", port: Number.isFinite(flags.port) ? flags.port : 0 };
         if (flags.data !== undefined) opts.dataDir = flags.data;
         const { startSandbox } = await import("../../sandbox/server.js");
+        const { addCall, addCallMedia } = await import("../../actions/index.js");
         const sb = await startSandbox(opts);
         const work = await mkdtemp(join(tmpdir(), "gong-demo-"));
         try {

@@ -1,11 +1,13 @@
 import { Command } from "commander";
 import { ValidationError } from "../../client/index.js";
-import { addCallJsonSchema } from "../../schema/index.js";
 import { action } from "../action.js";
 import { EXIT } from "../exit.js";
 import { printJson } from "../output.js";
 
-const SCHEMAS: Record<string, () => unknown> = { "add-call": addCallJsonSchema };
+/** Each action's JSON Schema, built when asked for (the schema module loads zod). */
+const SCHEMAS: Record<string, () => Promise<unknown>> = {
+  "add-call": async () => (await import("../../schema/json-schema.js")).addCallJsonSchema(),
+};
 
 export function schemaCommand(): Command {
   return new Command("schema")
@@ -18,11 +20,11 @@ Examples:
   $ gong-connector schema add-call > add-call.schema.json`,
     )
     .action(
-      action((name: string) => {
+      action(async (name: string) => {
         const build = SCHEMAS[name];
         if (build === undefined) throw ValidationError.of("action", `must be one of: ${Object.keys(SCHEMAS).join(", ")}`);
-        printJson(build(), true);
-        return Promise.resolve(EXIT.ok);
+        printJson(await build(), true);
+        return EXIT.ok;
       }),
     );
 }

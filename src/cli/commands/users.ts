@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import { listUsers } from "../../actions/index.js";
 import { action } from "../action.js";
 import { clientFromEnvironment } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";
@@ -29,6 +28,7 @@ Examples:
     )
     .action(
       action(async (flags: ListFlags) => {
+        const { listUsers } = await import("../../actions/pick-lists.js");
         printJson(await listUsers(clientFromEnvironment(flags), { signal: interruptSignal() }), flags.pretty === true);
         return EXIT.ok;
       }),

@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import { listWorkspaces } from "../../actions/index.js";
 import { action } from "../action.js";
 import { clientFromEnvironment } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";
@@ -27,6 +26,7 @@ Examples:
     )
     .action(
       action(async (flags: ListFlags) => {
+        const { listWorkspaces } = await import("../../actions/pick-lists.js");
         printJson(await listWorkspaces(clientFromEnvironment(flags), { signal: interruptSignal() }), flags.pretty === true);
         return EXIT.ok;
       }),
