@@ -137,8 +137,9 @@ export async function largeSize(dir: string): Promise<number> {
 export async function uploadBench(opts: BenchOptions): Promise<UploadResult> {
   const small = opts.smoke ? 100_000 : 10_000_000;
   const large = opts.smoke ? 2_000_000 : Number(process.env.BENCH_UPLOAD_BYTES ?? 0) || (await largeSize(opts.tmpDir));
-  // An even number of runs, so that each tool goes first equally often (the upload that goes second is slower).
-  const runs = opts.smoke ? opts.runs : Math.max(opts.runs, 6);
+  // An even number of runs, so that each tool goes first equally often: an upload's place in the run moves its speed
+  // by up to a third, either way. Ten runs, because single uploads on a shared 2-core machine spread by ±20 %.
+  const runs = opts.smoke ? opts.runs : Math.max(opts.runs, 10);
   const samples: UploadSample[] = [];
   const files: string[] = [];
   try {
