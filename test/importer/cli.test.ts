@@ -12,6 +12,7 @@ import {
   lastJson,
   runCli,
   sandboxEnv,
+  sha256File,
   startCli,
   startRedis,
   startTestSandbox,
@@ -154,6 +155,54 @@ describe("gong-connector import --queue / worker (CLI)", () => {
       await redis.stop();
     }
   }, 90_000);
+
+  it("a worker killed with SIGKILL mid-import loses its jobs to another after --lock-seconds; every call and file goes in once", async () => {
+    const redis = await startRedis();
+    // Latency on every API request keeps jobs in flight long enough to be caught by the kill.
+    const slow = await startTestSandbox({ ratePerSecond: 0, faults: { latencyMs: 150 } });
+    const inGong = async (): Promise<number> => (await adminCalls(slow)).filter((c) => c.clientUniqueId.startsWith("ck-")).length;
+    try {
+      const manifest = join(dir, "killed.jsonl");
+      const files = writeWavs(join(dir, "kmedia"), 8);
+      writeJsonl(manifest, Array.from({ length: 24 }, (_, i) => ({ ...callRequest(i, "ck"), ...(i % 3 === 0 && { mediaFile: `kmedia/rec-${i / 3}.wav` }) })));
+      const env = sandboxEnv(slow);
+      const workerArgs = ["worker", "--queue", redis.url, "--rate-limit", "100", "--concurrency", "4", "--lock-seconds", "2"];
+      const first = startCli(workerArgs, env);
+      const imp = startCli(["import", manifest, "--queue", redis.url, "--progress-interval", "1"], env);
+      const t0 = Date.now();
+      while ((await inGong()) < 4 && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 25));
+      first.child.kill("SIGKILL");
+      expect((await first.done).signal).toBe("SIGKILL");
+      const atKill = await inGong();
+      expect(atKill).toBeGreaterThanOrEqual(4);
+      expect(atKill).toBeLessThan(24);
+
+      const second = startCli([...workerArgs, "--exit-when-idle", "3"], env);
+      const timer = setTimeout(() => {
+        imp.child.kill("SIGKILL");
+        second.child.kill("SIGKILL");
+      }, 90_000);
+      const [imported, finished] = await Promise.all([imp.done, second.done]).finally(() => {
+        clearTimeout(timer);
+      });
+      expect(imported.code).toBe(0);
+      expect(lastJson(imported.stdout)).toMatchObject({ total: 24, done: 24, failed: 0, mediaUploaded: 8 });
+      expect(finished.code).toBe(0);
+      const calls = (await adminCalls(slow)).filter((c) => c.clientUniqueId.startsWith("ck-"));
+      expect(calls).toHaveLength(24);
+      expect(new Set(calls.map((c) => c.clientUniqueId)).size).toBe(24);
+      for (let i = 0; i < 8; i++) {
+        const id = `ck-${String(i * 3).padStart(5, "0")}`;
+        expect(calls.find((c) => c.clientUniqueId === id)?.media.sha256, id).toBe(sha256File(files[i] ?? ""));
+      }
+      console.log(`killed with ${atKill}/24 calls in Gong; the second worker processed ${String(lastJson(finished.stdout).processed)} jobs`);
+      // The second worker did the rest, the jobs the first one held when it died included.
+      expect(Number(lastJson(finished.stdout).processed)).toBeGreaterThanOrEqual(24 - atKill);
+    } finally {
+      await slow.close();
+      await redis.stop();
+    }
+  }, 120_000);
 
   it("a worker stops on SIGTERM with exit 130; a bad --queue URL is a usage error (exit 2)", async () => {
     const redis = await startRedis();

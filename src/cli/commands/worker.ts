@@ -13,6 +13,7 @@ interface WorkerFlags {
   rateLimit: number;
   rateKey?: string;
   exitWhenIdle?: number;
+  lockSeconds: number;
   baseUrl?: string;
   verbose?: boolean;
   quiet?: boolean;
@@ -31,6 +32,12 @@ export function workerCommand(): Command {
     .option("--rate-limit <perSecond>", "requests per second to Gong across ALL workers (default 3)", positiveInt("--rate-limit"), 3)
     .option("--rate-key <key>", "Redis key of the shared limiter (default gong-connector:ratelimit: one per Gong company)")
     .option("--exit-when-idle <seconds>", "exit 0 once the queue has had no waiting, active or delayed job for this long", positiveInt("--exit-when-idle"))
+    .option(
+      "--lock-seconds <seconds>",
+      "how long a job stays with a worker that stops answering (killed, frozen) before another worker takes it up",
+      positiveInt("--lock-seconds"),
+      30,
+    )
     .option("--base-url <url>", "Gong API base URL (default: $GONG_BASE_URL or https://api.gong.io)")
     .option("-v, --verbose", "log each request on stderr (credentials are never logged)")
     .option("-q, --quiet", "no line per job on stderr")
@@ -65,6 +72,9 @@ Examples:
           queueName,
           concurrency: flags.concurrency,
           jobsPerSecond: flags.rateLimit,
+          // A live worker renews its locks every half period, so a long upload keeps its job; a dead one loses it.
+          lockDuration: flags.lockSeconds * 1000,
+          stalledInterval: flags.lockSeconds * 1000,
           sender: (w) => {
             const limiter = new RedisRateLimiter({ redis: w.client, key: flags.rateKey ?? DEFAULT_RATE_KEY, perSecond: flags.rateLimit });
             const client = clientFromEnv(process.env, {
