@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { GONG_ID_PATTERN, instantOf, isIsoDateTimeWithZone } from "../schema/primitives.js";
+import { GONG_ID_PATTERN } from "../schema/ids.js";
+import { instantOf, isIsoDateTimeWithZone } from "../schema/primitives.js";
 import { validateServerAddCallRequest } from "../schema/validate.js";
 import type { SandboxContext } from "./context.js";
 import type { DownloadQueue } from "./downloads.js";

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { GONG_ID_PATTERN } from "./ids.js";
 
-export { GONG_ID_PATTERN };
 export const gongIdSchema = z
   .string({ error: "must be a string of 1-20 digits (ids are strings; a JSON number loses precision)" })
   .regex(GONG_ID_PATTERN, { error: "must be a string of 1-20 digits" });

@@ -3,8 +3,6 @@ import { buildAddCallShape, type Strictness } from "./call.js";
 import type { ValidationIssue } from "./issues.js";
 import { crossFieldIssues, type RuleProfile } from "./rules.js";
 
-export { formatIssues, type ValidationIssue } from "./issues.js";
-
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] };
 
 function withCrossFieldRules<T extends z.ZodType>(schema: T, profile: RuleProfile): T {
