@@ -61,6 +61,7 @@ interface Exchange {
   contentType?: string | undefined;
   mode: RetryMode;
   maxRetries: number;
+  maxFailureRetries?: number | undefined;
   signal?: AbortSignal | undefined;
   timeoutMs?: number | undefined;
   idleTimeoutMs?: number | undefined;
@@ -68,7 +69,7 @@ interface Exchange {
   beforeRetry?: (() => Promise<void>) | undefined;
 }
 
-/** Media uploads are retried at most this many times (PUT replaces; CONTRACT.md §5). */
+/** Media uploads are retried at most this many times after a 5xx, timeout or reset (PUT replaces; CONTRACT.md §5); a 429 follows the general rule. */
 export const UPLOAD_MAX_RETRIES = 3;
 /** Before resending a file larger than this, confirm the call exists with GET /v2/calls/{id} (CONTRACT.md §5). */
 export const UPLOAD_CONFIRM_BYTES = 100_000_000;
@@ -130,7 +131,9 @@ export class GongClient {
       body,
       contentType: body.contentType,
       mode: "safe",
-      maxRetries: Math.min(UPLOAD_MAX_RETRIES, this.#options.maxRetries),
+      // A 429 may be retried as often as any request; a 5xx, timeout or reset only UPLOAD_MAX_RETRIES times.
+      maxRetries: this.#options.maxRetries,
+      maxFailureRetries: Math.min(UPLOAD_MAX_RETRIES, this.#options.maxRetries),
       signal: opts.signal,
       idleTimeoutMs: this.#options.uploadIdleTimeoutMs,
       beforeRetry:
@@ -223,6 +226,7 @@ export class GongClient {
       {
         mode: ex.mode,
         maxRetries: ex.maxRetries,
+        maxFailureRetries: ex.maxFailureRetries,
         baseDelayMs: options.retryBaseDelayMs,
         maxDelayMs: options.retryMaxDelayMs,
         maxRetryAfterSeconds: options.maxRetryAfterSeconds,

@@ -35,6 +35,8 @@ export interface RetryOptions {
   mode: RetryMode;
   /** Retries after the first attempt (4 => at most 5 attempts). */
   maxRetries: number;
+  /** Of those, how many may follow a failure other than 429 (5xx, timeout, reset); default all of them. */
+  maxFailureRetries?: number | undefined;
   baseDelayMs: number;
   maxDelayMs: number;
   /** A longer `Retry-After` than this throws RateLimitError at once. */
@@ -64,6 +66,7 @@ function isAborted(signal: AbortSignal | undefined): boolean {
  * GongErrors (bugs, local I/O) are rethrown at once.
  */
 export async function withRetry<T>(attemptFn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  let failureRetries = 0;
   for (let attempt = 1; ; attempt++) {
     if (isAborted(options.signal)) throw new GongAbortError();
     try {
@@ -75,6 +78,10 @@ export async function withRetry<T>(attemptFn: (attempt: number) => Promise<T>, o
       if (error instanceof GongAbortError) throw error;
       if (isAborted(options.signal)) throw new GongAbortError();
       if (attempt > options.maxRetries || !shouldRetry(error, options.mode)) throw error;
+      if (!(error instanceof GongApiError && error.status === 429)) {
+        if (failureRetries >= (options.maxFailureRetries ?? options.maxRetries)) throw error;
+        failureRetries++;
+      }
       const waitMs = retryWaitMs(error, attempt, options);
       if (waitMs === undefined) throw error;
       options.onRetry?.({ attempt, waitMs, error });

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GongAbortError, GongTimeoutError, InternalServerError, ValidationError } from "../../src/client/index.js";
+import { GongAbortError, GongTimeoutError, InternalServerError, RateLimitError, ValidationError } from "../../src/client/index.js";
 import { testClient } from "./helpers/client.js";
 import { receiveSinglePart, sha256File } from "./helpers/multipart-receiver.js";
 import { readBody, sendJson, scriptServerPerTest, type Handler, type ScriptServer, startScriptServer } from "./helpers/script-server.js";
@@ -88,6 +88,34 @@ describe("GongClient.uploadMedia", () => {
     });
     await expect(testClient(s.url, { maxRetries: 10 }).uploadMedia("1", media)).rejects.toBeInstanceOf(InternalServerError);
     expect(s.seen).toHaveLength(4);
+  });
+
+  it("retries a 429 like any request (5 attempts), not only 3 times", async () => {
+    const s = await serve(async (req, res) => {
+      await readBody(req);
+      res.setHeader("retry-after", "0");
+      sendJson(res, 429, { errors: ["slow down"] });
+    });
+    const error = await testClient(s.url, { maxRetries: 4 }).uploadMedia("1", media).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(s.seen).toHaveLength(5);
+  });
+
+  it("counts only 5xx, timeouts and resets against the 3 retries: 429, 503, 429, 503, 503 then 201 succeeds", async () => {
+    const script = [429, 503, 429, 503, 503];
+    const s = await serve(async (req, res, i) => {
+      await readBody(req);
+      const status = script[i];
+      if (status === undefined) {
+        created(res);
+        return;
+      }
+      if (status === 429) res.setHeader("retry-after", "0");
+      sendJson(res, status, { errors: ["try again"] });
+    });
+    const out = await testClient(s.url, { maxRetries: 10, retryBaseDelayMs: 10 }).uploadMedia("1", media);
+    expect(out.requestId).toBe("up-1");
+    expect(s.seen).toHaveLength(6);
   });
 
   it("fails with an idle timeout when the server stops reading", async () => {
