@@ -94,13 +94,51 @@ function run<T>(schema: z.ZodType<T>, input: unknown, profile: RuleProfile): Val
   return { ok: false, issues: toValidationIssues([...result.error.issues, ...extra] as z.core.$ZodIssue[]) };
 }
 
-/** Validates an Add call request with every rule the connector enforces before sending. */
+/** The request's date-time fields. */
+const DATE_TIME_FIELDS = ["actualStart", "scheduledStart", "scheduledEnd"] as const;
+
+/**
+ * The same instant as UTC `YYYY-MM-DDTHH:mm:ssZ`, fractions dropped (CONTRACT.md §5): `2024-05-01T09:30:00.5-05:00`
+ * becomes `2024-05-01T14:30:00Z`. A value that is not a date-time, or whose UTC year is not four digits, is returned
+ * as it is.
+ */
+export function toUtcDateTime(value: string): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) return value;
+  const utc = new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+  return /^\d{4}-/.test(utc) ? utc : value;
+}
+
+/** Date objects in the date-time fields become ISO strings, so that the library accepts a `Date` or a string. */
+function withDatesAsStrings(input: Record<string, unknown>): Record<string, unknown> {
+  let out = input;
+  for (const field of DATE_TIME_FIELDS) {
+    const value = input[field];
+    if (value instanceof Date && !Number.isNaN(value.getTime())) {
+      if (out === input) out = { ...input };
+      out[field] = value.toISOString();
+    }
+  }
+  return out;
+}
+
+/**
+ * Validates an Add call request with every rule the connector enforces before sending. The date-time fields may be
+ * `Date`s or ISO-8601 strings with a zone; the valid request comes back with them as UTC `YYYY-MM-DDTHH:mm:ssZ`,
+ * ready to send.
+ */
 export function validateAddCallRequest(input: unknown): ValidationResult<AddCallRequest> {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     const rule = `must be a JSON object, got ${describeType(input)}`;
     return { ok: false, issues: [{ path: "(root)", rule, message: `(root): ${rule}` }] };
   }
-  return run(addCallRequestSchema, input, "library");
+  const result = run(addCallRequestSchema, withDatesAsStrings(input as Record<string, unknown>), "library");
+  if (!result.ok) return result;
+  const value = { ...result.value };
+  value.actualStart = toUtcDateTime(value.actualStart);
+  if (value.scheduledStart !== undefined) value.scheduledStart = toUtcDateTime(value.scheduledStart);
+  if (value.scheduledEnd !== undefined) value.scheduledEnd = toUtcDateTime(value.scheduledEnd);
+  return { ok: true, value };
 }
 
 /** Validates as a Gong-compatible server does (for the sandbox). */

@@ -53,7 +53,7 @@ function wavFile(name: string, seconds = 1): { path: string; sha256: string } {
 }
 
 describe("addCall against the sandbox", () => {
-  it("sends every field exactly as given", async () => {
+  it("sends every field exactly as given, the date-times as the same instants in UTC", async () => {
     const sb = sandbox();
     const request = sb.validCall({
       workspaceId: sb.defaultWorkspaceId,
@@ -79,7 +79,12 @@ describe("addCall against the sandbox", () => {
     expect(result.requestId).not.toBe("");
     expect(result.duplicate).toBeUndefined();
     const stored = await sb.admin.call(result.callId);
-    expect(stored.request).toEqual(request);
+    expect(stored.request).toEqual({
+      ...request,
+      actualStart: "2026-03-02T15:00:03Z",
+      scheduledStart: "2026-03-02T14:55:00Z",
+      scheduledEnd: "2026-03-02T15:55:00Z",
+    });
   });
 
   it("works with Bearer auth", async () => {

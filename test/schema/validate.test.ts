@@ -71,6 +71,26 @@ describe("validateAddCallRequest accepts", () => {
     const result = validateAddCallRequest(r);
     expect(result.ok && result.value).toEqual(r);
   });
+
+  it("returns the date-times as the same instants in UTC, fractions dropped (CONTRACT.md §5)", () => {
+    const r = mutate((x) => {
+      Object.assign(x, { actualStart: "2024-05-01T09:30:00.987-05:00", scheduledStart: "2024-05-01T16:25:00+02:00", scheduledEnd: "2024-05-01T14:55:00.5Z" });
+    });
+    const result = validateAddCallRequest(r);
+    expect(result.ok && result.value).toEqual({ ...r, actualStart: "2024-05-01T14:30:00Z", scheduledStart: "2024-05-01T14:25:00Z", scheduledEnd: "2024-05-01T14:55:00Z" });
+    expect(r.actualStart).toBe("2024-05-01T09:30:00.987-05:00"); // the input is not modified
+  });
+
+  it("takes a Date for a date-time field", () => {
+    const r = mutate((x) => {
+      Object.assign(x, { actualStart: new Date(Date.UTC(2024, 4, 1, 14, 30, 0, 250)), scheduledStart: new Date(Date.UTC(2024, 4, 1, 14, 25)) });
+    });
+    const result = validateAddCallRequest(r);
+    expect(result.ok && result.value).toMatchObject({ actualStart: "2024-05-01T14:30:00Z", scheduledStart: "2024-05-01T14:25:00Z" });
+    expect(issuesOf(mutate((x) => { Object.assign(x, { actualStart: new Date(Number.NaN) }); }))).toEqual([
+      expect.stringMatching(/^actualStart: must be an ISO-8601 date-time string/),
+    ]);
+  });
 });
 
 describe("validateAddCallRequest refuses, naming the field and the rule", () => {
