@@ -202,4 +202,12 @@ describe("pick lists", () => {
     const workspaces = JSON.parse(r.stdout) as { id: string; name: string }[];
     expect(workspaces.map((w) => w.id)).toContain(sb.defaultWorkspaceId);
   });
+  it("--json is accepted (JSON is always what they print)", async () => {
+    const sb = sandbox();
+    const [users, workspaces] = await Promise.all([runCli(["users", "--json"], { env: sb.env }), runCli(["workspaces", "--json"], { env: sb.env })]);
+    expect(users.code, users.stderr).toBe(0);
+    expect(workspaces.code, workspaces.stderr).toBe(0);
+    expect(JSON.parse(users.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ id: sb.users.host })]));
+    expect(JSON.parse(workspaces.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ id: sb.defaultWorkspaceId })]));
+  });
 });

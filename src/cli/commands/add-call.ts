@@ -27,6 +27,7 @@ export function addCallCommand(): Command {
     .option("--base-url <url>", "Gong API base URL (default: $GONG_BASE_URL or https://api.gong.io)")
     .option("-v, --verbose", "log each request on stderr (credentials are never logged)")
     .option("-q, --quiet", "no progress on stderr")
+    .option("--json", "results as JSON on stdout (always so; accepted for scripts that ask)")
     .addHelpText(
       "after",
       `

@@ -14,6 +14,7 @@ export function usersCommand(): Command {
   return new Command("users")
     .description("Pick list for Primary user: every Gong user (all pages) with id, name and e-mail, as JSON.")
     .option("--pretty", "indent the JSON")
+    .option("--json", "results as JSON on stdout (always so; accepted for scripts that ask)")
     .option("--base-url <url>", "Gong API base URL (default: $GONG_BASE_URL or https://api.gong.io)")
     .option("-v, --verbose", "log each request on stderr")
     .addHelpText(
