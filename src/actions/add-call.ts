@@ -10,6 +10,7 @@ import {
 import { sleep } from "../client/index.js";
 import { addCallResponseSchema, validateAddCallRequest, type AddCallRequest } from "../schema/index.js";
 import { findCallByClientUniqueId } from "./lookup.js";
+import { rememberUrlCall } from "./url-calls.js";
 
 export interface AddCallResult {
   callId: string;
@@ -48,6 +49,12 @@ function isAmbiguous(error: unknown): boolean {
  */
 export async function addCall(client: GongClient, input: unknown, options: AddCallOptions = {}): Promise<AddCallResult> {
   const request = checkAddCallRequest(input);
+  const result = await sendAddCall(client, request, options);
+  if (request.downloadMediaUrl !== undefined) rememberUrlCall(client, result.callId);
+  return result;
+}
+
+async function sendAddCall(client: GongClient, request: AddCallRequest, options: AddCallOptions): Promise<AddCallResult> {
   if (request.downloadMediaUrl?.startsWith("http:") === true) {
     options.onWarning?.("downloadMediaUrl uses plain http: Gong fetches it unencrypted; prefer an https (pre-signed) URL");
   }

@@ -4,6 +4,7 @@ import { ValidationError } from "../client/errors.js";
 import { GONG_ID_PATTERN } from "../schema/ids.js";
 import type { AddCallMediaResponse } from "../schema/responses.js";
 import type { AddCallResult } from "./add-call.js";
+import { isUrlCall } from "./url-calls.js";
 
 export interface AddCallMediaInput {
   callId: string;
@@ -31,6 +32,9 @@ export async function addCallMedia(
   options: AddCallMediaOptions = {},
 ): Promise<AddCallMediaResponse> {
   const callId = checkCallId(input.callId);
+  if (isUrlCall(client, callId)) {
+    throw ValidationError.of("callId", "the call was added with a downloadMediaUrl: Gong fetches its media from that URL, so it takes no upload");
+  }
   return client.uploadMedia(callId, input.filePath, {
     signal: options.signal,
     onProgress: options.onProgress,

@@ -197,6 +197,18 @@ describe("media", () => {
     await expect(addCallMedia(client(sb), { callId: "1234567890123456789", filePath: wav.path })).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it("addCallMedia refuses a call this client added with a downloadMediaUrl, sending nothing", async () => {
+    const sb = sandbox();
+    const wav = wavFile("url-call.wav");
+    const gong = client(sb);
+    const { callId } = await addCall(gong, sb.validCall({ downloadMediaUrl: `https://media.example.invalid/${String(Date.now())}.wav` }));
+    const before = (await apiRequests(sb)).length;
+    const error = await addCallMedia(gong, { callId, filePath: wav.path }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues[0]?.message).toMatch(/^callId: the call was added with a downloadMediaUrl/);
+    expect(await apiRequests(sb)).toHaveLength(before);
+  });
+
   it("addCallWithMedia checks the file before adding the call", async () => {
     const sb = sandbox();
     const request = sb.validCall();
