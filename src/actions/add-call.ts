@@ -10,6 +10,7 @@ import {
 import { sleep } from "../client/index.js";
 import { addCallResponseSchema, validateAddCallRequest, type AddCallRequest } from "../schema/index.js";
 import { findCallByClientUniqueId } from "./lookup.js";
+import { checkDownloadUrl, checkPrimaryUser } from "./preflight.js";
 import { rememberUrlCall } from "./url-calls.js";
 
 export interface AddCallResult {
@@ -28,6 +29,10 @@ export interface AddCallOptions {
   /** Wait before the look-up after an ambiguous failure, and the base of the resend backoff (default 2,000 ms). */
   ambiguityDelayMs?: number | undefined;
   onWarning?: ((message: string) => void) | undefined;
+  /** Before sending, HEAD the downloadMediaUrl (2xx, content type, size); off by default (CONTRACT.md §3). */
+  checkDownloadUrl?: boolean | undefined;
+  /** Before sending, look the primary user up in /v2/users (exists, active, call import on); off by default: it costs quota. */
+  checkPrimaryUser?: boolean | undefined;
 }
 
 /** Validates an Add call request; throws ValidationError naming every bad field. Nothing is sent. */
@@ -49,6 +54,8 @@ function isAmbiguous(error: unknown): boolean {
  */
 export async function addCall(client: GongClient, input: unknown, options: AddCallOptions = {}): Promise<AddCallResult> {
   const request = checkAddCallRequest(input);
+  if (options.checkDownloadUrl === true && request.downloadMediaUrl !== undefined) await checkDownloadUrl(request.downloadMediaUrl, options.signal);
+  if (options.checkPrimaryUser === true) await checkPrimaryUser(client, request.primaryUser, options.signal);
   const result = await sendAddCall(client, request, options);
   if (request.downloadMediaUrl !== undefined) rememberUrlCall(client, result.callId);
   return result;

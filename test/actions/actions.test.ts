@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   addCall,
   addCallMedia,
@@ -229,6 +231,69 @@ describe("media", () => {
     } finally {
       await sb.admin.clearFaults();
     }
+  });
+});
+
+describe("opt-in checks before Add call", () => {
+  const wav = generateConversationWav({ turns: 2, turnMs: 300 }).wav;
+  const media = createServer((req, res) => {
+    const routes: Record<string, () => void> = {
+      "/missing.wav": () => res.writeHead(404).end(),
+      "/page.wav": () => res.writeHead(200, { "content-type": "text/html" }).end("<html></html>"),
+      "/huge.wav": () => res.writeHead(200, { "content-type": "audio/wav", "content-length": "2000000000" }).end(),
+      "/ok.wav": () => res.writeHead(200, { "content-type": "audio/wav", "content-length": String(wav.length) }).end(wav),
+    };
+    (routes[req.url ?? ""] ?? (() => res.writeHead(404).end()))();
+  });
+  let mediaBase = "";
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => media.listen(0, "127.0.0.1", resolve));
+    mediaBase = `http://127.0.0.1:${String((media.address() as AddressInfo).port)}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => media.close(() => { resolve(); }));
+  });
+
+  const withUser = (sb: TestSandbox, id: string) =>
+    sb.validCall({ primaryUser: id, parties: [{ userId: id, name: "Rep" }, { name: "Customer", phoneNumber: "+1 555 0100" }] });
+
+  it("checkPrimaryUser refuses an unknown, inactive or call-import-disabled user before sending; passes an enabled one", async () => {
+    const sb = sandbox();
+    const cases: [string, RegExp][] = [
+      ["1234567890", /^primaryUser: no Gong user has the id 1234567890/],
+      [sb.users.inactive, /^primaryUser: user \d+ is not active in Gong/],
+      [sb.users.recordingDisabled, /^primaryUser: user \d+ is not enabled for call import/],
+    ];
+    const posts = async () => (await apiRequests(sb)).filter((r) => r.method === "POST").length;
+    const postsBefore = await posts();
+    for (const [id, message] of cases) {
+      const error = await addCall(client(sb), withUser(sb, id), { checkPrimaryUser: true }).catch((e: unknown) => e);
+      expect(error, id).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).issues[0]?.message).toMatch(message);
+    }
+    expect(await posts()).toBe(postsBefore);
+    const ok = await addCall(client(sb), withUser(sb, sb.users.rep), { checkPrimaryUser: true });
+    expect(ok.callId).toMatch(/^[0-9]+$/);
+  });
+
+  it("checkDownloadUrl refuses a URL that does not answer 2xx, is not media, or is over 1.5 GB, before sending", async () => {
+    const sb = sandbox();
+    const cases: [string, RegExp][] = [
+      ["/missing.wav", /^downloadMediaUrl: HEAD answered 404/],
+      ["/page.wav", /^downloadMediaUrl: HEAD answered Content-Type "text\/html"/],
+      ["/huge.wav", /^downloadMediaUrl: HEAD answered Content-Length 2,000,000,000/],
+    ];
+    const before = (await apiRequests(sb)).length;
+    for (const [path, message] of cases) {
+      const error = await addCall(client(sb), sb.validCall({ downloadMediaUrl: `${mediaBase}${path}` }), { checkDownloadUrl: true }).catch((e: unknown) => e);
+      expect(error, path).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).issues[0]?.message).toMatch(message);
+    }
+    const closed = await addCall(client(sb), sb.validCall({ downloadMediaUrl: "http://127.0.0.1:9/none.wav" }), { checkDownloadUrl: true }).catch((e: unknown) => e);
+    expect((closed as ValidationError).issues[0]?.message).toMatch(/^downloadMediaUrl: HEAD request failed/);
+    expect(await apiRequests(sb)).toHaveLength(before);
+    const ok = await addCall(client(sb), sb.validCall({ downloadMediaUrl: `${mediaBase}/ok.wav` }), { checkDownloadUrl: true });
+    expect(ok.callId).toMatch(/^[0-9]+$/);
   });
 });
 

@@ -97,6 +97,18 @@ describe("add-call", () => {
     expect(r.stdout + r.stderr).not.toContain(SECRET);
   });
 
+  it("--check-user refuses a primary user who is not enabled for call import before any Add call (exit 2)", async () => {
+    const sb = sandbox();
+    const id = sb.users.recordingDisabled;
+    const request = sb.validCall({ primaryUser: id, parties: [{ userId: id, name: "Rep" }, { name: "Customer", phoneNumber: "+1 555 0100" }] });
+    const posts = async () => (await apiRequests(sb)).filter((q) => q.method === "POST").length;
+    const before = await posts();
+    const r = await runCli(["add-call", "--input", writeJson("check-user.json", request), "--check-user"], { env: sb.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`primaryUser: user ${id} is not enabled for call import`);
+    expect(await posts()).toBe(before);
+  });
+
   it("a duplicate clientUniqueId returns the existing call (exit 0, duplicate: true)", async () => {
     const sb = sandbox();
     const request = sb.validCall();

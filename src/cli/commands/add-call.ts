@@ -12,6 +12,8 @@ interface AddCallFlags {
   media?: string;
   dryRun?: boolean;
   allowAnyFormat?: boolean;
+  checkUrl?: boolean;
+  checkUser?: boolean;
   baseUrl?: string;
   verbose?: boolean;
   quiet?: boolean;
@@ -24,6 +26,8 @@ export function addCallCommand(): Command {
     .option("-m, --media <file>", "a recording to upload after the call is added (wav, mp3, mp4, mkv, flac; ≤ 1.5 GB)")
     .option("--dry-run", "validate and print the request; send nothing")
     .option("--allow-any-format", "upload media of other extensions as application/octet-stream")
+    .option("--check-url", "before sending, HEAD the downloadMediaUrl: 2xx, an audio/video Content-Type, ≤ 1.5 GB")
+    .option("--check-user", "before sending, find the primary user in Gong (active, call import on); costs requests")
     .option("--base-url <url>", "Gong API base URL (default: $GONG_BASE_URL or https://api.gong.io)")
     .option("-v, --verbose", "log each request on stderr (credentials are never logged)")
     .option("-q, --quiet", "no progress on stderr")
@@ -55,6 +59,8 @@ Examples:
         const client = clientFromEnvironment(flags);
         const common = {
           signal: interruptSignal(),
+          checkDownloadUrl: flags.checkUrl === true,
+          checkPrimaryUser: flags.checkUser === true,
           onWarning: (message: string) => {
             printError(`gong-connector: warning: ${message}`);
           },
