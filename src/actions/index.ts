@@ -3,4 +3,4 @@ export { findCallByClientUniqueId, toGongDateTime, type FindCallOptions, type Fi
 export { addCallMedia, MediaUploadFailedError, type AddCallMediaInput, type AddCallMediaOptions } from "./media.js";
 export { addCallWithMedia, type AddCallWithMediaResult } from "./add-call-with-media.js";
 export { listUsers, listWorkspaces, type PickListOptions, type UserOption, type WorkspaceOption } from "./pick-lists.js";
-export { checkDownloadUrl, checkPrimaryUser } from "./preflight.js";
+export { checkDownloadUrl, checkPrimaryUser, primaryUserProblem, type PrimaryUserStatus } from "./preflight.js";

@@ -33,18 +33,31 @@ export async function checkDownloadUrl(url: string, signal?: AbortSignal): Promi
   }
 }
 
+/** What Gong says of a user, as far as Add call cares. */
+export interface PrimaryUserStatus {
+  active?: boolean | null | undefined;
+  callImportEnabled?: boolean | null | undefined;
+}
+
+/** Why Gong would refuse `userId` as a primary user (409), or undefined when it would not. */
+export function primaryUserProblem(userId: string, user: PrimaryUserStatus | undefined): string | undefined {
+  if (user === undefined) return `no Gong user has the id ${userId} (GET /v2/users)`;
+  if (user.active === false) return `user ${userId} is not active in Gong`;
+  if (user.callImportEnabled === false) return `user ${userId} is not enabled for call import (telephonyCallsImported is off in Gong's settings)`;
+  return undefined;
+}
+
 /**
  * The opt-in check of the primary user before Add call (CONTRACT.md §5; costs a GET /v2/users per page): the user
  * must exist, be active and be enabled for call import, or Gong answers 409. Throws ValidationError naming the field.
  */
 export async function checkPrimaryUser(client: GongClient, userId: string, signal?: AbortSignal): Promise<void> {
+  let found: PrimaryUserStatus | undefined;
   for await (const user of client.paginate("/v2/users", {}, "users", { signal, schema: userSchema })) {
     if (user.id !== userId) continue;
-    if (user.active === false) throw ValidationError.of("primaryUser", `user ${userId} is not active in Gong`);
-    if (user.settings?.telephonyCallsImported === false) {
-      throw ValidationError.of("primaryUser", `user ${userId} is not enabled for call import (telephonyCallsImported is off in Gong's settings)`);
-    }
-    return;
+    found = { active: user.active, callImportEnabled: user.settings?.telephonyCallsImported };
+    break;
   }
-  throw ValidationError.of("primaryUser", `no Gong user has the id ${userId} (GET /v2/users)`);
+  const problem = primaryUserProblem(userId, found);
+  if (problem !== undefined) throw ValidationError.of("primaryUser", problem);
 }

@@ -11,7 +11,15 @@ export {
   readManifest,
   rowFromCells,
 } from "./manifest.js";
-export { checkMediaFile, formatInvalidRows, validateManifest, validateRow, type ManifestCheck } from "./validate.js";
+export {
+  checkMediaFile,
+  formatInvalidRows,
+  primaryUserRowCheck,
+  validateManifest,
+  validateRow,
+  type ManifestCheck,
+  type RowCheck,
+} from "./validate.js";
 export { defaultJournalPath, Journal, JournalBusyError, type ErrorInfo, type JournalCounts, type JournalRow } from "./journal.js";
 export { failuresToCsv, failuresToJsonl, invalidToFailures, REPORT_COLUMNS, writeFailureReport } from "./report.js";
 export { barProgress, defaultProgress, lineProgress, silentProgress, type ProgressReporter } from "./progress.js";

@@ -8,7 +8,7 @@ import { defaultJournalPath, Journal, type JournalRow } from "./journal.js";
 import { invalidToFailures, writeFailureReport } from "./report.js";
 import { errorDetails, isAbort, runTask, TaskError, type CallSender } from "./task.js";
 import { silentProgress, type ProgressReporter } from "./progress.js";
-import { validateManifest, type ManifestCheck } from "./validate.js";
+import { validateManifest, type ManifestCheck, type RowCheck } from "./validate.js";
 import type { FailureRecord, ImportSummary, InvalidManifestRow, ManifestFormat, ValidManifestRow } from "./types.js";
 
 export interface ImportOptions {
@@ -22,6 +22,8 @@ export interface ImportOptions {
   skipInvalid?: boolean;
   /** Failure report path (.csv or .jsonl). */
   report?: string;
+  /** An extra check of each row before anything is sent (e.g. primaryUserRowCheck); its issues make the row invalid. */
+  checkRow?: RowCheck | undefined;
   sender: CallSender;
   signal?: AbortSignal;
   progress?: ProgressReporter;
@@ -51,11 +53,13 @@ export async function loadManifestIntoJournal(
   journal: Journal,
   manifest: string,
   format: ManifestFormat | undefined,
+  checkRow?: RowCheck,
 ): Promise<{ run: number; total: number; valid: number }> {
   const run = journal.beginRun({ manifest: resolve(manifest) });
   let batch: ValidManifestRow[] = [];
   const check = await validateManifest(manifest, {
     ...(format === undefined ? {} : { format }),
+    checkRow,
     onValid: (row) => {
       batch.push(row);
       if (batch.length >= PAGE) {
@@ -74,6 +78,8 @@ export interface StartCheckOptions {
   format?: ManifestFormat | undefined;
   skipInvalid?: boolean | undefined;
   report?: string | undefined;
+  /** An extra check of each row before anything is sent (e.g. primaryUserRowCheck); its issues make the row invalid. */
+  checkRow?: RowCheck | undefined;
   onValidated?(check: { total: number; valid: number; invalid: InvalidManifestRow[] }): void;
 }
 
@@ -86,7 +92,7 @@ export async function checkBeforeStart(
   summary: ImportSummary,
   started: number,
 ): Promise<{ check: ManifestCheck; invalidRecords: FailureRecord[]; refused?: ImportResult }> {
-  const check = await validateManifest(opts.manifest, opts.format === undefined ? {} : { format: opts.format });
+  const check = await validateManifest(opts.manifest, { ...(opts.format !== undefined && { format: opts.format }), checkRow: opts.checkRow });
   summary.total = check.total;
   summary.invalid = check.invalid.length;
   opts.onValidated?.(check);
@@ -117,7 +123,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
   const failures: FailureRecord[] = [];
   let cleanup = (): void => undefined;
   try {
-    const { run, valid } = await loadManifestIntoJournal(journal, opts.manifest, opts.format);
+    const { run, valid } = await loadManifestIntoJournal(journal, opts.manifest, opts.format, opts.checkRow);
     summary.skipped = journal.counts(run).done;
     const stats = () => ({ total: valid, done: summary.done, failed: summary.failed, skipped: summary.skipped });
     progress.start(stats());

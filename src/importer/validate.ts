@@ -5,6 +5,7 @@
 import { open, stat } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { MEDIA_MAX_BYTES, mediaFormatForExtension, sniffMediaFormat, validateAddCallRequest } from "../schema/index.js";
+import { primaryUserProblem, type PrimaryUserStatus } from "../actions/preflight.js";
 import { readManifest } from "./manifest.js";
 import type { InvalidManifestRow, ManifestFormat, RawManifestRow, RowIssue, ValidManifestRow } from "./types.js";
 
@@ -81,13 +82,31 @@ export interface ManifestCheck {
   withMedia: number;
 }
 
+/** An extra check of each otherwise valid row (e.g. its primary user against Gong's users); returns its issues. */
+export type RowCheck = (row: ValidManifestRow) => RowIssue[];
+
+/**
+ * A RowCheck that refuses rows whose primary user Gong would refuse (409): not among `users`, inactive, or not
+ * enabled for call import. `users` comes from one walk of GET /v2/users (listUsers).
+ */
+export function primaryUserRowCheck(users: Iterable<PrimaryUserStatus & { id: string }>): RowCheck {
+  const byId = new Map<string, PrimaryUserStatus>();
+  for (const user of users) byId.set(user.id, user);
+  return (row) => {
+    const id = row.request.primaryUser;
+    if (typeof id !== "string") return [];
+    const problem = primaryUserProblem(id, byId.get(id));
+    return problem === undefined ? [] : [{ path: "primaryUser", rule: problem }];
+  };
+}
+
 /**
  * Reads and validates the whole manifest. Each valid row is passed to `onValid` (in file order); duplicate
  * clientUniqueIds make every occurrence after the first invalid. Only the ids are kept in memory.
  */
 export async function validateManifest(
   path: string,
-  opts: { format?: ManifestFormat; onValid?: (row: ValidManifestRow) => void | Promise<void> } = {},
+  opts: { format?: ManifestFormat; onValid?: (row: ValidManifestRow) => void | Promise<void>; checkRow?: RowCheck | undefined } = {},
 ): Promise<ManifestCheck> {
   const manifestDir = dirname(resolve(path));
   const firstLine = new Map<string, number>();
@@ -97,7 +116,11 @@ export async function validateManifest(
   let withMedia = 0;
   for await (const raw of readManifest(path, opts.format)) {
     total++;
-    const result = await validateRow(raw, manifestDir);
+    let result = await validateRow(raw, manifestDir);
+    const extra = result.valid === undefined ? [] : (opts.checkRow?.(result.valid) ?? []);
+    if (result.valid !== undefined && extra.length > 0) {
+      result = { invalid: { line: result.valid.line, clientUniqueId: result.valid.clientUniqueId, issues: extra } };
+    }
     const cuid = result.valid?.clientUniqueId ?? result.invalid?.clientUniqueId;
     if (cuid !== undefined) {
       const first = firstLine.get(cuid);

@@ -13,6 +13,7 @@ interface ImportFlags {
   concurrency: number;
   report?: string;
   skipInvalid?: boolean;
+  checkUsers?: boolean;
   format?: ManifestFormat;
   rateLimit?: number;
   queue?: string;
@@ -73,6 +74,7 @@ export function importCommand(): Command {
     .option("-c, --concurrency <n>", "calls in flight at once (requests are paced by the rate limit)", positiveInt("--concurrency"), 4)
     .option("-r, --report <file>", "write failed and invalid rows to FILE (.csv or .jsonl)")
     .option("--skip-invalid", "import the valid rows even when some rows are invalid")
+    .option("--check-users", "also refuse rows whose primary user Gong would refuse (unknown, inactive, call import off): one walk of /v2/users")
     .option("--format <format>", "manifest format, jsonl or csv (default: from the extension)", format)
     .option("--rate-limit <perSecond>", "requests per second to Gong (default 3, Gong's limit)", positiveInt("--rate-limit"))
     .option("--queue <redis-url>", "put the rows on a BullMQ queue for `worker` processes and wait for them")
@@ -113,6 +115,7 @@ Examples:
           senderFromClient,
           silentProgress,
           validateManifest,
+          primaryUserRowCheck,
         } = await import("../../importer/index.js");
         const signal = interruptSignal();
         const progressLabel = "import";
@@ -123,8 +126,22 @@ Examples:
           if (flags.skipInvalid === true) printError("gong-connector: --skip-invalid: importing the valid rows only");
           else printError("gong-connector: nothing was sent; fix the rows or rerun with --skip-invalid");
         };
+        // One client (one rate limiter) for the users check and the import itself.
+        let client: ReturnType<typeof clientFromEnv> | undefined;
+        const gongClient = () =>
+          (client ??= clientFromEnv(process.env, {
+            ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }),
+            ...(flags.rateLimit !== undefined && { rateLimit: { perSecond: flags.rateLimit } }),
+            logger: stderrLogger(flags.verbose === true),
+          }));
+        let checkRow: ReturnType<typeof primaryUserRowCheck> | undefined;
+        if (flags.checkUsers === true) {
+          const { listUsers } = await import("../../actions/pick-lists.js");
+          checkRow = primaryUserRowCheck(await listUsers(gongClient(), { signal }));
+        }
         const common = {
           manifest,
+          checkRow,
           ...(flags.format !== undefined && { format: flags.format }),
           ...(flags.journal !== undefined && { journal: flags.journal }),
           ...(flags.report !== undefined && { report: flags.report }),
@@ -135,7 +152,7 @@ Examples:
         };
         try {
           if (flags.dryRun === true) {
-            const check = await validateManifest(manifest, flags.format === undefined ? {} : { format: flags.format });
+            const check = await validateManifest(manifest, { ...(flags.format !== undefined && { format: flags.format }), checkRow });
             onValidated(check);
             printJson({
               total: check.total,
@@ -156,12 +173,7 @@ Examples:
               ...(flags.attempts !== undefined && { attempts: flags.attempts }),
             });
           } else {
-            const client = clientFromEnv(process.env, {
-              ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }),
-              ...(flags.rateLimit !== undefined && { rateLimit: { perSecond: flags.rateLimit } }),
-              logger: stderrLogger(flags.verbose === true),
-            });
-            result = await runImport({ ...common, sender: senderFromClient(client), concurrency: flags.concurrency });
+            result = await runImport({ ...common, sender: senderFromClient(gongClient()), concurrency: flags.concurrency });
           }
           const summary = result.started ? result.summary : { ...result.summary, invalidRows: result.invalid };
           printJson(summary);

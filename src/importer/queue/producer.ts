@@ -9,6 +9,7 @@ import { writeFailureReport } from "../report.js";
 import { checkBeforeStart, emptySummary, loadManifestIntoJournal, type ImportResult } from "../scheduler.js";
 import { silentProgress, type ProgressReporter } from "../progress.js";
 import type { FailureRecord, InvalidManifestRow, ManifestFormat } from "../types.js";
+import type { RowCheck } from "../validate.js";
 import { DEFAULT_QUEUE_NAME, JOB_NAME, jobIdFor, type ImportJobData, type ImportJobResult } from "./common.js";
 
 export interface QueuedImportOptions {
@@ -21,6 +22,8 @@ export interface QueuedImportOptions {
   journal?: string;
   skipInvalid?: boolean;
   report?: string;
+  /** An extra check of each row before anything is enqueued (e.g. primaryUserRowCheck). */
+  checkRow?: RowCheck | undefined;
   signal?: AbortSignal;
   progress?: ProgressReporter;
   onValidated?(check: { total: number; valid: number; invalid: InvalidManifestRow[] }): void;
@@ -63,7 +66,7 @@ export async function runQueuedImport(opts: QueuedImportOptions): Promise<Import
   queue.on("error", () => {});
   const failures: FailureRecord[] = [];
   try {
-    const { run, valid } = await loadManifestIntoJournal(journal, opts.manifest, opts.format);
+    const { run, valid } = await loadManifestIntoJournal(journal, opts.manifest, opts.format, opts.checkRow);
     summary.skipped = journal.counts(run).done;
     const stats = () => ({ total: valid, done: summary.done, failed: summary.failed, skipped: summary.skipped });
 
