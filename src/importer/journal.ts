@@ -114,6 +114,8 @@ export type JournalCounts = Record<RowState, number>;
 export class Journal {
   readonly path: string;
   private readonly db: Database.Database;
+  /** Prepared statements by their SQL: each is compiled once per journal, not once per row. */
+  private readonly statements = new Map<string, Database.Statement>();
   private closed = false;
 
   /**
@@ -143,6 +145,15 @@ export class Journal {
     this.db.exec(SCHEMA);
   }
 
+  private prepare<P extends unknown[] | object = unknown[], R = unknown>(source: string): Database.Statement<P, R> {
+    let statement = this.statements.get(source);
+    if (statement === undefined) {
+      statement = this.db.prepare(source);
+      this.statements.set(source, statement);
+    }
+    return statement as Database.Statement<P, R>;
+  }
+
   private now(): string {
     return new Date().toISOString();
   }
@@ -150,10 +161,10 @@ export class Journal {
   /** Starts a new run: returns its number (rows loaded by this run are tagged with it). */
   beginRun(info: { manifest: string }): number {
     return this.db.transaction(() => {
-      const cur = this.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'run'").get();
+      const cur = this.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'run'").get();
       const run = (cur === undefined ? 0 : Number(cur.value)) + 1;
-      this.db.prepare("INSERT INTO meta (key, value) VALUES ('run', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(run));
-      this.db.prepare("INSERT INTO meta (key, value) VALUES ('manifest', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(info.manifest);
+      this.prepare("INSERT INTO meta (key, value) VALUES ('run', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(run));
+      this.prepare("INSERT INTO meta (key, value) VALUES ('manifest', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(info.manifest);
       return run;
     })();
   }
@@ -163,7 +174,7 @@ export class Journal {
    * their state, except `pending`/`failed` rows not yet sent, whose request is refreshed from the manifest.
    */
   loadRows(rows: readonly ValidManifestRow[], run: number): void {
-    const upsert = this.db.prepare(`
+    const upsert = this.prepare(`
       INSERT INTO calls (client_unique_id, line, request, media_file, state, media_state, run_seen, updated_at)
       VALUES (@id, @line, @request, @mediaFile, 'pending', @mediaState, @run, @now)
       ON CONFLICT(client_unique_id) DO UPDATE SET
@@ -193,19 +204,19 @@ export class Journal {
 
   /** Rows of a run in line order, `limit` at a time after `afterLine` (rows are read in pages, not all at once). */
   page(run: number, afterLine: number, limit: number): JournalRow[] {
-    return this.db
+    return this
       .prepare<[number, number, number], DbRow>("SELECT * FROM calls WHERE run_seen = ? AND line > ? ORDER BY line LIMIT ?")
       .all(run, afterLine, limit)
       .map(toRow);
   }
 
   get(clientUniqueId: string): JournalRow | undefined {
-    const r = this.db.prepare<[string], DbRow>("SELECT * FROM calls WHERE client_unique_id = ?").get(clientUniqueId);
+    const r = this.prepare<[string], DbRow>("SELECT * FROM calls WHERE client_unique_id = ?").get(clientUniqueId);
     return r === undefined ? undefined : toRow(r);
   }
 
   all(): JournalRow[] {
-    return this.db.prepare<[], DbRow>("SELECT * FROM calls ORDER BY line").all().map(toRow);
+    return this.prepare<[], DbRow>("SELECT * FROM calls ORDER BY line").all().map(toRow);
   }
 
   /** Counts per state among the rows of a run (or all rows). */
@@ -213,22 +224,22 @@ export class Journal {
     const out: JournalCounts = { pending: 0, sending: 0, created: 0, "media-sending": 0, done: 0, failed: 0 };
     const rows =
       run === undefined
-        ? this.db.prepare<[], { state: RowState; n: number }>("SELECT state, COUNT(*) AS n FROM calls GROUP BY state").all()
-        : this.db.prepare<[number], { state: RowState; n: number }>("SELECT state, COUNT(*) AS n FROM calls WHERE run_seen = ? GROUP BY state").all(run);
+        ? this.prepare<[], { state: RowState; n: number }>("SELECT state, COUNT(*) AS n FROM calls GROUP BY state").all()
+        : this.prepare<[number], { state: RowState; n: number }>("SELECT state, COUNT(*) AS n FROM calls WHERE run_seen = ? GROUP BY state").all(run);
     for (const r of rows) out[r.state] = r.n;
     return out;
   }
 
   /** About to POST /v2/calls (committed before the request goes out). */
   markSending(id: string): void {
-    this.db
+    this
       .prepare("UPDATE calls SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE client_unique_id = ?")
       .run(this.now(), id);
   }
 
   /** The call exists in Gong (created now, or found as a duplicate / by lookup). */
   markCreated(id: string, r: { callId: string; requestId?: string; duplicate?: boolean; recovered?: boolean }): void {
-    this.db
+    this
       .prepare(
         `UPDATE calls SET state = CASE WHEN media_state IN ('pending','sending','failed') THEN 'created' ELSE 'done' END,
            call_id = ?, last_request_id = ?, duplicate = ?, recovered = ?, last_status = NULL, last_errors = NULL,
@@ -239,13 +250,13 @@ export class Journal {
 
   /** About to PUT the media. */
   markMediaSending(id: string): void {
-    this.db
+    this
       .prepare("UPDATE calls SET state = 'media-sending', media_state = 'sending', attempts = attempts + 1, updated_at = ? WHERE client_unique_id = ?")
       .run(this.now(), id);
   }
 
   markMediaDone(id: string, r: { url?: string; requestId?: string }): void {
-    this.db
+    this
       .prepare(
         `UPDATE calls SET state = 'done', media_state = 'done', media_url = ?, last_request_id = COALESCE(?, last_request_id),
            last_status = NULL, last_errors = NULL, last_error = NULL, failed_stage = NULL, updated_at = ? WHERE client_unique_id = ?`,
@@ -255,7 +266,7 @@ export class Journal {
 
   /** The row failed at `stage`; a rerun tries it again (from the media step when the call exists). */
   markFailed(id: string, stage: FailureStage, e: ErrorInfo): void {
-    this.db
+    this
       .prepare(
         `UPDATE calls SET state = 'failed', media_state = CASE WHEN ? = 'media' THEN 'failed' ELSE media_state END,
            failed_stage = ?, last_status = ?, last_errors = ?, last_error = ?, last_request_id = COALESCE(?, last_request_id),
@@ -267,7 +278,7 @@ export class Journal {
   /** Records the final outcome of a queued job (queue mode, where workers do the sending). */
   recordQueued(id: string, outcome: { ok: true; callId: string; duplicate?: boolean; recovered?: boolean; mediaUrl?: string } | ({ ok: false; stage: FailureStage; callId?: string } & ErrorInfo)): void {
     if (outcome.ok) {
-      this.db
+      this
         .prepare(
           `UPDATE calls SET state = 'done', call_id = ?, duplicate = ?, recovered = ?,
              media_state = CASE WHEN media_file IS NULL THEN 'none' ELSE 'done' END, media_url = ?,
@@ -276,7 +287,7 @@ export class Journal {
         .run(outcome.callId, outcome.duplicate === true ? 1 : 0, outcome.recovered === true ? 1 : 0, outcome.mediaUrl ?? null, this.now(), id);
     } else {
       if (outcome.callId !== undefined) {
-        this.db.prepare("UPDATE calls SET call_id = ? WHERE client_unique_id = ?").run(outcome.callId, id);
+        this.prepare("UPDATE calls SET call_id = ? WHERE client_unique_id = ?").run(outcome.callId, id);
       }
       this.markFailed(id, outcome.stage, outcome);
     }
@@ -286,8 +297,8 @@ export class Journal {
   failures(run?: number): FailureRecord[] {
     const rows =
       run === undefined
-        ? this.db.prepare<[], DbRow>("SELECT * FROM calls WHERE state = 'failed' ORDER BY line").all()
-        : this.db.prepare<[number], DbRow>("SELECT * FROM calls WHERE state = 'failed' AND run_seen = ? ORDER BY line").all(run);
+        ? this.prepare<[], DbRow>("SELECT * FROM calls WHERE state = 'failed' ORDER BY line").all()
+        : this.prepare<[number], DbRow>("SELECT * FROM calls WHERE state = 'failed' AND run_seen = ? ORDER BY line").all(run);
     return rows.map(toRow).map((r) => {
       const f: FailureRecord = {
         line: r.line,
