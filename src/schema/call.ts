@@ -11,7 +11,21 @@ export const PARTY_OBJECT_TYPES = ["Lead", "Contact"] as const;
 
 const oneOf = (values: readonly string[]) => `must be one of: ${values.join(", ")}`;
 const text = (rule = "must be a string") => z.string({ error: rule });
-const maxLength = (n: number) => text().max(n, { error: `must be at most ${n} characters` });
+/**
+ * At most `n` UTF-16 code units (JS `.length`), as Gong counts (CONTRACT.md §2). zod's `.max` counts code points, so
+ * "😀" is 1 to it and 2 to Gong: the refinement decides (and stops the string's checks when it fails), and `.max`,
+ * which can then never fail on its own, is there for the JSON Schema's maxLength.
+ */
+const SURROGATE = /[\uD800-\uDFFF]/;
+const maxLength = (n: number) => {
+  const rule = `must be at most ${n} characters`;
+  return text()
+    .refine((v) => v.length <= n, {
+      error: (issue) => (typeof issue.input === "string" && SURROGATE.test(issue.input) ? `${rule} (UTF-16 code units: an emoji counts 2)` : rule),
+      abort: true,
+    })
+    .max(n, { error: rule });
+};
 
 /** Strict objects reject unknown keys (a typo is named, not silently dropped); the sandbox uses loose ones. */
 export type Strictness = "strict" | "loose";
@@ -100,7 +114,6 @@ function buildSpeakersTimelineSchema(strictness: Strictness) {
       toTime: ms("To time", "End of the segment in milliseconds from the beginning of the call."),
       partyIds: z
         .array(text().min(1, { error: "must not be empty" }), { error: "must be an array of partyId strings" })
-        .min(1, { error: "must name at least one party" })
         .meta({ title: "Party IDs", description: "The speaking parties: each names a party's partyId." }),
     },
     strictness,
@@ -123,8 +136,7 @@ function buildSpeakersTimelineSchema(strictness: Strictness) {
 /** The fields of the Add call request, labelled with the original connector's labels and help text. */
 export function buildAddCallShape(strictness: Strictness) {
   return {
-    clientUniqueId: text()
-      .max(2048, { error: "must be at most 2048 characters" })
+    clientUniqueId: maxLength(2048)
       .refine((v) => v.trim().length > 0, { error: "must not be empty" })
       .meta({
         title: "Client unique ID",

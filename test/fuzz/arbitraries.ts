@@ -150,6 +150,13 @@ const zonelessDate = fc.oneof(
 
 type Mutation = (r: Json) => fc.Arbitrary<InvalidCase>;
 
+/** A string longer than `max` UTF-16 code units (as Gong counts), of letters, accents, CJK and emoji (2 units each). */
+const tooLong = (max: number, upTo: number): fc.Arbitrary<string> =>
+  fc
+    .array(fc.constantFrom("x", "é", "中", "😀", "𝄞"), { minLength: Math.ceil((max + 1) / 2), maxLength: upTo })
+    .map((chars) => chars.join(""))
+    .filter((v) => v.length > max);
+
 const set = (r: Json, key: string, value: unknown): Json => ({ ...r, [key]: value });
 const partiesOf = (r: Json): Json[] => (r.parties as Json[]).map((p) => ({ ...p }));
 
@@ -161,12 +168,12 @@ const MUTATIONS: Mutation[] = [
     }),
   (r) => notADirection.map((d) => ({ request: set(r, "direction", d), field: "direction", what: `direction ${JSON.stringify(d)}` })),
   (r) =>
-    fc.tuple(fc.constantFrom("purpose", "disposition"), fc.integer({ min: 256, max: 2000 })).map(([k, n]) => ({
-      request: set(r, k, "x".repeat(n)),
+    fc.tuple(fc.constantFrom("purpose", "disposition"), tooLong(255, 2000)).map(([k, v]) => ({
+      request: set(r, k, v),
       field: k,
-      what: `${k} of ${n} characters`,
+      what: `${k} of ${v.length} UTF-16 units`,
     })),
-  (r) => fc.integer({ min: 2049, max: 5000 }).map((n) => ({ request: set(r, "clientUniqueId", "c".repeat(n)), field: "clientUniqueId", what: `clientUniqueId of ${n}` })),
+  (r) => tooLong(2048, 5000).map((v) => ({ request: set(r, "clientUniqueId", v), field: "clientUniqueId", what: `clientUniqueId of ${v.length} UTF-16 units` })),
   (r) => fc.stringMatching(/^[ \t]{0,5}$/).map((s) => ({ request: set(r, "clientUniqueId", s), field: "clientUniqueId", what: "blank clientUniqueId" })),
   (r) =>
     fc.tuple(fc.constantFrom("actualStart", "scheduledStart", "scheduledEnd"), zonelessDate).map(([k, d]) => ({

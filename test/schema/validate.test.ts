@@ -54,6 +54,9 @@ describe("validateAddCallRequest accepts", () => {
     }],
     ["an offset and fractions of a second", (r) => { r.actualStart = "2024-05-01T10:00:00.123+02:00"; }],
     ["a 2048-character clientUniqueId", (r) => { r.clientUniqueId = "x".repeat(2048); }],
+    ["a clientUniqueId of 1024 emoji (2048 UTF-16 units)", (r) => { r.clientUniqueId = "😀".repeat(1024); }],
+    ["purpose of 127 emoji and one letter (255 UTF-16 units)", (r) => { r.purpose = "😀".repeat(127) + "x"; }],
+    ["a segment naming no party (partyIds is required, not required to be non-empty)", (r) => { r.speakersTimeline = { speechSegments: [{ fromTime: 0, toTime: 1, partyIds: [] }] }; }],
     ["a 20-digit id", (r) => { r.primaryUser = "12345678901234567890"; r.parties = [{ userId: "12345678901234567890", name: "Rep", emailAddress: "rep@example.com", partyId: "1" }]; }],
     ["mediaChannelId 0 and 1 without a timeline", (r) => { r.parties = [{ userId: r.primaryUser, mediaChannelId: 1 } as never, { name: "x", mediaChannelId: 0 } as never]; }],
     ["each direction", (r) => { r.direction = "Conference"; }],
@@ -139,7 +142,9 @@ describe("validateAddCallRequest refuses, naming the field and the rule", () => 
     ["party context on a Gong user", (r) => { r.parties[0] = { ...r.parties[0], context: [{ system: "Generic" }] } as never; }, "parties[0].context: is allowed only on parties that are not Gong users"],
     ["a timeline with a party lacking partyId", (r) => { r.parties[1] = { name: "x" } as never; r.speakersTimeline = { speechSegments: [{ fromTime: 0, toTime: 1, partyIds: ["1"] }] }; }, "parties[1].partyId: is required when speakersTimeline is given"],
     ["a segment naming an unknown party", (r) => { r.speakersTimeline = { speechSegments: [{ fromTime: 0, toTime: 1, partyIds: ["3"] }] }; }, "speakersTimeline.speechSegments[0].partyIds[0]: must name a party's partyId; known: 1, 2"],
-    ["a segment with no parties", (r) => { r.speakersTimeline = { speechSegments: [{ fromTime: 0, toTime: 1, partyIds: [] }] }; }, "speakersTimeline.speechSegments[0].partyIds: must name at least one party"],
+    ["purpose of 128 emoji (256 UTF-16 units)", (r) => { r.purpose = "😀".repeat(128); }, "purpose: must be at most 255 characters (UTF-16 code units: an emoji counts 2)"],
+    ["disposition of 200 emoji (400 UTF-16 units)", (r) => { r.disposition = "😀".repeat(200); }, "disposition: must be at most 255 characters (UTF-16 code units: an emoji counts 2)"],
+    ["a clientUniqueId of 1025 emoji (2050 UTF-16 units)", (r) => { r.clientUniqueId = "😀".repeat(1025); }, "clientUniqueId: must be at most 2048 characters (UTF-16 code units: an emoji counts 2)"],
     ["a segment ending before it starts", (r) => { r.speakersTimeline = { speechSegments: [{ fromTime: 10, toTime: 5, partyIds: ["1"] }] }; }, "speakersTimeline.speechSegments[0].toTime: must be greater than fromTime"],
     ["an empty segment", (r) => { r.speakersTimeline = { speechSegments: [{ fromTime: 10, toTime: 10, partyIds: ["1"] }] }; }, "speakersTimeline.speechSegments[0].toTime: must be greater than fromTime"],
     ["a negative fromTime", (r) => { r.speakersTimeline = { speechSegments: [{ fromTime: -1, toTime: 10, partyIds: ["1"] }] }; }, "speakersTimeline.speechSegments[0].fromTime: must be at least 0"],
@@ -160,6 +165,13 @@ describe("validateAddCallRequest refuses, naming the field and the rule", () => 
       expect(messages.some((m) => m.startsWith(expected)), `got:\n${messages.join("\n")}`).toBe(true);
     });
   }
+
+  it("names a too-long field once, whether it is too long in code points or only in UTF-16 units", () => {
+    for (const purpose of ["p".repeat(256), "😀".repeat(256), "😀".repeat(128)]) {
+      const messages = issuesOf(mutate((r) => { r.purpose = purpose; }));
+      expect(messages.filter((m) => m.startsWith("purpose:")), purpose).toHaveLength(1);
+    }
+  });
 
   it("names every bad field in one pass, cross-field rules included", () => {
     const messages = issuesOf(mutate((r) => {
