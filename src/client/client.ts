@@ -4,7 +4,7 @@ import { addCallMediaResponseCheck, type ResponseCheckResult } from "../schema/m
 import type { AddCallMediaResponse } from "../schema/responses.js";
 import { resolveCredentials } from "./auth.js";
 import { buildURL } from "./base-url.js";
-import { GongApiError, GongResponseError, ValidationError } from "./errors.js";
+import { GongApiError, GongResponseError, ValidationError, type GongError } from "./errors.js";
 import { parseJson, stringifyJson } from "./json.js";
 import { checkMediaFile } from "./media-file.js";
 import { createMultipartBody, type MultipartBody } from "./multipart.js";
@@ -65,8 +65,8 @@ interface Exchange {
   signal?: AbortSignal | undefined;
   timeoutMs?: number | undefined;
   idleTimeoutMs?: number | undefined;
-  /** Runs before each retry (attempt ≥ 2), inside the retry loop. */
-  beforeRetry?: (() => Promise<void>) | undefined;
+  /** Runs before each retry (attempt ≥ 2), inside the retry loop, with the failure that caused it. */
+  beforeRetry?: ((failure: GongError) => Promise<void>) | undefined;
 }
 
 /** Media uploads are retried at most this many times after a 5xx, timeout or reset (PUT replaces; CONTRACT.md §5); a 429 follows the general rule. */
@@ -136,9 +136,11 @@ export class GongClient {
       maxFailureRetries: Math.min(UPLOAD_MAX_RETRIES, this.#options.maxRetries),
       signal: opts.signal,
       idleTimeoutMs: this.#options.uploadIdleTimeoutMs,
+      // Before resending a large file after a failure (not after a 429, which processed nothing), confirm the call exists.
       beforeRetry:
         file.size > UPLOAD_CONFIRM_BYTES
-          ? async () => {
+          ? async (failure) => {
+              if (failure instanceof GongApiError && failure.status === 429) return;
               await this.request({ method: "GET", path: `/v2/calls/${callId}`, signal: opts.signal });
             }
           : undefined,
@@ -182,9 +184,10 @@ export class GongClient {
     const options = this.#options;
     const url = buildURL(options.baseURL, ex.path, ex.query);
     let secrets: readonly string[] = [];
+    let failure: GongError | undefined;
     return withRetry(
       async (attempt) => {
-        if (attempt > 1) await ex.beforeRetry?.();
+        if (failure !== undefined) await ex.beforeRetry?.(failure);
         await options.limiter.acquire(ex.signal);
         const credentials = await resolveCredentials(options.auth);
         secrets = credentials.secrets;
@@ -232,6 +235,7 @@ export class GongClient {
         maxRetryAfterSeconds: options.maxRetryAfterSeconds,
         signal: ex.signal,
         onRetry: ({ attempt, waitMs, error }) => {
+          failure = error;
           const status = error instanceof GongApiError ? error.status : undefined;
           const requestId = error instanceof GongApiError ? error.requestId : undefined;
           const data = { method: ex.method, path: ex.path, attempt, status, requestId, error: error.name, waitMs };

@@ -225,4 +225,20 @@ describe("GongClient.uploadMedia, large files", () => {
     await testClient(s.url).uploadMedia("5", big);
     expect(s.seen.map((r) => `${r.method} ${r.url}`)).toEqual(["PUT /v2/calls/5/media", "GET /v2/calls/5", "PUT /v2/calls/5/media"]);
   });
+
+  it("resends a file over 100 MB after a 429 without the confirming GET (a 429 processed nothing)", async () => {
+    const big = join(dir, "large.wav");
+    await writeFile(big, "");
+    await truncate(big, 100_000_001);
+    const s = await serve((req, res, i) => {
+      res.setHeader("connection", "close");
+      if (i === 0) {
+        res.setHeader("retry-after", "0");
+        sendJson(res, 429, { requestId: "r", errors: ["slow down"] });
+      } else created(res);
+      req.resume();
+    });
+    await testClient(s.url).uploadMedia("5", big);
+    expect(s.seen.map((r) => `${r.method} ${r.url}`)).toEqual(["PUT /v2/calls/5/media", "PUT /v2/calls/5/media"]);
+  });
 });
