@@ -1,7 +1,10 @@
 import {
   BadRequestError,
   ConflictError,
+  GongAbortError,
   GongConnectionError,
+  GongError,
+  type GongApiError,
   InternalServerError,
   RecordingDisabledError,
   ValidationError,
@@ -73,6 +76,18 @@ async function sendAddCall(client: GongClient, request: AddCallRequest, options:
       { clientUniqueId: request.clientUniqueId, actualStart: request.actualStart, workspaceId: request.workspaceId },
       { signal: options.signal, onWarning: options.onWarning },
     );
+  /** The look-up after a refusal: its own failure is a warning, never what the user is told of the Add call. */
+  const lookupAfterRefusal = async (refusal: GongApiError) => {
+    try {
+      return await lookup();
+    } catch (error) {
+      if (error instanceof GongAbortError) throw error;
+      options.onWarning?.(`Add call was refused (${String(refusal.status)}); looking the call up by clientUniqueId failed too (${(error as Error).message})`);
+      return undefined;
+    }
+  };
+  let attempts = 0;
+  let ambiguous: GongError | undefined;
 
   for (let resend = 0; ; resend++) {
     try {
@@ -86,25 +101,63 @@ async function sendAddCall(client: GongClient, request: AddCallRequest, options:
       });
       return { callId: response.callId, requestId: response.requestId };
     } catch (error) {
+      attempts += error instanceof GongError ? (error.attempts ?? 1) : 1;
       if (error instanceof ConflictError || error instanceof BadRequestError) {
-        const existing = await lookup();
+        let existing = await lookupAfterRefusal(error);
+        // A 409 to a resend is most likely the call our ambiguous attempt created, listed late: look again, backing off.
+        const listedLate = error instanceof ConflictError && ambiguous !== undefined ? { ambiguous, conflict: error } : undefined;
+        for (let i = 0; existing === undefined && listedLate !== undefined && i < maxResends; i++) {
+          await sleep(delayMs * 2 ** i, options.signal);
+          existing = await lookupAfterRefusal(error);
+        }
         if (existing) {
           // After an ambiguous failure, the "duplicate" is the call our earlier attempt created.
-          const flag = resend > 0 ? { recovered: true as const } : { duplicate: true as const };
+          const flag = ambiguous !== undefined ? { recovered: true as const } : { duplicate: true as const };
           return { callId: existing.id, requestId: error.requestId ?? "", ...flag };
         }
+        if (listedLate !== undefined) throw new UnconfirmedCallError(request.clientUniqueId, listedLate.ambiguous, listedLate.conflict);
         if (error instanceof ConflictError && !(error instanceof RecordingDisabledError)) {
           throw RecordingDisabledError.fromConflict(error);
         }
         throw error;
       }
       if (!isAmbiguous(error)) throw error;
+      ambiguous = error as GongError;
       await sleep(delayMs, options.signal);
       const existing = await lookup();
       if (existing) return { callId: existing.id, requestId: (error as { requestId?: string }).requestId ?? "", recovered: true };
-      if (resend >= maxResends) throw error;
+      if (resend >= maxResends) {
+        ambiguous.attempts = attempts;
+        throw error;
+      }
       options.onWarning?.(`Add call failed ambiguously (${(error as Error).message}); not found by clientUniqueId, sending again`);
       await sleep(delayMs * 2 ** resend, options.signal);
     }
+  }
+}
+
+/**
+ * Add call failed ambiguously (5xx, timeout, dropped connection), and Gong refused the resend as a duplicate (409):
+ * the first attempt most likely created the call, but no look-up by `clientUniqueId` has found it yet (new calls can
+ * be listed late). Running the same Add call again later finds the call instead of adding a second one.
+ */
+export class UnconfirmedCallError extends GongError {
+  override name = "UnconfirmedCallError";
+  override readonly exitCode: number = 4;
+  readonly clientUniqueId: string;
+  /** Gong's answer to the resend. */
+  readonly conflict: ConflictError;
+  override readonly cause: GongError;
+
+  constructor(clientUniqueId: string, ambiguous: GongError, conflict: ConflictError) {
+    super(
+      `Add call of clientUniqueId ${JSON.stringify(clientUniqueId)} is unconfirmed: an attempt failed ambiguously (${ambiguous.message}) ` +
+        `and Gong refused the resend as a duplicate (409${conflict.requestId === undefined ? "" : `, requestId ${conflict.requestId}`}), ` +
+        "so that attempt most likely created the call, but looking it up by clientUniqueId has not found it yet. " +
+        "Run the same Add call again later: it finds the call rather than adding a second one.",
+    );
+    this.clientUniqueId = clientUniqueId;
+    this.conflict = conflict;
+    this.cause = ambiguous;
   }
 }

@@ -1,4 +1,4 @@
-export { addCall, checkAddCallRequest, type AddCallOptions, type AddCallResult } from "./add-call.js";
+export { addCall, checkAddCallRequest, UnconfirmedCallError, type AddCallOptions, type AddCallResult } from "./add-call.js";
 export { findCallByClientUniqueId, toGongDateTime, type FindCallOptions, type FindCallQuery } from "./lookup.js";
 export { addCallMedia, MediaUploadFailedError, type AddCallMediaInput, type AddCallMediaOptions } from "./media.js";
 export { addCallWithMedia, type AddCallWithMediaResult } from "./add-call-with-media.js";

@@ -21,6 +21,7 @@ const faultsBody = z.strictObject({
   latencyMs: z.number().min(0).max(600_000).optional(),
   dropAfterCommit: share.optional(),
   errorAfterCommit: share.optional(),
+  listDelayMs: z.number().min(0).max(86_400_000).optional(),
   script: z
     .array(
       z.strictObject({

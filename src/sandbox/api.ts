@@ -147,6 +147,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, dow
     if (fromMs !== undefined) filter.fromMs = fromMs;
     if (toMs !== undefined) filter.toMs = toMs;
     if (workspaceId !== undefined) filter.workspaceId = workspaceId;
+    const listedBefore = ctx.faults.listedBefore();
+    if (listedBefore !== undefined) filter.createdBefore = listedBefore;
     return callsPage(request, filter, fingerprint(["calls", fromMs, toMs, workspaceId]), queryString(q, "cursor"), callBasicData);
   });
 

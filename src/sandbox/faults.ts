@@ -13,6 +13,8 @@ export interface FaultConfig {
   dropAfterCommit: number;
   /** Share (0..1) of POST /v2/calls answered 500 after the call was stored. */
   errorAfterCommit: number;
+  /** Calls added less than this many ms ago are left out of GET /v2/calls lists (Gong may list new calls late). */
+  listDelayMs: number;
 }
 
 export type ScriptedFaultKind = "500" | "503" | "429" | "drop" | "drop-after-commit" | "500-after-commit";
@@ -36,6 +38,7 @@ export const NO_FAULTS: Readonly<FaultConfig> = Object.freeze({
   latencyMs: 0,
   dropAfterCommit: 0,
   errorAfterCommit: 0,
+  listDelayMs: 0,
 });
 
 export type BeforeFault = { kind: "status"; status: 500 | 503 | 429; retryAfterSeconds?: number } | { kind: "drop" };
@@ -90,7 +93,10 @@ export class Faults {
       const v = config[key];
       if (v !== undefined) next[key] = clampShare(v);
     }
-    if (config.latencyMs !== undefined) next.latencyMs = Math.max(0, Number.isFinite(config.latencyMs) ? config.latencyMs : 0);
+    for (const key of ["latencyMs", "listDelayMs"] as const) {
+      const v = config[key];
+      if (v !== undefined) next[key] = Math.max(0, Number.isFinite(v) ? v : 0);
+    }
     this.config = next;
   }
 
@@ -107,6 +113,11 @@ export class Faults {
 
   latencyMs(): number {
     return this.config.latencyMs;
+  }
+
+  /** Calls added since this instant (ISO) are not listed yet; undefined when every call is listed at once. */
+  listedBefore(now = Date.now()): string | undefined {
+    return this.config.listDelayMs > 0 ? new Date(now - this.config.listDelayMs).toISOString() : undefined;
   }
 
   private count(kind: string): void {

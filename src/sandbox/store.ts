@@ -84,6 +84,8 @@ export interface CallFilter {
   workspaceId?: string;
   callIds?: readonly string[];
   primaryUserIds?: readonly string[];
+  /** Only calls added before this instant (ISO, as created_at is written). */
+  createdBefore?: string;
 }
 
 export interface RequestLogEntry {
@@ -375,6 +377,10 @@ export class SandboxStore {
     if (filter.toMs !== undefined) {
       where.push("started_ms < ?");
       params.push(filter.toMs);
+    }
+    if (filter.createdBefore !== undefined) {
+      where.push("created_at < ?");
+      params.push(filter.createdBefore);
     }
     if (filter.workspaceId !== undefined) {
       where.push("workspace_id = ?");

@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import {
   addCall,
   addCallMedia,
@@ -13,9 +13,11 @@ import {
   listUsers,
   listWorkspaces,
   MediaUploadFailedError,
+  UnconfirmedCallError,
 } from "../../src/actions/index.js";
 import {
   AuthenticationError,
+  BadRequestError,
   GongAbortError,
   GongClient,
   NotFoundError,
@@ -41,6 +43,18 @@ const quick = { ambiguityDelayMs: 50 };
 /** Requests the sandbox received on Gong's API (its admin API left out). */
 async function apiRequests(sb: TestSandbox) {
   return (await sb.admin.requests(10_000)).filter((r) => r.path.startsWith("/v2/"));
+}
+
+/** Requests on Gong's API since `seen` (a list from apiRequests), oldest first. */
+async function requestsSince(sb: TestSandbox, seen: { requestId: string }[]) {
+  const known = new Set(seen.map((r) => r.requestId));
+  return (await apiRequests(sb)).filter((r) => !known.has(r.requestId)).reverse();
+}
+
+/** Sets faults for this test only. */
+async function faultsForTest(sb: TestSandbox, faults: Parameters<TestSandbox["admin"]["setFaults"]>[0]) {
+  onTestFinished(() => sb.admin.clearFaults());
+  await sb.admin.setFaults(faults);
 }
 
 async function callsWith(sb: TestSandbox, clientUniqueId: string) {
@@ -144,6 +158,51 @@ describe("addCall against the sandbox", () => {
       expect((await callsWith(sb, String(request.clientUniqueId))).map((c) => c.id)).toEqual([result.callId]);
     });
   }
+
+  it("a resend answered 409 whose call is listed late: looks again, backing off, and returns it recovered", async () => {
+    const sb = sandbox();
+    const request = sb.validCall();
+    // The call is stored and answered 500; it is listed only 600 ms after it was added.
+    const before = await apiRequests(sb);
+    await faultsForTest(sb, { listDelayMs: 600, script: [{ fault: "500-after-commit", method: "POST", path: "/v2/calls", count: 1 }] });
+    const warnings: string[] = [];
+    const result = await addCall(client(sb), request, { ambiguityDelayMs: 100, onWarning: (m) => warnings.push(m) });
+    expect(result.recovered).toBe(true);
+    expect(warnings.some((w) => w.includes("sending again"))).toBe(true);
+    expect((await callsWith(sb, String(request.clientUniqueId))).map((c) => c.id)).toEqual([result.callId]);
+    const posts = (await requestsSince(sb, before)).filter((r) => r.method === "POST");
+    expect(posts.map((r) => r.status)).toEqual([500, 409]);
+  });
+
+  it("a resend answered 409 whose call is never listed: UnconfirmedCallError (not recording disabled), one call in Gong", async () => {
+    const sb = sandbox();
+    const request = sb.validCall();
+    await faultsForTest(sb, { listDelayMs: 3_600_000, script: [{ fault: "500-after-commit", method: "POST", path: "/v2/calls", count: 1 }] });
+    const error = await addCall(client(sb), request, { ambiguityDelayMs: 20 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnconfirmedCallError);
+    expect(error).not.toBeInstanceOf(RecordingDisabledError);
+    const unconfirmed = error as UnconfirmedCallError;
+    expect(unconfirmed.exitCode).toBe(4);
+    expect(unconfirmed.conflict.status).toBe(409);
+    expect(unconfirmed.message).toContain(String(request.clientUniqueId));
+    expect((await callsWith(sb, String(request.clientUniqueId))).length).toBe(1);
+  });
+
+  it("a refusal whose look-up fails too reports Gong's answer to Add call, not the look-up's", async () => {
+    const sb = sandbox();
+    const request = { ...sb.validCall(), workspaceId: "1234567890123456789" };
+    const before = await apiRequests(sb);
+    await faultsForTest(sb, { script: [{ fault: "503", method: "GET", path: "/v2/calls", count: 10 }] });
+    const warnings: string[] = [];
+    const error = await addCall(client(sb), request, { ...quick, onWarning: (m) => warnings.push(m) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BadRequestError);
+    const refused = error as BadRequestError;
+    const post = (await requestsSince(sb, before)).find((r) => r.method === "POST");
+    expect(post?.status).toBe(400);
+    expect(refused.requestId).toBe(post?.requestId);
+    expect(refused.errors.join(" ")).toContain("workspaceId");
+    expect(warnings.some((w) => w.includes("looking the call up by clientUniqueId failed"))).toBe(true);
+  });
 
   it("throws AuthenticationError on 401 after one request", async () => {
     const sb = sandbox();

@@ -37,6 +37,24 @@ describe("fault injection (admin API)", () => {
     expect(again.body.errors[0]).toContain(stored[0]?.id);
   });
 
+  it("listDelayMs: GET /v2/calls leaves out calls added less than that long ago; GET /v2/calls/{id} still finds them", async () => {
+    const sb = sandbox();
+    await sb.admin.setFaults({ listDelayMs: 3_600_000 });
+    const body = sb.validCall();
+    const added = await sb.api<{ callId: string }>("POST", "/v2/calls", { body });
+    expect(added.status).toBe(200);
+    const start = Date.parse(String(body.actualStart));
+    const query = { fromDateTime: new Date(start - 1000).toISOString(), toDateTime: new Date(start + 1000).toISOString() };
+    const listed = async () => {
+      const res = await sb.api<{ calls?: { id: string }[] }>("GET", "/v2/calls", { query });
+      return res.status === 404 ? [] : (res.body.calls ?? []).map((c) => c.id);
+    };
+    expect(await listed()).not.toContain(added.body.callId);
+    expect((await sb.api("GET", `/v2/calls/${added.body.callId}`)).status).toBe(200);
+    await sb.admin.setFaults({ listDelayMs: 0 });
+    expect(await listed()).toContain(added.body.callId);
+  });
+
   it("500-after-commit: answers 500 yet the call exists", async () => {
     const sb = sandbox();
     await sb.admin.setFaults({ errorAfterCommit: 1 });

@@ -18,6 +18,7 @@ interface SandboxFlags {
   latencyMs: number;
   dropAfterCommit: number;
   errorAfterCommit: number;
+  listDelayMs: number;
   faultSeed?: number;
   admin?: boolean;
   maxMediaBytes?: number;
@@ -69,6 +70,7 @@ export function sandboxCommand(): Command {
     .option("--latency-ms <ms>", "delay added to every /v2 request", parseCount, 0)
     .option("--drop-after-commit <share>", "share (0..1) of POST /v2/calls whose connection is dropped after the call was stored", parseShare, 0)
     .option("--error-after-commit <share>", "share (0..1) of POST /v2/calls answered 500 after the call was stored", parseShare, 0)
+    .option("--list-delay-ms <ms>", "leave calls added less than this long ago out of GET /v2/calls (Gong may list new calls late)", parseCount, 0)
     .option("--fault-seed <n>", "seed for the fault choices (replayable runs)", parseCount)
     .option("--max-media-bytes <n>", "media size limit in bytes (default 1500000000)", parseCount)
     .option("--admin", "enable the admin API under /__sandbox (its token is printed in the JSON line)")
@@ -110,6 +112,7 @@ Examples:
             latencyMs: flags.latencyMs,
             dropAfterCommit: flags.dropAfterCommit,
             errorAfterCommit: flags.errorAfterCommit,
+            listDelayMs: flags.listDelayMs,
           },
           admin: flags.admin === true,
           logger: flags.verbose === true,
