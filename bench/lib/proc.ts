@@ -66,8 +66,13 @@ function collect(child: ChildProcess, started: bigint, timeoutMs: number): Promi
 /** Runs any command and waits for it. */
 export async function runCommand(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const started = process.hrtime.bigint();
-  const child = spawn(command, [...args], { env: childEnv(options.env), cwd: options.cwd ?? ROOT, stdio: ["pipe", "pipe", "pipe"] });
-  child.stdin.end(options.stdin ?? "");
+  const input = options.stdin;
+  const child = spawn(command, [...args], { env: childEnv(options.env), cwd: options.cwd ?? ROOT, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+  if (input !== undefined && child.stdin !== null) {
+    // A child may exit without reading its input (EPIPE): that is not a failure of the run; its exit code tells.
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(input);
+  }
   return collect(child, started, options.timeoutMs ?? 3_600_000);
 }
 
