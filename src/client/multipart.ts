@@ -44,8 +44,13 @@ async function* fileParts(file: MultipartFile, preamble: Buffer, epilogue: Buffe
   yield epilogue;
 }
 
-const CHUNK_BYTES = 1024 * 1024;
-/** Buffers in the ring (1 MB each): up to this many minus one writes are in flight while the next chunk is read. */
+/**
+ * Bytes per read and per socket write. The write size matters when the uploader shares the CPU with the receiver (a
+ * sandbox on the same machine): measured over 16 runs of 1.5 GB on 2 cores, 64 KB writes ran at 0.62 of curl's
+ * throughput, 1 MB writes at 0.86–0.92 with a third of the runs 30 % slower, 4 MB writes at 0.95 and steady.
+ */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+/** Buffers in the ring (CHUNK_BYTES each, 16 MB in all): up to this many minus one writes are in flight while the next chunk is read. */
 const RING_SIZE = 4;
 
 function write(out: Writable, chunk: Buffer): Promise<void> {
@@ -71,7 +76,8 @@ async function writeFileParts(file: MultipartFile, preamble: Buffer, epilogue: B
     if (writeError !== undefined) throw writeError;
     if (out.destroyed) throw new GongError("the connection closed during the upload");
   };
-  const ring = Array.from({ length: RING_SIZE }, () => ({ buffer: Buffer.allocUnsafeSlow(CHUNK_BYTES), writing: Promise.resolve() }));
+  const chunkBytes = Math.max(1, Math.min(CHUNK_BYTES, file.size));
+  const ring = Array.from({ length: RING_SIZE }, () => ({ buffer: Buffer.allocUnsafeSlow(chunkBytes), writing: Promise.resolve() }));
   try {
     let sent = 0;
     for (let i = 0; sent < file.size; i = (i + 1) % RING_SIZE) {
@@ -79,7 +85,7 @@ async function writeFileParts(file: MultipartFile, preamble: Buffer, epilogue: B
       if (slot === undefined) throw new RangeError(`ring slot ${i}`);
       await slot.writing;
       stopIfFailed();
-      const { bytesRead } = await handle.read(slot.buffer, 0, Math.min(CHUNK_BYTES, file.size - sent), sent);
+      const { bytesRead } = await handle.read(slot.buffer, 0, Math.min(chunkBytes, file.size - sent), sent);
       if (bytesRead === 0) throw new GongError(`${file.filePath} changed while uploading: read ${sent} of ${file.size} bytes`);
       sent += bytesRead;
       const done = sent;
