@@ -41,6 +41,7 @@ const settingsBody = z.strictObject({
   duplicates: z.enum(["conflict", "return-existing"]).optional(),
   ratePerSecond: z.number().min(0).optional(),
   ratePerDay: z.number().min(0).optional(),
+  daySeconds: z.number().int().min(1).max(86_400).optional(),
   resetRateLimits: z.boolean().optional(),
 });
 
@@ -181,18 +182,21 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: SandboxContext, d
         duplicates: ctx.settings.duplicates,
         ratePerSecond: ctx.limiter.config.perSecond,
         ratePerDay: ctx.limiter.config.perDay,
+        daySeconds: ctx.limiter.config.daySeconds ?? 86_400,
       }));
       admin.put("/settings", (request) => {
         const s = parse(settingsBody, request.body);
         if (s.duplicates !== undefined) ctx.settings.duplicates = s.duplicates;
         if (s.ratePerSecond !== undefined) ctx.limiter.config.perSecond = s.ratePerSecond;
         if (s.ratePerDay !== undefined) ctx.limiter.config.perDay = s.ratePerDay;
+        if (s.daySeconds !== undefined) ctx.limiter.config.daySeconds = s.daySeconds;
         if (s.resetRateLimits === true) ctx.limiter.reset();
         return {
           requestId: request.requestId,
           duplicates: ctx.settings.duplicates,
           ratePerSecond: ctx.limiter.config.perSecond,
           ratePerDay: ctx.limiter.config.perDay,
+          daySeconds: ctx.limiter.config.daySeconds ?? 86_400,
         };
       });
 

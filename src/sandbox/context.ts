@@ -22,6 +22,8 @@ export interface SandboxOptions {
   ratePerSecond?: number;
   /** Requests per UTC day per key (default 10,000; 0 = unlimited). */
   ratePerDay?: number;
+  /** Length of the quota day in seconds (default 86,400, resetting at 00:00 UTC); short days test quota runs in seconds. */
+  daySeconds?: number;
   /** What a repeated clientUniqueId gets: 409 naming the call (default) or 200 with the existing callId. */
   duplicates?: DuplicatesMode;
   /** Initial fault injection. */
@@ -91,7 +93,11 @@ export function createContext(opts: SandboxOptions): SandboxContext {
     bearerToken,
     tokens,
     adminToken: opts.admin === true ? (opts.adminToken ?? `sbx_admin_${newSecret(18)}`) : undefined,
-    limiter: new KeyRateLimiter({ perSecond: opts.ratePerSecond ?? 3, perDay: opts.ratePerDay ?? 10_000 }),
+    limiter: new KeyRateLimiter({
+      perSecond: opts.ratePerSecond ?? 3,
+      perDay: opts.ratePerDay ?? 10_000,
+      ...(opts.daySeconds === undefined ? {} : { daySeconds: opts.daySeconds }),
+    }),
     faults: new Faults(opts.faults ?? {}, opts.faultSeed === undefined ? Math.random : seededRandom(opts.faultSeed)),
     settings: {
       duplicates: opts.duplicates ?? "conflict",

@@ -3,11 +3,16 @@ export interface RateLimitConfig {
   perSecond: number;
   /** Requests per UTC day per key; 0 or Infinity turns the daily cap off. */
   perDay: number;
+  /**
+   * Length of the quota "day" in seconds (default 86,400: days start at 00:00 UTC). A short day
+   * (e.g. 10) lets tests see a daily quota run out and reset in seconds.
+   */
+  daySeconds?: number;
 }
 
 export type RateDecision = { ok: true } | { ok: false; retryAfterSeconds: number; daily: boolean };
 
-const DAY_MS = 86_400_000;
+const DAY_SECONDS = 86_400;
 
 interface KeyState {
   /** Times of the accepted requests within the last second, oldest first. */
@@ -20,7 +25,7 @@ function enabled(limit: number): boolean {
   return Number.isFinite(limit) && limit > 0;
 }
 
-/** Gong's per-key limits: a sliding one-second window and a daily cap that resets at 00:00 UTC. */
+/** Gong's per-key limits: a sliding one-second window and a daily cap that resets at 00:00 UTC (or every `daySeconds`). */
 export class KeyRateLimiter {
   config: RateLimitConfig;
   private readonly keys = new Map<string, KeyState>();
@@ -34,7 +39,8 @@ export class KeyRateLimiter {
   /** Counts a request for `key` if a slot is free; otherwise says how long until the next free slot (ceil seconds). */
   take(key: string): RateDecision {
     const now = this.now();
-    const day = Math.floor(now / DAY_MS);
+    const dayMs = (this.config.daySeconds ?? DAY_SECONDS) * 1000;
+    const day = Math.floor(now / dayMs);
     let state = this.keys.get(key);
     if (!state) {
       state = { recent: [], day, dayCount: 0 };
@@ -46,7 +52,7 @@ export class KeyRateLimiter {
     }
     const { perSecond, perDay } = this.config;
     if (enabled(perDay) && state.dayCount >= perDay) {
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(((day + 1) * DAY_MS - now) / 1000)), daily: true };
+      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(((day + 1) * dayMs - now) / 1000)), daily: true };
     }
     if (enabled(perSecond)) {
       while (state.recent.length > 0 && (state.recent[0] ?? 0) <= now - 1000) state.recent.shift();

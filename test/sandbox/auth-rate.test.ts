@@ -91,6 +91,21 @@ describe("rate limit", () => {
     const toMidnight = Math.ceil((Math.floor(before / 86_400_000 + 1) * 86_400_000 - before) / 1000);
     expect(Math.abs(secs - toMidnight)).toBeLessThanOrEqual(2);
   });
+
+  it("a short quota day (daySeconds) runs out and resets within seconds", async () => {
+    sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: 2, daySeconds: 2 });
+    // Start just after a day boundary so the two requests and the refusal fall in one day.
+    await new Promise((r) => setTimeout(r, 2000 - (Date.now() % 2000) + 20));
+    expect((await sb.api("GET", "/v2/workspaces")).status).toBe(200);
+    expect((await sb.api("GET", "/v2/workspaces")).status).toBe(200);
+    const res = await sb.api("GET", "/v2/workspaces");
+    expect(res.status).toBe(429);
+    const secs = Number(res.headers.get("retry-after"));
+    expect(secs).toBeGreaterThanOrEqual(1);
+    expect(secs).toBeLessThanOrEqual(2);
+    await new Promise((r) => setTimeout(r, secs * 1000));
+    expect((await sb.api("GET", "/v2/workspaces")).status).toBe(200);
+  });
 });
 
 describe("KeyRateLimiter", () => {
@@ -112,6 +127,15 @@ describe("KeyRateLimiter", () => {
     expect(limiter.take("k").ok).toBe(true);
     expect(limiter.take("k")).toEqual({ ok: false, retryAfterSeconds: 2, daily: true });
     now = Date.UTC(2026, 0, 2, 0, 0, 0, 0);
+    expect(limiter.take("k").ok).toBe(true);
+  });
+
+  it("a day of daySeconds resets at each multiple of it", () => {
+    let now = 10_000 * 60_000 + 59_500;
+    const limiter = new KeyRateLimiter({ perSecond: 0, perDay: 1, daySeconds: 60 }, () => now);
+    expect(limiter.take("k").ok).toBe(true);
+    expect(limiter.take("k")).toEqual({ ok: false, retryAfterSeconds: 1, daily: true });
+    now += 500;
     expect(limiter.take("k").ok).toBe(true);
   });
 });

@@ -11,6 +11,7 @@ interface SandboxFlags {
   data?: string;
   ratePerSecond: number;
   ratePerDay: number;
+  daySeconds: number;
   duplicates: "conflict" | "return-existing";
   fault500: number;
   fault503: number;
@@ -23,6 +24,12 @@ interface SandboxFlags {
   admin?: boolean;
   maxMediaBytes?: number;
   verbose?: boolean;
+}
+
+function parseDaySeconds(value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value.trim()) || n < 1 || n > 86_400) throw new InvalidArgumentError("must be a whole number of seconds from 1 to 86400");
+  return n;
 }
 
 export function parseShare(value: string): number {
@@ -59,6 +66,7 @@ export function sandboxCommand(): Command {
     .option("-d, --data <dir>", "keep calls, users and media in DIR; reuse it to keep them across restarts (default: a temp dir removed on exit)")
     .option("--rate-per-second <n>", "requests per second per key before 429 (0 = unlimited)", parseCount, 3)
     .option("--rate-per-day <n>", "requests per UTC day per key before 429 (0 = unlimited)", parseCount, 10_000)
+    .option("--day-seconds <n>", "length of the quota day in seconds (a short day tests quota runs in seconds)", parseDaySeconds, 86_400)
     .addOption(
       new Option("--duplicates <mode>", "a repeated clientUniqueId gets 409 naming the call, or 200 with the existing callId")
         .choices(["conflict", "return-existing"])
@@ -89,6 +97,7 @@ Examples:
   $ gong-connector sandbox --data ./sandbox-data            # keep calls and media across restarts
   $ gong-connector sandbox --rate-per-second 3 --rate-per-day 10000
   $ gong-connector sandbox --rate-per-second 0 --rate-per-day 0    # no rate limits (benchmarks)
+  $ gong-connector sandbox --rate-per-day 20 --day-seconds 10      # a 20-request "day" that resets every 10 s
   $ gong-connector sandbox --duplicates return-existing     # a repeated clientUniqueId returns the existing callId
   $ gong-connector sandbox --fault-500 0.1 --fault-503 0.05 # 10 % 500s, 5 % 503s
   $ gong-connector sandbox --fault-429 0.2                  # 20 % 429s with Retry-After: 1
@@ -104,6 +113,7 @@ Examples:
           port: flags.port,
           ratePerSecond: flags.ratePerSecond,
           ratePerDay: flags.ratePerDay,
+          daySeconds: flags.daySeconds,
           duplicates: flags.duplicates,
           faults: {
             error500: flags.fault500,
