@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { LANGUAGE_CODES } from "./language-codes.js";
-import { gongIdSchema, INT32_MAX, isoDateTimeSchema } from "./primitives.js";
+import { dateTimeField, gongIdSchema, INT32_MAX } from "./primitives.js";
 
 export const DIRECTIONS = ["Inbound", "Outbound", "Conference", "Unknown"] as const;
 /** The systems Gong's schema lists; only Salesforce and Generic are accepted by Gong (CONTRACT.md §2). */
@@ -143,7 +143,7 @@ export function buildAddCallShape(strictness: Strictness) {
         description:
           "A call's unique identifier in the PBX or the recording system. Gong uses this identifier to prevent repeated attempts to upload the same recording.",
       }),
-    actualStart: isoDateTimeSchema.meta({ title: "Actual start", description: "The date and time the call actually started." }),
+    actualStart: dateTimeField("Actual start", "The date and time the call actually started."),
     primaryUser: gongIdSchema.meta({
       title: "Primary user",
       description: "The Gong internal user ID of the team member who hosted the call.",
@@ -173,14 +173,8 @@ export function buildAddCallShape(strictness: Strictness) {
       title: "Purpose",
       description: "The purpose of the call. This optional field is a free text of up to 255 characters.",
     }),
-    scheduledStart: isoDateTimeSchema.optional().meta({
-      title: "Scheduled start",
-      description: "The date and time the call was scheduled to begin.",
-    }),
-    scheduledEnd: isoDateTimeSchema.optional().meta({
-      title: "Scheduled end",
-      description: "The date and time the call was scheduled to end.",
-    }),
+    scheduledStart: dateTimeField("Scheduled start", "The date and time the call was scheduled to begin.").optional(),
+    scheduledEnd: dateTimeField("Scheduled end", "The date and time the call was scheduled to end.").optional(),
     duration: z
       .number({ error: "must be a number of seconds" })
       .min(0, { error: "must be at least 0" })

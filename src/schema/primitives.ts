@@ -33,4 +33,13 @@ export const isoDateTimeSchema = z
     error: "must be an ISO-8601 date-time with a zone, e.g. 2024-05-01T14:30:00Z or 2024-05-01T09:30:00-05:00",
   });
 
+/** What the JSON Schema says of every date-time field, after the field's own description. */
+export const DATE_TIME_ZONE_NOTE =
+  "An ISO-8601 date-time with a zone (Z or ±hh:mm), e.g. 2024-05-01T14:30:00Z or 2024-05-01T09:30:00-05:00; a value without a zone is refused.";
+
+/** A date-time field: `format: "date-time"` in the JSON Schema, and a description that says a zone is required. */
+export function dateTimeField(title: string, description: string) {
+  return isoDateTimeSchema.meta({ title, description: `${description} ${DATE_TIME_ZONE_NOTE}`, format: "date-time" });
+}
+
 export const INT32_MAX = 2_147_483_647;

@@ -20,6 +20,22 @@ const records = (v: unknown): Record<string, unknown>[] | undefined =>
   Array.isArray(v) ? v.map((x) => (isRecord(x) ? x : {})) : undefined;
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
+/** How many known partyIds an unknown-partyId issue names (the text is built once per request, not per issue). */
+const KNOWN_PARTY_IDS_NAMED = 10;
+/** Longest partyId quoted in full in that list; longer ones are cut. */
+const PARTY_ID_QUOTED_CHARS = 40;
+
+function knownPartyIds(seen: ReadonlyMap<string, number>): string {
+  if (seen.size === 0) return "";
+  const named: string[] = [];
+  for (const id of seen.keys()) {
+    if (named.length === KNOWN_PARTY_IDS_NAMED) break;
+    named.push(id.length > PARTY_ID_QUOTED_CHARS ? `${id.slice(0, PARTY_ID_QUOTED_CHARS)}…` : id);
+  }
+  const more = seen.size - named.length;
+  return `; known: ${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
+
 export function crossFieldIssues(input: unknown, profile: RuleProfile): CrossFieldIssue[] {
   if (!isRecord(input)) return [];
   const issues: CrossFieldIssue[] = [];
@@ -66,7 +82,7 @@ export function crossFieldIssues(input: unknown, profile: RuleProfile): CrossFie
         });
       }
     });
-    const known = [...seenPartyIds.keys()];
+    const known = knownPartyIds(seenPartyIds);
     (records(timeline.speechSegments) ?? []).forEach((segment, s) => {
       const from = segment.fromTime;
       const to = segment.toTime;
@@ -76,10 +92,9 @@ export function crossFieldIssues(input: unknown, profile: RuleProfile): CrossFie
       if (Array.isArray(segment.partyIds)) {
         segment.partyIds.forEach((id, j) => {
           if (typeof id === "string" && id.length > 0 && !seenPartyIds.has(id)) {
-            const names = known.length > 0 ? `; known: ${known.join(", ")}` : "";
             issues.push({
               path: ["speakersTimeline", "speechSegments", s, "partyIds", j],
-              rule: `must name a party's partyId${names}`,
+              rule: `must name a party's partyId${known}`,
             });
           }
         });

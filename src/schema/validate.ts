@@ -71,8 +71,8 @@ export function toValidationIssues(issues: readonly z.core.$ZodIssue[]): Validat
   const seen = new Set<string>();
   for (const issue of issues) {
     const { path, rules } = ruleOf(issue);
-    rules.forEach((rule) => {
-      const keyPath = issue.code === "unrecognized_keys" ? [...path, issue.keys[rules.indexOf(rule)] ?? ""] : path;
+    rules.forEach((rule, k) => {
+      const keyPath = issue.code === "unrecognized_keys" ? [...path, issue.keys[k] ?? ""] : path;
       const p = formatPath(keyPath);
       const r = issue.code === "unrecognized_keys" ? "is not a field of this object (check the spelling)" : rule;
       const message = `${p}: ${r}`;
@@ -85,13 +85,27 @@ export function toValidationIssues(issues: readonly z.core.$ZodIssue[]): Validat
   return out;
 }
 
+/** How many issues a refusal lists; past that one last line says how many more there were. */
+export const MAX_REPORTED_ISSUES = 100;
+
+/**
+ * The first `max` issues, then one `(root)` issue "…and N more issues" (N exact) when there were more. A request with
+ * thousands of bad segments is refused with a message of bounded size.
+ */
+export function capIssues(issues: readonly ValidationIssue[], max = MAX_REPORTED_ISSUES): ValidationIssue[] {
+  if (issues.length <= max) return [...issues];
+  const more = issues.length - max;
+  const rule = `…and ${more} more issue${more === 1 ? "" : "s"}`;
+  return [...issues.slice(0, max), { path: "(root)", rule, message: rule }];
+}
+
 function run<T>(schema: z.ZodType<T>, input: unknown, profile: RuleProfile): ValidationResult<T> {
   const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return { ok: true, value: result.data };
   // zod skips object refinements once a field failed; run the cross-field rules anyway so every problem is named at
   // once (toValidationIssues drops the repeats when they did run).
   const extra = crossFieldIssues(input, profile).map((c) => ({ code: "custom" as const, path: c.path, message: c.rule, input: undefined }));
-  return { ok: false, issues: toValidationIssues([...result.error.issues, ...extra] as z.core.$ZodIssue[]) };
+  return { ok: false, issues: capIssues(toValidationIssues([...result.error.issues, ...extra] as z.core.$ZodIssue[])) };
 }
 
 /** The request's date-time fields. */
