@@ -1,19 +1,12 @@
-import busboy from "busboy";
+import { Busboy, type BusboyFileStream, type BusboyInstance } from "@fastify/busboy";
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { rename, unlink } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
-import { isIP } from "node:net";
 import { basename, join } from "node:path";
-import { Readable, Transform, type TransformCallback } from "node:stream";
+import { Transform, type Readable, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import {
-  MEDIA_CONTENT_TYPES,
-  isAcceptableDownloadContentType,
-  mediaFormatForExtension,
-  sniffMediaFormat,
-  type MediaFormat,
-} from "../schema/media.js";
+import { MEDIA_CONTENT_TYPES, mediaFormatForExtension, sniffMediaFormat, type MediaFormat } from "../schema/media.js";
 import { Errors, SandboxError } from "./errors.js";
 import { noteBodyBytes } from "./reclaim.js";
 import type { StoredMedia } from "./store.js";
@@ -40,7 +33,7 @@ export function describeBytes(n: number): string {
   return n.toLocaleString("en-US");
 }
 
-class Meter extends Transform {
+export class Meter extends Transform {
   readonly hash = createHash("sha256");
   size = 0;
   head = Buffer.alloc(0);
@@ -66,6 +59,7 @@ class Meter extends Transform {
   }
 }
 
+/** Temporary files are `.incoming-<16 hex>.part` in the media dir; whatever a crash left of them is swept at start-up (reclaim.ts). */
 function tmpPathIn(dir: string): string {
   return join(dir, `.incoming-${randomBytes(8).toString("hex")}.part`);
 }
@@ -74,21 +68,52 @@ async function removeQuietly(path: string): Promise<void> {
   await unlink(path).catch(() => undefined);
 }
 
-/** Streams `source` to a temp file (never buffering it), hashing and measuring as it goes; removes it on failure. */
-async function writeMeasured(source: Readable, dir: string, maxBytes: number): Promise<{ tmpPath: string; meter: Meter }> {
+/** Codes of a write that failed because the sandbox's own disk (or quota) is full. */
+const DISK_FULL_CODES = new Set(["ENOSPC", "EDQUOT"]);
+
+function errnoCode(err: unknown): string | undefined {
+  if (typeof err !== "object" || err === null || !("code" in err)) return undefined;
+  const { code } = err;
+  return typeof code === "string" ? code : undefined;
+}
+
+/**
+ * The answer to a failure of the sandbox's own storage: 507 when the disk is full, 500 otherwise. Both are server-side
+ * (a client retries them later); neither is the client's fault.
+ */
+export function storageError(err: unknown): SandboxError {
+  const code = errnoCode(err) ?? "unknown";
+  if (DISK_FULL_CODES.has(code)) {
+    return new SandboxError(507, `Insufficient storage: the sandbox's disk is full (${code}); the media was not stored`);
+  }
+  return new SandboxError(500, `Internal server error: the sandbox could not write the media (${code})`);
+}
+
+/**
+ * Streams `source` to a temp file (never buffering it), hashing and measuring as it goes. On any failure (source
+ * error or destroyed, limit exceeded, write error) the file is closed and removed before this rejects; a write error
+ * becomes storageError's 507/500.
+ */
+export async function writeMeasured(source: Readable, dir: string, maxBytes: number): Promise<{ tmpPath: string; meter: Meter }> {
   const tmpPath = tmpPathIn(dir);
   const meter = new Meter(maxBytes);
+  const out = createWriteStream(tmpPath, { flags: "wx", mode: 0o600 });
+  let writeFailure: unknown;
+  out.once("error", (err) => {
+    writeFailure = err;
+  });
   try {
-    await pipeline(source, meter, createWriteStream(tmpPath));
+    await pipeline(source, meter, out);
   } catch (err) {
+    out.destroy();
     await removeQuietly(tmpPath);
-    throw err;
+    throw writeFailure !== undefined ? storageError(writeFailure) : err;
   }
   return { tmpPath, meter };
 }
 
 /** Checks a written file's size and first bytes; returns the received media or throws (after removing the file). */
-async function finish(tmpPath: string, meter: Meter, fileName: string, expected: MediaFormat | undefined): Promise<ReceivedMedia> {
+export async function finish(tmpPath: string, meter: Meter, fileName: string, expected: MediaFormat | undefined): Promise<ReceivedMedia> {
   if (meter.size === 0) {
     await removeQuietly(tmpPath);
     throw Errors.badRequest("mediaFile: the file is empty");
@@ -105,10 +130,17 @@ async function finish(tmpPath: string, meter: Meter, fileName: string, expected:
   return { tmpPath, fileName, size: meter.size, sha256: meter.hash.digest("hex"), format, contentType: contentTypeForFormat(format) };
 }
 
+class UploadAborted extends SandboxError {
+  constructor() {
+    super(400, "upload aborted: the connection closed before the body was complete");
+  }
+}
+
 /**
  * Reads a multipart/form-data request and streams its `mediaFile` part to disk. Other parts are drained and ignored.
- * Throws SandboxError 400 for a missing part, an extension not in the list, an empty or too large file, or content
- * that is not a supported media format.
+ * Throws SandboxError 400 for a missing part, an extension not in the list, an empty or too large file, content that
+ * is not a supported media format, a malformed body or a client that went away; 507/500 when the sandbox cannot
+ * write. Whatever the outcome, no partial file and no open descriptor is left behind once it settles.
  */
 export async function receiveUpload(req: IncomingMessage, dir: string, maxBytes: number): Promise<ReceivedMedia> {
   const type = req.headers["content-type"] ?? "";
@@ -119,9 +151,12 @@ export async function receiveUpload(req: IncomingMessage, dir: string, maxBytes:
   if (Number.isFinite(declared) && declared > maxBytes + MULTIPART_SLACK_BYTES) {
     throw Errors.badRequest(`mediaFile: file exceeds the limit of ${describeBytes(maxBytes)} bytes`);
   }
-  let parser: busboy.Busboy;
+  let parser: BusboyInstance;
   try {
-    parser = busboy({ headers: req.headers, limits: { files: 4, fields: 32, parts: 40, fileSize: maxBytes + 1 } });
+    parser = Busboy({
+      headers: { ...req.headers, "content-type": type },
+      limits: { files: 4, fields: 32, parts: 40, fileSize: maxBytes + 1, headerPairs: 64 },
+    });
   } catch (err) {
     throw Errors.badRequest(`malformed multipart body: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -129,31 +164,56 @@ export async function receiveUpload(req: IncomingMessage, dir: string, maxBytes:
   return new Promise<ReceivedMedia>((resolve, reject) => {
     let settled = false;
     let work: Promise<ReceivedMedia> | undefined;
+    let fileStream: BusboyFileStream | undefined;
+
+    const detach = (): void => {
+      req.off("aborted", onAborted);
+      req.off("close", onClose);
+      req.off("error", fail);
+    };
+    /** Stops reading, destroys the part being written (its pipeline then closes and removes the file), then rejects. */
     const fail = (err: unknown): void => {
       if (settled) return;
       settled = true;
+      detach();
       req.unpipe(parser);
-      req.resume();
-      reject(err instanceof SandboxError ? err : Errors.badRequest(`malformed multipart body: ${err instanceof Error ? err.message : String(err)}`));
+      const reason = err instanceof SandboxError ? err : Errors.badRequest(`malformed multipart body: ${err instanceof Error ? err.message : String(err)}`);
+      fileStream?.destroy(reason);
+      parser.destroy();
+      if (!req.destroyed) req.resume();
+      const cleaned = work === undefined ? Promise.resolve() : work.then((media) => removeQuietly(media.tmpPath), () => undefined);
+      void cleaned.then(() => {
+        reject(reason);
+      });
+    };
+    const onAborted = (): void => {
+      fail(new UploadAborted());
+    };
+    const onClose = (): void => {
+      if (!req.complete) fail(new UploadAborted());
     };
 
-    parser.on("file", (name, stream, info) => {
+    parser.on("file", (name, stream, fileNameRaw) => {
       if (name !== "mediaFile" || work !== undefined || settled) {
         stream.resume();
         return;
       }
-      const fileName = basename(info.filename || "");
+      const fileName = basename(fileNameRaw || "");
       const expected = mediaFormatForExtension(fileName);
       if (expected === undefined) {
         stream.resume();
         fail(Errors.badRequest(`mediaFile: file name "${fileName}" must end in .wav, .mp3, .mp4, .mkv or .flac`));
         return;
       }
+      fileStream = stream;
       work = writeMeasured(stream, dir, maxBytes).then(({ tmpPath, meter }) => finish(tmpPath, meter, fileName, expected));
       work.catch(fail);
     });
+    parser.on("partsLimit", () => {
+      fail(Errors.badRequest("malformed multipart body: too many parts"));
+    });
     parser.on("error", fail);
-    parser.on("close", () => {
+    parser.on("finish", () => {
       if (settled) return;
       if (work === undefined) {
         fail(Errors.badRequest("mediaFile: required multipart part is missing"));
@@ -165,75 +225,15 @@ export async function receiveUpload(req: IncomingMessage, dir: string, maxBytes:
           return;
         }
         settled = true;
+        detach();
         resolve(media);
       }, fail);
     });
     req.on("error", fail);
-    req.on("aborted", () => {
-      fail(Errors.badRequest("upload aborted"));
-    });
+    req.on("aborted", onAborted);
+    req.on("close", onClose);
     req.pipe(parser);
   });
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (h === "localhost" || h.endsWith(".localhost")) return true;
-  if (isIP(h) === 4) return h.startsWith("127.");
-  if (isIP(h) === 6) return h === "::1" || h.startsWith("::ffff:127.");
-  return false;
-}
-
-export interface DownloadOptions {
-  dir: string;
-  maxBytes: number;
-  allowLoopback: boolean;
-  timeoutMs: number;
-  signal?: AbortSignal;
-}
-
-/** Fetches a `downloadMediaUrl` the way Gong does (CONTRACT.md §3), storing it like an upload. Throws an Error with a reason. */
-export async function fetchDownload(url: string, opts: DownloadOptions): Promise<ReceivedMedia> {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error("not a valid URL");
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error(`unsupported scheme ${parsed.protocol}`);
-  if (isLoopbackHost(parsed.hostname) && !opts.allowLoopback) {
-    throw new Error("loopback URLs are allowed only when the sandbox itself listens on loopback");
-  }
-  const signals = [AbortSignal.timeout(opts.timeoutMs)];
-  if (opts.signal) signals.push(opts.signal);
-  const res = await fetch(parsed, { redirect: "follow", signal: AbortSignal.any(signals) });
-  if (!res.ok || res.body === null) {
-    await res.body?.cancel().catch(() => undefined);
-    throw new Error(`download answered HTTP ${res.status}`);
-  }
-  const contentType = res.headers.get("content-type") ?? "";
-  if (!isAcceptableDownloadContentType(contentType)) {
-    await res.body.cancel().catch(() => undefined);
-    throw new Error(`Content-Type "${contentType}" is not audio/*, video/* or an octet-stream naming WAV, MP3, MP4, MKV or FLAC`);
-  }
-  const length = Number(res.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(length) && length > opts.maxBytes) {
-    await res.body.cancel().catch(() => undefined);
-    throw new Error(`Content-Length ${describeBytes(length)} exceeds the limit of ${describeBytes(opts.maxBytes)} bytes`);
-  }
-  const source = Readable.fromWeb(res.body as import("node:stream/web").ReadableStream<Uint8Array>);
-  let written: { tmpPath: string; meter: Meter };
-  try {
-    written = await writeMeasured(source, opts.dir, opts.maxBytes);
-  } catch (err) {
-    throw new Error(err instanceof SandboxError ? (err.errors[0] ?? err.message) : `download failed: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  const fileName = basename(decodeURIComponent(parsed.pathname)) || "download";
-  try {
-    return await finish(written.tmpPath, written.meter, fileName, undefined);
-  } catch (err) {
-    throw new Error(err instanceof SandboxError ? (err.errors[0] ?? err.message) : String(err));
-  }
 }
 
 /** Moves a received file to its final name `<callId>-<random>.<format>` in the media dir; returns that name. */

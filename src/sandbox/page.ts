@@ -12,9 +12,10 @@ export function escapeHtml(value: unknown): string {
     .replace(/'/g, "&#39;");
 }
 
-const LANE_COLORS = ["#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2", "#dc2626", "#4b5563"];
+export const LANE_COLORS = ["#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2", "#dc2626", "#4b5563"];
 
-const STYLE = `
+/** Served at /assets/page.css: the pages carry no inline style (a strict CSP allows only 'self' styles). */
+export const PAGE_CSS = `
 :root { color-scheme: light; --ink: #111827; --muted: #6b7280; --line: #e5e7eb; --bg: #f9fafb; --accent: #4f46e5; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
@@ -22,32 +23,60 @@ header.bar { background: #1e1b4b; color: #fff; padding: 12px 28px; display: flex
 header.bar a { color: #c7d2fe; text-decoration: none; font-weight: 600; }
 header.bar .tag { font-size: 12px; background: #4338ca; padding: 2px 8px; border-radius: 999px; }
 main { max-width: 1100px; margin: 24px auto; padding: 0 28px; }
-h1 { font-size: 26px; margin: 0 0 4px; }
+h1 { font-size: 26px; margin: 0 0 4px; overflow-wrap: anywhere; }
 h2 { font-size: 17px; margin: 0 0 12px; }
-.sub { color: var(--muted); margin-bottom: 20px; }
-.card { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 18px 20px; margin-bottom: 18px; }
+.sub { color: var(--muted); margin-bottom: 20px; overflow-wrap: anywhere; }
+.sub.tight { margin: 8px 0 0; }
+.card { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 18px 20px; margin-bottom: 18px; min-width: 0; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 10px 24px; }
+.grid div { min-width: 0; overflow-wrap: anywhere; }
 .grid div span { display: block; font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table { width: 100%; border-collapse: collapse; }
 th, td { text-align: left; padding: 8px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
+td { overflow-wrap: anywhere; word-break: break-word; }
+th { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; white-space: nowrap; }
 .badge { display: inline-block; padding: 2px 9px; border-radius: 999px; font-size: 12px; font-weight: 600; }
 .ok { background: #dcfce7; color: #166534; } .fail { background: #fee2e2; color: #991b1b; } .wait { background: #fef3c7; color: #92400e; } .none { background: #f3f4f6; color: #374151; }
 .dir { background: #e0e7ff; color: #3730a3; }
 audio, video { width: 100%; margin-top: 8px; }
 video { max-height: 420px; background: #000; border-radius: 8px; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 3px; margin-right: 6px; }
-table code { white-space: nowrap; word-break: normal; }
+${LANE_COLORS.map((c, i) => `.lane-${i} { background: ${c}; }`).join("\n")}
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; background: #f3f4f6; padding: 1px 5px; border-radius: 4px; word-break: break-all; }
-a { color: var(--accent); }
-.empty { color: var(--muted); font-style: italic; }
+a { color: var(--accent); overflow-wrap: anywhere; }
+.empty, .note { color: var(--muted); font-style: italic; }
+.note { margin: 8px 0 0; font-size: 13px; }
 svg.timeline text { font: 12px system-ui, sans-serif; fill: #374151; }
+svg.timeline rect.seg { cursor: pointer; }
 `;
 
-function layout(title: string, body: string): string {
+/** Served at /assets/page.js: moves the play head and seeks on a click on a segment (no inline script or handler). */
+export const PAGE_JS = `"use strict";
+(function () {
+  var player = document.getElementById("player");
+  var svg = document.querySelector("svg.timeline");
+  if (!player || !svg) return;
+  var head = document.getElementById("playhead");
+  var total = Number(svg.dataset.total), left = Number(svg.dataset.left), track = Number(svg.dataset.track);
+  player.addEventListener("timeupdate", function () {
+    var x = left + Math.min(1, (player.currentTime * 1000) / total) * track;
+    head.setAttribute("x1", x); head.setAttribute("x2", x); head.setAttribute("opacity", "1");
+  });
+  svg.addEventListener("click", function (event) {
+    var target = event.target;
+    var seg = target && target.closest ? target.closest("rect.seg") : null;
+    if (!seg) return;
+    player.currentTime = Number(seg.dataset.from) / 1000;
+    void player.play();
+  });
+})();
+`;
+
+function layout(title: string, body: string, script = false): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<title>${escapeHtml(title)}</title><link rel="stylesheet" href="/assets/page.css">${script ? `<script src="/assets/page.js" defer></script>` : ""}</head>
 <body><header class="bar"><a href="/">Gong sandbox</a><span class="tag">local</span></header>
 <main>${body}</main></body></html>`;
 }
@@ -73,8 +102,26 @@ function when(value: string | undefined): string {
   return Number.isNaN(ms) ? value : isoUtc(ms).replace("T", " ").replace("Z", " UTC");
 }
 
-export function partyLabel(p: CallRequestParty, index: number): string {
-  return p.name ?? p.emailAddress ?? p.phoneNumber ?? p.userId ?? `Party ${index + 1}`;
+/** Names of Gong users, by user id, for parties given only a `userId`. */
+export type UserNames = ReadonlyMap<string, string>;
+
+export function userDisplayName(user: SandboxUser): string {
+  const name = `${user.firstName} ${user.lastName}`.trim();
+  return name === "" ? user.emailAddress : name;
+}
+
+export function partyLabel(p: CallRequestParty, index: number, users?: UserNames): string {
+  const userName = p.userId === undefined ? undefined : users?.get(p.userId);
+  return p.name ?? userName ?? p.emailAddress ?? p.phoneNumber ?? p.userId ?? `Party ${index + 1}`;
+}
+
+/** The user ids among `parties` that a label would show raw (no name, e-mail or phone): the ones worth looking up. */
+export function userIdsToName(parties: readonly CallRequestParty[]): Set<string> {
+  const ids = new Set<string>();
+  for (const p of parties) {
+    if (p.userId !== undefined && p.name === undefined) ids.add(p.userId);
+  }
+  return ids;
 }
 
 function mediaBadge(call: StoredCall): string {
@@ -91,108 +138,174 @@ function mediaBadge(call: StoredCall): string {
   }
 }
 
-export function renderCallList(calls: StoredCall[]): string {
+/** Parties named per call in the list at `/`. */
+export const LIST_PARTIES_SHOWN = 5;
+/** Rows of the Parties table on a call page. */
+export const PARTY_ROWS_SHOWN = 200;
+/** Lanes drawn in the speakers timeline. */
+export const LANES_DRAWN = 40;
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+}
+
+export function renderCallList(calls: StoredCall[], users?: UserNames): string {
   const rows = calls
     .slice()
     .reverse()
     .map((c) => {
       const r = c.request;
+      const shown = r.parties.slice(0, LIST_PARTIES_SHOWN).map((p, i) => partyLabel(p, i, users));
+      const more = r.parties.length - shown.length;
+      const parties = `${shown.join(", ")}${more > 0 ? ` and ${plural(more, "more")}` : ""}`;
       return `<tr><td><a href="/call?id=${escapeHtml(encodeURIComponent(c.id))}">${escapeHtml(r.title ?? "(untitled call)")}</a><br><code>${escapeHtml(c.id)}</code></td>
 <td>${escapeHtml(when(r.actualStart))}</td><td><span class="badge dir">${escapeHtml(r.direction)}</span></td>
-<td>${escapeHtml(r.parties.map(partyLabel).join(", "))}</td><td>${mediaBadge(c)}</td></tr>`;
+<td>${escapeHtml(parties)}</td><td>${mediaBadge(c)}</td></tr>`;
     })
     .join("\n");
   const body =
     calls.length === 0
       ? `<p class="empty">No calls yet. POST /v2/calls to add one.</p>`
-      : `<table><thead><tr><th>Call</th><th>Actual start</th><th>Direction</th><th>Parties</th><th>Media</th></tr></thead><tbody>${rows}</tbody></table>`;
+      : `<div class="scroll"><table><thead><tr><th>Call</th><th>Actual start</th><th>Direction</th><th>Parties</th><th>Media</th></tr></thead><tbody>${rows}</tbody></table></div>`;
   return layout("Calls — Gong sandbox", `<h1>Calls</h1><div class="sub">${calls.length} call${calls.length === 1 ? "" : "s"} in this sandbox</div><div class="card">${body}</div>`);
 }
 
 interface Lane {
   label: string;
   partyId: string;
-  color: string;
+  color: number;
+}
+
+/** Tick steps of the time axis, in seconds: whole seconds and minutes, so no two ticks share a label. */
+const TICK_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+const MAX_TICKS = 8;
+
+/** Tick positions (ms) for an axis of `totalMs`: multiples of the smallest step giving at most MAX_TICKS + 1 ticks. */
+export function timeTicks(totalMs: number): number[] {
+  const totalS = totalMs / 1000;
+  const step = TICK_STEPS_S.find((s) => Math.floor(totalS / s) <= MAX_TICKS) ?? Math.ceil(totalS / MAX_TICKS / 86400) * 86400;
+  const ticks: number[] = [];
+  for (let t = 0; t <= totalS + 1e-9; t += step) ticks.push(t * 1000);
+  return ticks;
+}
+
+export function formatTick(ms: number): string {
+  return formatDuration(ms / 1000);
+}
+
+/** A bar drawn for one or more segments that fall within a pixel of each other. */
+interface Bar {
+  from: number;
+  to: number;
+  count: number;
+}
+
+/**
+ * Each lane's segments as bars: segments are grouped by party once (not scanned once per lane), then sorted and
+ * merged where less than a pixel apart, so a lane draws at most about one bar per two pixels of track however many
+ * segments it has.
+ */
+function lanesBars(segments: readonly { fromTime: number; toTime: number; partyIds: string[] }[], lanes: readonly Lane[], msPerPixel: number): Map<string, Bar[]> {
+  const byParty = new Map<string, { from: number; to: number }[]>(lanes.map((l) => [l.partyId, []]));
+  for (const seg of segments) {
+    for (const id of seg.partyIds) byParty.get(id)?.push({ from: seg.fromTime, to: seg.toTime });
+  }
+  const bars = new Map<string, Bar[]>();
+  for (const [id, list] of byParty) {
+    list.sort((a, b) => a.from - b.from);
+    const merged: Bar[] = [];
+    for (const s of list) {
+      const last = merged.at(-1);
+      if (last !== undefined && s.from - last.to < 2 * msPerPixel) {
+        last.to = Math.max(last.to, s.to);
+        last.count++;
+      } else {
+        merged.push({ from: s.from, to: s.to, count: 1 });
+      }
+    }
+    bars.set(id, merged);
+  }
+  return bars;
 }
 
 function renderTimeline(call: StoredCall, lanes: Lane[], totalMs: number): string {
   const segments = call.request.speakersTimeline?.speechSegments ?? [];
   if (segments.length === 0 || lanes.length === 0) return `<p class="empty">No speakers timeline was given for this call.</p>`;
+  const drawn = lanes.slice(0, LANES_DRAWN);
   const labelW = 170;
   const width = 1000;
   const laneH = 34;
   const top = 8;
   const axisH = 26;
   const trackW = width - labelW - 10;
-  const height = top + lanes.length * laneH + axisH;
+  const height = top + drawn.length * laneH + axisH;
   const x = (ms: number): number => labelW + (Math.min(Math.max(ms, 0), totalMs) / totalMs) * trackW;
+  const bars = lanesBars(segments, drawn, totalMs / trackW);
   const parts: string[] = [];
-  lanes.forEach((lane, i) => {
+  let merged = 0;
+  drawn.forEach((lane, i) => {
     const y = top + i * laneH;
+    const color = LANE_COLORS[lane.color] ?? "#2563eb";
     parts.push(`<rect x="${labelW}" y="${y + 4}" width="${trackW}" height="${laneH - 8}" rx="4" fill="#f3f4f6"/>`);
     const label = lane.label.length > 22 ? `${lane.label.slice(0, 21)}…` : lane.label;
-    parts.push(`<text x="0" y="${y + laneH / 2 + 4}"><tspan fill="${lane.color}">●</tspan> ${escapeHtml(label)}</text>`);
-    for (const seg of segments) {
-      if (!seg.partyIds.includes(lane.partyId)) continue;
-      const x0 = x(seg.fromTime);
-      const w = Math.max(1.5, x(seg.toTime) - x0);
-      const tip = `${lane.label}: ${formatDuration(seg.fromTime / 1000)}–${formatDuration(seg.toTime / 1000)}`;
+    parts.push(`<text x="0" y="${y + laneH / 2 + 4}"><tspan fill="${color}">●</tspan> ${escapeHtml(label)}</text>`);
+    for (const bar of bars.get(lane.partyId) ?? []) {
+      const x0 = x(bar.from);
+      const w = Math.max(1.5, x(bar.to) - x0);
+      if (bar.count > 1) merged += bar.count;
+      const span = `${formatDuration(bar.from / 1000)}–${formatDuration(bar.to / 1000)}`;
+      const tip = bar.count > 1 ? `${lane.label}: ${span} (${plural(bar.count, "segment")})` : `${lane.label}: ${span}`;
       parts.push(
-        `<rect class="seg" data-from="${seg.fromTime}" x="${x0.toFixed(1)}" y="${y + 6}" width="${w.toFixed(1)}" height="${laneH - 12}" rx="3" fill="${lane.color}"><title>${escapeHtml(tip)}</title></rect>`,
+        `<rect class="seg" data-from="${bar.from}" x="${x0.toFixed(1)}" y="${y + 6}" width="${w.toFixed(1)}" height="${laneH - 12}" rx="3" fill="${color}"><title>${escapeHtml(tip)}</title></rect>`,
       );
     }
   });
-  const axisY = top + lanes.length * laneH;
-  const ticks = 6;
-  for (let t = 0; t <= ticks; t++) {
-    const ms = (totalMs * t) / ticks;
+  const axisY = top + drawn.length * laneH;
+  const ticks = timeTicks(totalMs);
+  ticks.forEach((ms, t) => {
     const tx = x(ms);
     parts.push(`<line x1="${tx.toFixed(1)}" x2="${tx.toFixed(1)}" y1="${top}" y2="${axisY + 4}" stroke="#d1d5db" stroke-dasharray="2 3"/>`);
-    const anchor = t === 0 ? "start" : t === ticks ? "end" : "middle";
-    parts.push(`<text x="${tx.toFixed(1)}" y="${axisY + 18}" text-anchor="${anchor}">${formatDuration(ms / 1000)}</text>`);
-  }
+    const anchor = t === 0 ? "start" : tx > width - 30 ? "end" : "middle";
+    parts.push(`<text class="tick" x="${tx.toFixed(1)}" y="${axisY + 18}" text-anchor="${anchor}">${formatTick(ms)}</text>`);
+  });
   parts.push(`<line id="playhead" x1="${labelW}" x2="${labelW}" y1="${top}" y2="${axisY}" stroke="#111827" stroke-width="2" opacity="0"/>`);
-  return `<svg class="timeline" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="Speakers timeline" data-total="${totalMs}" data-left="${labelW}" data-track="${trackW}">${parts.join("")}</svg>`;
+  const notes: string[] = [];
+  if (lanes.length > drawn.length) notes.push(`${plural(lanes.length - drawn.length, "more party", "more parties")} with a partyId not drawn.`);
+  if (merged > 0) notes.push(`${plural(merged, "segment")} less than a pixel apart drawn merged into shared bars.`);
+  const note = notes.length > 0 ? `<p class="note" id="timeline-note">${escapeHtml(notes.join(" "))}</p>` : "";
+  return `<svg class="timeline" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="Speakers timeline" data-total="${totalMs}" data-left="${labelW}" data-track="${trackW}">${parts.join("")}</svg>${note}`;
 }
-
-const PLAYER_SCRIPT = `
-(function () {
-  var player = document.getElementById("player");
-  var svg = document.querySelector("svg.timeline");
-  if (!player || !svg) return;
-  var head = document.getElementById("playhead");
-  var total = Number(svg.dataset.total), left = Number(svg.dataset.left), track = Number(svg.dataset.track);
-  player.addEventListener("timeupdate", function () {
-    var x = left + Math.min(1, (player.currentTime * 1000) / total) * track;
-    head.setAttribute("x1", x); head.setAttribute("x2", x); head.setAttribute("opacity", "1");
-  });
-  svg.querySelectorAll("rect.seg").forEach(function (r) {
-    r.style.cursor = "pointer";
-    r.addEventListener("click", function () { player.currentTime = Number(r.dataset.from) / 1000; player.play(); });
-  });
-})();`;
 
 export interface CallPageData {
   call: StoredCall;
   primaryUser: SandboxUser | undefined;
   workspace: SandboxWorkspace | undefined;
   mediaDurationSeconds: number | undefined;
+  /** Names of the users that parties name only by userId. */
+  users?: UserNames;
 }
 
-export function renderCallPage({ call, primaryUser, workspace, mediaDurationSeconds }: CallPageData): string {
+function contextText(context: readonly { system: string; objects?: { objectType: string; objectId: string }[] }[]): string {
+  return context.map((c) => `${c.system}: ${(c.objects ?? []).map((o) => `${o.objectType} ${o.objectId}`).join(", ")}`).join("; ");
+}
+
+export function renderCallPage({ call, primaryUser, workspace, mediaDurationSeconds, users }: CallPageData): string {
   const r = call.request;
   const title = r.title ?? "(untitled call)";
   const segments = r.speakersTimeline?.speechSegments ?? [];
   const lastMs = segments.reduce((m, s) => Math.max(m, s.toTime), 0);
   const durationS = r.duration ?? mediaDurationSeconds ?? lastMs / 1000;
   const totalMs = Math.max(lastMs, durationS * 1000, 1000);
-  const lanes: Lane[] = r.parties
-    .map((p, i) => ({ p, i }))
-    .filter(({ p }) => p.partyId !== undefined)
-    .map(({ p, i }, k) => ({ label: partyLabel(p, i), partyId: p.partyId ?? "", color: LANE_COLORS[k % LANE_COLORS.length] ?? "#2563eb" }));
-  const colorOf = new Map(lanes.map((l) => [l.partyId, l.color]));
+  const lanes: Lane[] = [];
+  const laneOf = new Map<string, Lane>();
+  r.parties.forEach((p, i) => {
+    if (p.partyId === undefined || laneOf.has(p.partyId)) return;
+    const lane = { label: partyLabel(p, i, users), partyId: p.partyId, color: lanes.length % LANE_COLORS.length };
+    lanes.push(lane);
+    laneOf.set(p.partyId, lane);
+  });
 
-  const host = primaryUser ? `${primaryUser.firstName} ${primaryUser.lastName} (${primaryUser.emailAddress})` : call.primaryUserId;
+  const host = primaryUser ? `${userDisplayName(primaryUser)} (${primaryUser.emailAddress})` : call.primaryUserId;
   const facts: [string, string][] = [
     ["Actual start", when(r.actualStart)],
     ["Scheduled", r.scheduledStart === undefined ? "—" : `${when(r.scheduledStart)}${r.scheduledEnd === undefined ? "" : ` → ${when(r.scheduledEnd)}`}`],
@@ -220,7 +333,7 @@ export function renderCallPage({ call, primaryUser, workspace, mediaDurationSeco
     const details = `${(m.format ?? "").toUpperCase()} · ${formatBytes(m.size ?? 0)} · ${escapeHtml(m.fileName ?? "")}`;
     mediaHtml = `<div>${mediaBadge(call)} <span class="sub">${details}</span></div>
 <${tag} id="player" controls preload="metadata" src="/media/${escapeHtml(encodeURIComponent(call.id))}"></${tag}>
-<div class="sub" style="margin:8px 0 0">sha256 <code>${escapeHtml(m.sha256 ?? "")}</code></div>`;
+<div class="sub tight">sha256 <code>${escapeHtml(m.sha256 ?? "")}</code></div>`;
   } else if (m.state === "pending") {
     mediaHtml = `<div>${mediaBadge(call)} <span class="sub">fetching <code>${escapeHtml(call.downloadMediaUrl ?? "")}</code></span></div>`;
   } else if (m.state === "failed") {
@@ -230,15 +343,17 @@ export function renderCallPage({ call, primaryUser, workspace, mediaDurationSeco
   }
 
   const partyRows = r.parties
+    .slice(0, PARTY_ROWS_SHOWN)
     .map((p, i) => {
-      const color = p.partyId !== undefined ? colorOf.get(p.partyId) : undefined;
-      const sw = color !== undefined ? `<span class="swatch" style="background:${color}"></span>` : "";
-      const ctx = (p.context ?? []).map((c) => `${c.system}: ${(c.objects ?? []).map((o) => `${o.objectType} ${o.objectId}`).join(", ")}`).join("; ");
-      return `<tr><td>${sw}${escapeHtml(partyLabel(p, i))}</td><td>${escapeHtml(p.emailAddress ?? "")}</td><td>${escapeHtml(p.phoneNumber ?? "")}</td>
+      const lane = p.partyId !== undefined ? laneOf.get(p.partyId) : undefined;
+      const sw = lane !== undefined ? `<span class="swatch lane-${lane.color}"></span>` : "";
+      return `<tr><td>${sw}${escapeHtml(partyLabel(p, i, users))}</td><td>${escapeHtml(p.emailAddress ?? "")}</td><td>${escapeHtml(p.phoneNumber ?? "")}</td>
 <td>${p.userId !== undefined ? `<code>${escapeHtml(p.userId)}</code>${p.userId === call.primaryUserId ? " (host)" : ""}` : ""}</td>
-<td>${escapeHtml(p.partyId ?? "")}</td><td>${p.mediaChannelId === undefined ? "" : escapeHtml(p.mediaChannelId)}</td><td>${escapeHtml(ctx)}</td></tr>`;
+<td>${escapeHtml(p.partyId ?? "")}</td><td>${p.mediaChannelId === undefined ? "" : escapeHtml(p.mediaChannelId)}</td><td>${escapeHtml(contextText(p.context ?? []))}</td></tr>`;
     })
     .join("\n");
+  const hiddenParties = r.parties.length - Math.min(r.parties.length, PARTY_ROWS_SHOWN);
+  const partiesNote = hiddenParties > 0 ? `<p class="note">${escapeHtml(`${plural(hiddenParties, "more party", "more parties")} not shown.`)}</p>` : "";
 
   const contextRows = (r.context ?? [])
     .flatMap((c) => (c.objects ?? [{ objectType: "—", objectId: "—" }]).map((o) => `<tr><td>${escapeHtml(c.system)}</td><td>${escapeHtml(o.objectType)}</td><td><code>${escapeHtml(o.objectId)}</code></td></tr>`))
@@ -247,14 +362,14 @@ export function renderCallPage({ call, primaryUser, workspace, mediaDurationSeco
   const body = `<h1 id="call-title">${escapeHtml(title)}</h1>
 <div class="sub">Call <code>${escapeHtml(call.id)}</code> · <span class="badge dir">${escapeHtml(r.direction)}</span></div>
 <div class="card"><h2>Recording</h2>${mediaHtml}</div>
-<div class="card"><h2>Speakers timeline${r.speakersTimeline?.precise === true ? " <span class=\"badge ok\">precise</span>" : ""}</h2>${renderTimeline(call, lanes, totalMs)}</div>
+<div class="card" id="timeline-card"><h2>Speakers timeline${r.speakersTimeline?.precise === true ? " <span class=\"badge ok\">precise</span>" : ""}</h2>${renderTimeline(call, lanes, totalMs)}</div>
 <div class="card"><h2>Details</h2><div class="grid">${factsHtml}${meeting}</div></div>
-<div class="card"><h2>Parties</h2><table id="parties"><thead><tr><th>Name</th><th>E-mail</th><th>Phone</th><th>User id</th><th>Party id</th><th>Channel</th><th>Context</th></tr></thead><tbody>${partyRows}</tbody></table></div>
-<div class="card"><h2>Context</h2>${contextRows === "" ? `<p class="empty">No CRM context.</p>` : `<table><thead><tr><th>System</th><th>Object</th><th>Id</th></tr></thead><tbody>${contextRows}</tbody></table>`}</div>
-<script>${PLAYER_SCRIPT}</script>`;
-  return layout(`${title} — Gong sandbox`, body);
+<div class="card" id="parties-card"><h2>Parties</h2><div class="scroll"><table id="parties"><thead><tr><th>Name</th><th>E-mail</th><th>Phone</th><th>User id</th><th>Party id</th><th>Channel</th><th>Context</th></tr></thead><tbody>${partyRows}</tbody></table></div>${partiesNote}</div>
+<div class="card"><h2>Context</h2>${contextRows === "" ? `<p class="empty">No CRM context.</p>` : `<div class="scroll"><table><thead><tr><th>System</th><th>Object</th><th>Id</th></tr></thead><tbody>${contextRows}</tbody></table></div>`}</div>`;
+  return layout(`${title} — Gong sandbox`, body, true);
 }
 
 export function renderNotFound(id: string): string {
-  return layout("Call not found — Gong sandbox", `<h1>Call not found</h1><p>No call with id <code>${escapeHtml(id)}</code>.</p><p><a href="/">All calls</a></p>`);
+  const shown = id.length > 200 ? `${id.slice(0, 200)}…` : id;
+  return layout("Call not found — Gong sandbox", `<h1>Call not found</h1><p>No call with id <code>${escapeHtml(shown)}</code>.</p><p><a href="/">All calls</a></p>`);
 }

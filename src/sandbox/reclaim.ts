@@ -1,3 +1,5 @@
+import { readdirSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
@@ -41,4 +43,25 @@ export function noteBodyBytes(bytes: number): void {
     loaded = true;
   }
   collector?.({ type: "minor" });
+}
+
+/** Temporary upload files: `.incoming-<16 hex>.part` in the media dir. */
+const PARTIAL_FILE = /^\.incoming-[0-9a-f]{16}\.part$/;
+
+/**
+ * Removes the partial files a previous run left in `mediaDir` (killed mid-upload, power cut) and returns how many.
+ * Run once at start-up, before any upload can begin.
+ */
+export function sweepPartialFiles(mediaDir: string): number {
+  let removed = 0;
+  for (const name of readdirSync(mediaDir)) {
+    if (!PARTIAL_FILE.test(name)) continue;
+    try {
+      unlinkSync(join(mediaDir, name));
+      removed++;
+    } catch {
+      // gone already, or not ours to remove: nothing to reclaim
+    }
+  }
+  return removed;
 }

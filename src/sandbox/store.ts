@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { sweepPartialFiles } from "./reclaim.js";
 import { SEED_WORKSPACES, seedUsers, type SandboxUser, type SandboxWorkspace } from "./seed.js";
 
 export type MediaState = "none" | "pending" | "ready" | "failed";
@@ -214,6 +215,35 @@ export interface StoredMedia {
   contentType: string;
 }
 
+/** The data dir and media/ are the owner's alone; sandbox.db (it holds the access key secret), its -wal/-shm and media files too. */
+export const DIR_MODE = 0o700;
+export const FILE_MODE = 0o600;
+
+function tighten(path: string, mode: number): void {
+  if (!existsSync(path)) return;
+  const st = lstatSync(path);
+  if (st.isSymbolicLink()) return;
+  if ((st.mode & 0o777) !== mode) chmodSync(path, mode);
+}
+
+/**
+ * Creates the data dir (0700), media/ (0700) and sandbox.db (0600) before SQLite opens it, and tightens looser modes
+ * left by an older run. A data dir that already held other things (say `--data ~/work`) keeps its own mode, as a
+ * directory the sandbox did not make is not its to change; everything the sandbox keeps in it is still 0700/0600.
+ */
+function prepareDataDir(dataDir: string, mediaDir: string, dbPath: string): void {
+  const existed = existsSync(dataDir);
+  const ours = !existed || readdirSync(dataDir).every((name) => name === "media" || name.startsWith("sandbox.db"));
+  mkdirSync(dataDir, { recursive: true, mode: DIR_MODE });
+  if (ours && statSync(dataDir).isDirectory()) tighten(dataDir, DIR_MODE);
+  mkdirSync(mediaDir, { recursive: true, mode: DIR_MODE });
+  tighten(mediaDir, DIR_MODE);
+  if (!existsSync(dbPath)) closeSync(openSync(dbPath, "a", FILE_MODE));
+  tighten(dbPath, FILE_MODE);
+  sweepPartialFiles(mediaDir);
+  for (const name of readdirSync(mediaDir)) tighten(join(mediaDir, name), FILE_MODE);
+}
+
 /** SQLite store of workspaces, users, calls and request ids; media files live in `<dataDir>/media`. */
 export class SandboxStore {
   readonly db: Database.Database;
@@ -224,9 +254,12 @@ export class SandboxStore {
   constructor(dataDir: string) {
     this.dataDir = dataDir;
     this.mediaDir = join(dataDir, "media");
-    mkdirSync(this.mediaDir, { recursive: true });
-    this.db = new Database(join(dataDir, "sandbox.db"));
+    const dbPath = join(dataDir, "sandbox.db");
+    prepareDataDir(dataDir, this.mediaDir, dbPath);
+    this.db = new Database(dbPath);
     this.db.pragma("journal_mode = WAL");
+    // SQLite gives -wal and -shm the database file's mode when it makes them; ones left by an older run are tightened.
+    for (const suffix of ["-wal", "-shm"]) tighten(`${dbPath}${suffix}`, FILE_MODE);
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
