@@ -29,12 +29,14 @@ h2 { font-size: 17px; margin: 0 0 12px; }
 .sub.tight { margin: 8px 0 0; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 18px 20px; margin-bottom: 18px; min-width: 0; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 10px 24px; }
-.grid div { min-width: 0; overflow-wrap: anywhere; }
+.grid div { min-width: 0; overflow-wrap: break-word; }
 .grid div span { display: block; font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
 .scroll { overflow-x: auto; max-width: 100%; }
 table { width: 100%; border-collapse: collapse; }
 th, td { text-align: left; padding: 8px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
-td { overflow-wrap: anywhere; word-break: break-word; }
+td { overflow-wrap: break-word; }
+td.wide { overflow-wrap: anywhere; min-width: 16ch; }
+td.nowrap { white-space: nowrap; }
 th { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; white-space: nowrap; }
 .badge { display: inline-block; padding: 2px 9px; border-radius: 999px; font-size: 12px; font-weight: 600; }
 .ok { background: #dcfce7; color: #166534; } .fail { background: #fee2e2; color: #991b1b; } .wait { background: #fef3c7; color: #92400e; } .none { background: #f3f4f6; color: #374151; }
@@ -43,6 +45,7 @@ audio, video { width: 100%; margin-top: 8px; }
 video { max-height: 420px; background: #000; border-radius: 8px; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 3px; margin-right: 6px; }
 ${LANE_COLORS.map((c, i) => `.lane-${i} { background: ${c}; }`).join("\n")}
+table code { white-space: nowrap; word-break: normal; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; background: #f3f4f6; padding: 1px 5px; border-radius: 4px; word-break: break-all; }
 a { color: var(--accent); overflow-wrap: anywhere; }
 .empty, .note { color: var(--muted); font-style: italic; }
@@ -347,9 +350,9 @@ export function renderCallPage({ call, primaryUser, workspace, mediaDurationSeco
     .map((p, i) => {
       const lane = p.partyId !== undefined ? laneOf.get(p.partyId) : undefined;
       const sw = lane !== undefined ? `<span class="swatch lane-${lane.color}"></span>` : "";
-      return `<tr><td>${sw}${escapeHtml(partyLabel(p, i, users))}</td><td>${escapeHtml(p.emailAddress ?? "")}</td><td>${escapeHtml(p.phoneNumber ?? "")}</td>
+      return `<tr><td>${sw}${escapeHtml(partyLabel(p, i, users))}</td><td>${escapeHtml(p.emailAddress ?? "")}</td><td class="nowrap">${escapeHtml(p.phoneNumber ?? "")}</td>
 <td>${p.userId !== undefined ? `<code>${escapeHtml(p.userId)}</code>${p.userId === call.primaryUserId ? " (host)" : ""}` : ""}</td>
-<td>${escapeHtml(p.partyId ?? "")}</td><td>${p.mediaChannelId === undefined ? "" : escapeHtml(p.mediaChannelId)}</td><td>${escapeHtml(contextText(p.context ?? []))}</td></tr>`;
+<td>${escapeHtml(p.partyId ?? "")}</td><td>${p.mediaChannelId === undefined ? "" : escapeHtml(p.mediaChannelId)}</td><td class="wide">${escapeHtml(contextText(p.context ?? []))}</td></tr>`;
     })
     .join("\n");
   const hiddenParties = r.parties.length - Math.min(r.parties.length, PARTY_ROWS_SHOWN);

@@ -1,20 +1,52 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { escapeHtml } from "../../src/sandbox/page.js";
+import type { Page } from "playwright-core";
+import { escapeHtml, formatTick, timeTicks } from "../../src/sandbox/page.js";
+import { SEED_USERS } from "../../src/sandbox/seed.js";
 import { generateConversationWav, readWavInfo } from "../../src/sandbox/wav.js";
 import { chromiumAvailable, launchChromium } from "../helpers/chromium.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
-async function demoCall(sb: TestSandbox, title: string): Promise<{ callId: string; url: string; durationMs: number }> {
-  const { wav, segments, durationMs } = generateConversationWav({ speakers: 2, turns: 6, turnMs: 900 });
+/** The CSP the sandbox's pages must work under (app.ts registers it for every page). */
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/** Serves every HTML page to `page` with the strict CSP, and records any CSP violation in window.__violations. */
+async function withStrictCsp(page: Page): Promise<void> {
+  await page.addInitScript(`window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => { window.__violations.push(e.violatedDirective + " " + e.blockedURI); });`);
+  await page.route(/\/(call\?id=.*)?$/, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), "content-security-policy": CSP } });
+  });
+}
+
+async function violations(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>("window.__violations");
+}
+
+/** No inline script, style element, style attribute or event handler: what a strict CSP would block. */
+function expectNoInlineCode(html: string): void {
+  expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/i);
+  expect(html).not.toMatch(/<style[\s>]/i);
+  expect(html).not.toMatch(/\sstyle\s*=/i);
+  expect(html).not.toMatch(/\son[a-z]+\s*=/i);
+}
+
+async function demoCall(
+  sb: TestSandbox,
+  title: string,
+  opts: { turns?: number; turnMs?: number; parties?: Record<string, unknown>[] } = {},
+): Promise<{ callId: string; url: string; durationMs: number }> {
+  const { wav, segments, durationMs } = generateConversationWav({ speakers: 2, turns: opts.turns ?? 6, turnMs: opts.turnMs ?? 900 });
   const body = sb.validCall({
     title,
     purpose: "Discovery",
     actualStart: "2026-03-02T15:00:00Z",
     duration: durationMs / 1000,
     direction: "Outbound",
-    parties: [
+    parties: opts.parties ?? [
       { userId: sb.users.host, name: "Ada Lovelace", emailAddress: "ada@sandbox.example.com", partyId: "rep" },
       { name: "Grace Customer", emailAddress: "grace@customer.example.org", phoneNumber: "+14155550100", partyId: "cust",
         context: [{ system: "Salesforce", objects: [{ objectType: "Contact", objectId: "0038d00000XyZ12" }] }] },
@@ -45,6 +77,12 @@ describe("call page (server-rendered)", () => {
       expect(page).not.toContain("<script>alert");
       expect(page).toContain(escapeHtml(evil));
       expect((await fetch(`${sb.baseUrl}/call?id=1`)).status).toBe(404);
+      expectNoInlineCode(page);
+      expectNoInlineCode(list);
+      const css = await fetch(`${sb.baseUrl}/assets/page.css`);
+      expect(css.headers.get("content-type")).toMatch(/^text\/css/);
+      const js = await fetch(`${sb.baseUrl}/assets/page.js`);
+      expect(js.headers.get("content-type")).toMatch(/^text\/javascript/);
     } finally {
       await sb.close();
     }
@@ -58,8 +96,10 @@ describe.skipIf(!chromiumAvailable())("call page in headless Chromium", () => {
     try {
       const { url, durationMs } = await demoCall(sb, "Discovery call with Acme");
       const page = await browser.context.newPage();
+      await withStrictCsp(page);
       await page.setViewportSize({ width: 1200, height: 1100 });
-      await page.goto(url);
+      const response = await page.goto(url);
+      expect(response?.headers()["content-security-policy"]).toBe(CSP);
       expect(await page.title()).toContain("Discovery call with Acme");
       expect(await page.textContent("#call-title")).toBe("Discovery call with Acme");
       const parties = await page.textContent("#parties");
@@ -76,6 +116,25 @@ describe.skipIf(!chromiumAvailable())("call page in headless Chromium", () => {
       );
       expect(duration).toBeGreaterThan(0);
       expect(Math.abs(duration * 1000 - durationMs)).toBeLessThan(100);
+      // A click on a segment (a user gesture) seeks there and plays: the external script runs under the CSP.
+      const seg = page.locator("svg.timeline rect.seg").nth(2);
+      const fromS = Number(await seg.getAttribute("data-from")) / 1000;
+      await seg.click();
+      const played = await page.evaluate<{ time: number; head: string }>(`(async () => {
+        const el = document.getElementById("player");
+        const head = document.getElementById("playhead");
+        const until = Date.now() + 10000;
+        while ((el.currentTime < ${fromS} + 0.3 || head.getAttribute("opacity") !== "1") && Date.now() < until) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return { time: el.currentTime, head: head.getAttribute("opacity") };
+      })()`);
+      expect(await violations(page)).toEqual([]);
+      // It seeked to the segment and played on from there; the play head follows.
+      expect(played.time).toBeGreaterThan(fromS + 0.3);
+      expect(played.head).toBe("1");
+      // The stylesheet applied (a CSP blocking it would leave the card unstyled).
+      expect(await page.evaluate(`getComputedStyle(document.querySelector(".card")).borderRadius`)).toBe("10px");
       // docs/call-page.png is rewritten only when missing or with UPDATE_SCREENSHOTS=1 (ids change on every run).
       const shot = await page.screenshot({ fullPage: true });
       expect(shot.length).toBeGreaterThan(10_000);
@@ -87,6 +146,73 @@ describe.skipIf(!chromiumAvailable())("call page in headless Chromium", () => {
       await browser.close();
       await sb.close();
     }
+  });
+});
+
+describe.skipIf(!chromiumAvailable())("call page layout in headless Chromium (issue 12)", () => {
+  it("the Parties table stays inside its card, a 4-second axis has unique whole-second ticks, a userId-only party shows the user's name", async () => {
+    const sb = await startTestSandbox();
+    const browser = await launchChromium();
+    try {
+      const longIds = Array.from({ length: 12 }, (_, i) => ({ objectType: "Contact", objectId: `0038d00000${"LongObjectIdentifier".repeat(3)}${i}` }));
+      const { url, durationMs } = await demoCall(sb, "Layout check", {
+        turns: 4,
+        turnMs: 900,
+        parties: [
+          { userId: sb.users.host, name: "Ada Lovelace", emailAddress: "ada@sandbox.example.com", partyId: "rep" },
+          {
+            name: `Grace ${"Verylongfamilyname".repeat(4)}`,
+            emailAddress: `${"grace.customer.with.a.long.address".repeat(2)}@customer.example.org`,
+            phoneNumber: "+14155550100",
+            partyId: "cust",
+            context: [{ system: "Generic", objects: longIds }],
+          },
+          { userId: SEED_USERS.rep, partyId: "second-rep" },
+        ],
+      });
+      const page = await browser.context.newPage();
+      await withStrictCsp(page);
+      await page.setViewportSize({ width: 1200, height: 1000 });
+      await page.goto(url);
+
+      const overflow = await page.evaluate<{ scroll: number; client: number; page: number; view: number }>(`(() => {
+        const card = document.getElementById("parties-card");
+        return { scroll: card.scrollWidth, client: card.clientWidth, page: document.documentElement.scrollWidth, view: window.innerWidth };
+      })()`);
+      expect(overflow.scroll).toBeLessThanOrEqual(overflow.client);
+      expect(overflow.page).toBeLessThanOrEqual(overflow.view);
+
+      const ticks = await page.locator("svg.timeline text.tick").allTextContents();
+      expect(durationMs).toBeGreaterThanOrEqual(4000); // a 4-second recording
+      expect(durationMs).toBeLessThan(5000);
+      expect(ticks).toEqual(["0:00", "0:01", "0:02", "0:03", "0:04"]);
+      expect(new Set(ticks).size).toBe(ticks.length);
+
+      const rep = await sb.api<{ users: { id: string; firstName: string; lastName: string }[] }>("GET", "/v2/users");
+      const user = rep.body.users.find((u) => u.id === SEED_USERS.rep);
+      const name = `${user?.firstName ?? "?"} ${user?.lastName ?? "?"}`;
+      const rows = await page.locator("#parties tbody tr").allTextContents();
+      expect(rows[2]).toContain(name);
+      expect(rows[2]?.startsWith(SEED_USERS.rep)).toBe(false);
+      expect(await violations(page)).toEqual([]);
+    } finally {
+      await browser.close();
+      await sb.close();
+    }
+  });
+});
+
+describe("time axis ticks", () => {
+  it("are whole seconds or minutes with unique labels, at most 9, for any length", () => {
+    for (const totalMs of [1000, 2500, 4000, 4300, 7999, 9000, 61_000, 125_000, 3_600_000, 5_432_100, 86_400_000 * 3]) {
+      const ticks = timeTicks(totalMs);
+      const labels = ticks.map(formatTick);
+      expect(new Set(labels).size, String(totalMs)).toBe(labels.length);
+      expect(ticks.length, String(totalMs)).toBeLessThanOrEqual(9);
+      expect(ticks.length, String(totalMs)).toBeGreaterThanOrEqual(2);
+      expect(ticks.every((t) => t % 1000 === 0 && t <= totalMs)).toBe(true);
+    }
+    expect(timeTicks(4000).map(formatTick)).toEqual(["0:00", "0:01", "0:02", "0:03", "0:04"]);
   });
 });
 
