@@ -3,7 +3,7 @@ import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import type { SandboxContext } from "./context.js";
 import { mediaPath } from "./downloads.js";
-import { LIST_PARTIES_SHOWN, PAGE_CSS, PAGE_JS, renderCallList, renderCallPage, renderNotFound, userDisplayName, userIdsToName } from "./page.js";
+import { CALLS_LISTED, LIST_PARTIES_SHOWN, PAGE_CSS, PAGE_JS, renderCallList, renderCallPage, renderNotFound, userDisplayName, userIdsToName } from "./page.js";
 import type { SandboxStore, StoredCall } from "./store.js";
 import { readWavInfo } from "./wav.js";
 
@@ -112,10 +112,10 @@ export function registerPageRoutes(app: FastifyInstance, ctx: SandboxContext): v
   );
 
   app.get("/", async (_request, reply) => {
-    const calls = store.allCalls();
+    const calls = store.latestCalls(CALLS_LISTED);
     const ids = new Set<string>();
     for (const call of calls) for (const id of userIdsToName(call.request.parties.slice(0, LIST_PARTIES_SHOWN))) ids.add(id);
-    return reply.type("text/html; charset=utf-8").send(renderCallList(calls, userNames(store, ids)));
+    return reply.type("text/html; charset=utf-8").send(renderCallList(calls, store.countCalls(), userNames(store, ids)));
   });
 
   app.get("/call", async (request, reply) => {

@@ -152,10 +152,12 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 }
 
-export function renderCallList(calls: StoredCall[], users?: UserNames): string {
-  const rows = calls
-    .slice()
-    .reverse()
+/** Calls listed at `/` (the latest ones). */
+export const CALLS_LISTED = 500;
+
+/** The list at `/`: `latest` newest first, out of `total` calls. */
+export function renderCallList(latest: StoredCall[], total: number, users?: UserNames): string {
+  const rows = latest
     .map((c) => {
       const r = c.request;
       const shown = r.parties.slice(0, LIST_PARTIES_SHOWN).map((p, i) => partyLabel(p, i, users));
@@ -167,10 +169,11 @@ export function renderCallList(calls: StoredCall[], users?: UserNames): string {
     })
     .join("\n");
   const body =
-    calls.length === 0
+    latest.length === 0
       ? `<p class="empty">No calls yet. POST /v2/calls to add one.</p>`
       : `<div class="scroll"><table><thead><tr><th>Call</th><th>Actual start</th><th>Direction</th><th>Parties</th><th>Media</th></tr></thead><tbody>${rows}</tbody></table></div>`;
-  return layout("Calls — Gong sandbox", `<h1>Calls</h1><div class="sub">${calls.length} call${calls.length === 1 ? "" : "s"} in this sandbox</div><div class="card">${body}</div>`);
+  const shown = latest.length < total ? ` (the latest ${latest.length.toLocaleString("en-US")} shown)` : "";
+  return layout("Calls — Gong sandbox", `<h1>Calls</h1><div class="sub">${plural(total, "call")} in this sandbox${shown}</div><div class="card">${body}</div>`);
 }
 
 interface Lane {

@@ -289,6 +289,8 @@ export class SandboxStore {
       getCallByCuid: db.prepare<[string], CallRow>("SELECT * FROM calls WHERE client_unique_id = ?"),
       getCallByUrl: db.prepare<[string], CallRow>("SELECT * FROM calls WHERE download_url = ?"),
       allCalls: db.prepare<[], CallRow>("SELECT * FROM calls ORDER BY seq"),
+      latestCalls: db.prepare<[number], CallRow>("SELECT * FROM calls ORDER BY seq DESC LIMIT ?"),
+      countCalls: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM calls"),
       pendingDownloads: db.prepare<[], CallRow>("SELECT * FROM calls WHERE media_state = 'pending' AND download_url IS NOT NULL ORDER BY seq"),
       setMedia: db.prepare<[string, string, string, string, number, string, string, string, string]>(
         `UPDATE calls SET media_state = 'ready', media_source = ?, media_file = ?, media_file_name = ?, media_sha256 = ?, media_size = ?,
@@ -393,6 +395,15 @@ export class SandboxStore {
 
   allCalls(): StoredCall[] {
     return this.stmts.allCalls.all().map(toCall);
+  }
+
+  /** The `limit` calls added last, newest first. */
+  latestCalls(limit: number): StoredCall[] {
+    return this.stmts.latestCalls.all(limit).map(toCall);
+  }
+
+  countCalls(): number {
+    return this.stmts.countCalls.get()?.n ?? 0;
   }
 
   pendingDownloads(): StoredCall[] {
