@@ -73,6 +73,9 @@ export function mediaPath(ctx: SandboxContext, file: string): string {
 /** How many redirects a `downloadMediaUrl` fetch follows, each one checked like the first URL. */
 export const MAX_DOWNLOAD_REDIRECTS = 5;
 
+/** ::/96: the deprecated IPv4-compatible form, which ipaddr.js counts as unicast. */
+const IPV4_COMPATIBLE = ipaddr.parseCIDR("::/96");
+
 /** An address a download may connect to, after the checks. */
 export interface VettedAddress {
   address: string;
@@ -88,11 +91,14 @@ export function refusedAddressReason(address: string, allowLoopback: boolean): s
   if (!ipaddr.isValid(address)) return "is not an IP address";
   const parsed = ipaddr.process(address);
   const range = parsed.range();
+  if (range === "unicast" && parsed.kind() === "ipv6" && parsed.match(IPV4_COMPATIBLE)) {
+    return "is an IPv4-compatible IPv6 address (::/96, deprecated)";
+  }
   if (range === "unicast") return undefined;
   if (range === "loopback") {
     return allowLoopback ? undefined : "is a loopback address (allowed only when the sandbox itself listens on loopback)";
   }
-  return `is in a ${range} range, which the sandbox never fetches from`;
+  return `is in the ${range} range, which the sandbox never fetches from`;
 }
 
 function refused(host: string, address: string, reason: string): Error {

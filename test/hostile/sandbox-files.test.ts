@@ -153,6 +153,10 @@ describe("downloadMediaUrl: SSRF rules on every hop", () => {
       ["::ffff:10.0.0.1", /private/],
       ["::ffff:169.254.169.254", /linkLocal/],
       ["::ffff:0.0.0.0", /unspecified/],
+      ["::7f00:1", /IPv4-compatible/],
+      ["64:ff9b::a00:1", /rfc6052/],
+      ["2002:a00:1::", /6to4/],
+      ["198.18.0.1", /reserved/],
     ];
     for (const [address, reason] of refused) {
       expect(refusedAddressReason(address, true), address).toMatch(reason);
