@@ -21,7 +21,15 @@ export {
   type RowCheck,
 } from "./validate.js";
 export { defaultJournalPath, Journal, JournalBusyError, type ErrorInfo, type JournalCounts, type JournalRow } from "./journal.js";
-export { failuresToCsv, failuresToJsonl, invalidToFailures, REPORT_COLUMNS, writeFailureReport } from "./report.js";
+export {
+  failuresToCsv,
+  failuresToJsonl,
+  failureToJsonLine,
+  invalidToFailures,
+  REPORT_COLUMNS,
+  reportFormatFor,
+  writeFailureReport,
+} from "./report.js";
 export { barProgress, defaultProgress, lineProgress, silentProgress, type ProgressReporter } from "./progress.js";
 export {
   errorDetails,
