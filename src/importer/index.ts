@@ -22,6 +22,7 @@ export {
 } from "./validate.js";
 export { defaultJournalPath, Journal, JournalBusyError, type ErrorInfo, type JournalCounts, type JournalRow } from "./journal.js";
 export {
+  checkReportPath,
   failuresToCsv,
   failuresToJsonl,
   failureToJsonLine,
@@ -29,6 +30,7 @@ export {
   REPORT_COLUMNS,
   reportFormatFor,
   writeFailureReport,
+  type ImportInput,
 } from "./report.js";
 export { barProgress, defaultProgress, lineProgress, silentProgress, type ProgressReporter } from "./progress.js";
 export {

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { lstat, open, rename, unlink } from "node:fs/promises";
-import { basename, dirname, extname, join, resolve } from "node:path";
+import { lstat, open, readlink, realpath, rename, stat, unlink } from "node:fs/promises";
+import { basename, dirname, extname, isAbsolute, join, resolve, sep } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { stringify } from "csv-stringify";
@@ -77,6 +77,11 @@ export function reportFormatFor(path: string): "csv" | "jsonl" {
   return extname(path).toLowerCase() === ".csv" ? "csv" : "jsonl";
 }
 
+/** `path` made absolute without normalising it, so that `link/..` is resolved by the file system, as the kernel does. */
+function absolute(path: string): string {
+  return isAbsolute(path) ? path : `${process.cwd()}${sep}${path}`;
+}
+
 async function removeIfFile(path: string): Promise<void> {
   try {
     const st = await lstat(path);
@@ -105,7 +110,7 @@ export async function writeFailureReport(
     : records;
   const iterator: Iterator<FailureRecord> | AsyncIterator<FailureRecord> =
     Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
-  const target = resolve(path);
+  const target = absolute(path);
   let first: IteratorResult<FailureRecord>;
   try {
     first = await iterator.next();
@@ -144,7 +149,8 @@ export async function writeFailureReport(
           done(null, `${failureToJsonLine(record)}\n`);
         },
       });
-  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
+  // Beside the report (same file system, so the rename is atomic); the path is not normalised (see absolute()).
+  const temp = `${dirname(target)}${sep}.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`;
   try {
     const out = createWriteStream(temp, { flags: "wx" });
     if (csv) await pipeline(Readable.from(all()), encode, stringify(CSV_OPTIONS), out);
@@ -162,4 +168,87 @@ export async function writeFailureReport(
     throw err;
   }
   return count;
+}
+
+/** One file the import reads or writes besides the report: what to call it in a message, and its path. */
+export interface ImportInput {
+  /** e.g. `the manifest`, `the journal`. */
+  role: string;
+  path: string;
+}
+
+interface FileIdentity {
+  /** Absolute path with every symlink of its directory resolved (and of the file itself when it exists). */
+  real: string;
+  /** Device and inode when the file exists. */
+  ino?: { dev: number; ino: number };
+}
+
+function errCode(err: unknown): string | undefined {
+  return err instanceof Error && "code" in err && typeof err.code === "string" ? err.code : undefined;
+}
+
+async function identify(path: string, depth = 0): Promise<FileIdentity> {
+  const abs = absolute(path);
+  try {
+    const real = await realpath(abs);
+    const st = await stat(real);
+    return { real, ino: { dev: st.dev, ino: st.ino } };
+  } catch (err) {
+    if (errCode(err) !== "ENOENT") throw err;
+  }
+  // The file does not exist (yet): its directory's real path and its name; a dangling symlink points elsewhere.
+  try {
+    const target = await readlink(abs);
+    if (depth < 40) return await identify(resolve(dirname(abs), target), depth + 1);
+  } catch {
+    // not a symlink
+  }
+  try {
+    return { real: join(await realpath(dirname(abs)), basename(abs)) };
+  } catch {
+    return { real: resolve(abs) };
+  }
+}
+
+/**
+ * Checks that `--report` can be written and is none of the import's inputs (the manifest, the journal and its WAL
+ * files, a mapping...): the same path in any spelling (`./x/../calls.csv`), through a symlink, or a hard link of
+ * the same file (same device and inode). Returns the problem as one sentence, or `undefined` when the path is fine.
+ * Reads nothing but file metadata, so it can run before anything is read or sent.
+ */
+export async function checkReportPath(report: string, inputs: readonly ImportInput[]): Promise<string | undefined> {
+  let reportId: FileIdentity;
+  try {
+    reportId = await identify(report);
+  } catch (err) {
+    return `--report ${report}: cannot be used (${errCode(err) ?? String(err)})`;
+  }
+  try {
+    const st = await stat(reportId.real);
+    if (st.isDirectory()) return `--report ${report} is a directory; give a file name such as failures.csv`;
+  } catch {
+    // does not exist yet: fine
+  }
+  try {
+    const dir = await stat(dirname(reportId.real));
+    if (!dir.isDirectory()) return `--report ${report}: ${dirname(report)} is not a directory`;
+  } catch {
+    return `--report ${report}: the directory ${dirname(report)} does not exist`;
+  }
+  for (const input of inputs) {
+    let id: FileIdentity;
+    try {
+      id = await identify(input.path);
+    } catch {
+      continue;
+    }
+    const same =
+      id.real === reportId.real ||
+      (id.ino !== undefined && reportId.ino !== undefined && id.ino.dev === reportId.ino.dev && id.ino.ino === reportId.ino.ino);
+    if (same) {
+      return `--report ${report} is ${input.role} (${input.path}): writing the report would replace it; choose another report file`;
+    }
+  }
+  return undefined;
 }

@@ -72,7 +72,10 @@ export function importCommand(): Command {
     .argument("<manifest>", "JSONL (one Add call request per line, optional mediaFile) or CSV (see docs/importer.md)")
     .option("-j, --journal <file>", "SQLite journal (default: <manifest>.journal.sqlite); rerun with it to resume")
     .option("-c, --concurrency <n>", "calls in flight at once (requests are paced by the rate limit)", positiveInt("--concurrency"), 4)
-    .option("-r, --report <file>", "write failed and invalid rows to FILE (.csv or .jsonl)")
+    .option(
+      "-r, --report <file>",
+      "write failed and invalid rows to FILE (.csv or .jsonl); when no row failed no FILE is written and one left by an earlier run is removed",
+    )
     .option("--skip-invalid", "import the valid rows even when some rows are invalid")
     .option("--check-users", "also refuse rows whose primary user Gong would refuse (unknown, inactive, call import off): one walk of /v2/users")
     .option("--format <format>", "manifest format, jsonl or csv (default: from the extension)", format)
@@ -105,7 +108,9 @@ Examples:
     .action(
       action(async (manifest: string, flags: ImportFlags) => {
         const {
+          checkReportPath,
           connectionFromUrl,
+          defaultJournalPath,
           defaultProgress,
           formatInvalidRows,
           JournalBusyError,
@@ -117,6 +122,17 @@ Examples:
           validateManifest,
           primaryUserRowCheck,
         } = await import("../../importer/index.js");
+        if (flags.report !== undefined) {
+          const journal = flags.journal ?? defaultJournalPath(manifest);
+          const problem = await checkReportPath(flags.report, [
+            { role: "the manifest", path: manifest },
+            ...["", "-wal", "-shm", "-journal"].map((suffix) => ({ role: "the journal", path: `${journal}${suffix}` })),
+          ]);
+          if (problem !== undefined) {
+            printError(`gong-connector: ${problem}; nothing was read or sent`);
+            return EXIT.invalid;
+          }
+        }
         const signal = interruptSignal();
         const progressLabel = "import";
         const progress = flags.quiet === true ? silentProgress : defaultProgress({ intervalMs: flags.progressInterval * 1000, label: progressLabel });
@@ -177,6 +193,12 @@ Examples:
           }
           const summary = result.started ? result.summary : { ...result.summary, invalidRows: result.invalid };
           printJson(summary);
+          if (result.summary.report !== undefined) {
+            const rows = result.summary.failed + result.summary.invalid;
+            printError(`gong-connector: report of ${rows} failed or invalid row(s) written to ${result.summary.report}`);
+          } else if (flags.report !== undefined && !result.summary.interrupted) {
+            printError(`gong-connector: no row failed; no report written (${flags.report})`);
+          }
           if (result.summary.interrupted) {
             printError(`gong-connector: interrupted; the journal is saved. Rerun the same command to resume (journal ${resolve(result.summary.journal ?? "")}).`);
           } else if (result.summary.failed > 0) {
