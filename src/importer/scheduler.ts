@@ -101,8 +101,7 @@ export async function checkBeforeStart(
   summary.pending = check.valid;
   summary.durationMs = Date.now() - started;
   if (opts.report !== undefined) {
-    await writeFailureReport(opts.report, invalidRecords);
-    summary.report = opts.report;
+    if ((await writeFailureReport(opts.report, invalidRecords)) > 0) summary.report = opts.report;
   }
   return { check, invalidRecords, refused: { summary, started: false, invalid: check.invalid, failures: [] } };
 }
@@ -236,8 +235,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
 
   summary.durationMs = Date.now() - started;
   if (opts.report !== undefined) {
-    await writeFailureReport(opts.report, [...invalidRecords, ...failures]);
-    summary.report = opts.report;
+    if ((await writeFailureReport(opts.report, [...invalidRecords, ...failures])) > 0) summary.report = opts.report;
   }
   return { summary, started: true, invalid: check.invalid, failures };
 }

@@ -164,8 +164,7 @@ export async function runQueuedImport(opts: QueuedImportOptions): Promise<Import
   }
   summary.durationMs = Date.now() - started;
   if (opts.report !== undefined) {
-    await writeFailureReport(opts.report, [...invalidRecords, ...failures]);
-    summary.report = opts.report;
+    if ((await writeFailureReport(opts.report, [...invalidRecords, ...failures])) > 0) summary.report = opts.report;
   }
   return { summary, started: true, invalid: check.invalid, failures };
 }
