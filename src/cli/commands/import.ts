@@ -14,6 +14,7 @@ interface ImportFlags {
   report?: string;
   skipInvalid?: boolean;
   checkUsers?: boolean;
+  mediaRoot?: string;
   format?: ManifestFormat;
   rateLimit?: number;
   queue?: string;
@@ -78,6 +79,10 @@ export function importCommand(): Command {
     )
     .option("--skip-invalid", "import the valid rows even when some rows are invalid")
     .option("--check-users", "also refuse rows whose primary user Gong would refuse (unknown, inactive, call import off): one walk of /v2/users")
+    .option(
+      "--media-root <dir>",
+      "media files (mediaFile) must be inside DIR (after resolving symlinks); default: the manifest's directory",
+    )
     .option("--format <format>", "manifest format, jsonl or csv (default: from the extension)", format)
     .option("--rate-limit <perSecond>", "requests per second to Gong (default 3, Gong's limit)", positiveInt("--rate-limit"))
     .option("--queue <redis-url>", "put the rows on a BullMQ queue for `worker` processes and wait for them")
@@ -158,6 +163,7 @@ Examples:
         const common = {
           manifest,
           checkRow,
+          ...(flags.mediaRoot !== undefined && { mediaRoot: flags.mediaRoot }),
           ...(flags.format !== undefined && { format: flags.format }),
           ...(flags.journal !== undefined && { journal: flags.journal }),
           ...(flags.report !== undefined && { report: flags.report }),
@@ -168,7 +174,11 @@ Examples:
         };
         try {
           if (flags.dryRun === true) {
-            const check = await validateManifest(manifest, { ...(flags.format !== undefined && { format: flags.format }), checkRow });
+            const check = await validateManifest(manifest, {
+              ...(flags.format !== undefined && { format: flags.format }),
+              ...(flags.mediaRoot !== undefined && { mediaRoot: flags.mediaRoot }),
+              checkRow,
+            });
             onValidated(check);
             printJson({
               total: check.total,
