@@ -1,15 +1,24 @@
 /** Bulk import of calls into Gong: manifests, journal, scheduler, progress, report, and queue mode. */
 export * from "./types.js";
 export {
+  checkMediaRoot,
   CSV_TOP_LEVEL_FIELDS,
+  jsonNestsDeeperThan,
   ManifestError,
+  MAX_COLUMN_INDEX,
+  MAX_JSON_DEPTH,
+  MAX_LINE_BYTES,
   manifestFormatFor,
   parseColumnPath,
   parseCsvHeader,
   readCsvManifest,
   readJsonlManifest,
   readManifest,
+  readManifestLines,
+  resolveMediaPath,
+  RESERVED_KEYS,
   rowFromCells,
+  type CsvColumn,
 } from "./manifest.js";
 export {
   checkMediaFile,
