@@ -478,13 +478,15 @@ export function rowFromCells(columns: readonly CsvColumn[], cells: readonly stri
 } {
   const issues: RowIssue[] = [];
   const root = newNode();
-  columns.forEach((column, i) => {
+  // Over the cells a row has (not every column of the header): a short row costs what it holds.
+  const n = Math.min(cells.length, columns.length);
+  for (let i = 0; i < n; i++) {
     const raw = cells[i];
-    if (raw === undefined || raw.trim() === "") return;
+    const column = columns[i];
+    if (raw === undefined || column === undefined || raw.trim() === "") continue;
     const value = coerceCell(column, raw, issues);
-    if (value === undefined) return;
-    setPath(root, column.segments, value);
-  });
+    if (value !== undefined) setPath(root, column.segments, value);
+  }
   return { object: finish(root), issues };
 }
 
@@ -494,7 +496,7 @@ function cellCountIssues(cells: number, columns: readonly CsvColumn[]): RowIssue
   if (cells > columns.length) {
     return [{ path: "(row)", rule: `has ${cells} cells but the header has ${columns.length} columns (cells ${columns.length + 1}–${cells} have no column)` }];
   }
-  const missing = columns.slice(cells).map((c) => `"${c.path}"`);
+  const missing = columns.slice(cells, cells + 4).map((c) => `"${c.path}"`);
   const shown = missing.length > 3 ? `${missing.slice(0, 3).join(", ")}, …` : missing.join(", ");
   return [{ path: "(row)", rule: `has ${cells} cells but the header has ${columns.length} columns (column ${cells + 1} ${shown} missing)` }];
 }
