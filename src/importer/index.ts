@@ -1,6 +1,7 @@
 /** Bulk import of calls into Gong: manifests, journal, scheduler, progress, report, and queue mode. */
 export * from "./types.js";
 export {
+  checkManifestFile,
   checkMediaRoot,
   CSV_TOP_LEVEL_FIELDS,
   jsonNestsDeeperThan,

@@ -8,7 +8,7 @@
  * key, rows built on null-prototype objects, and media files only under the manifest's directory (or --media-root).
  */
 import { createReadStream } from "node:fs";
-import { open, realpath, stat } from "node:fs/promises";
+import { open, realpath, stat, type FileHandle } from "node:fs/promises";
 import { basename, dirname, extname, isAbsolute, join, relative, sep } from "node:path";
 import { Readable } from "node:stream";
 import { CsvError, parse } from "csv-parse";
@@ -66,6 +66,33 @@ function fileProblem(path: string, err: unknown): ManifestError {
   return new ManifestError(`manifest ${path}: ${why}`);
 }
 
+async function openManifest(path: string): Promise<FileHandle> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, "r");
+  } catch (err) {
+    throw fileProblem(path, err);
+  }
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) throw new ManifestError(`manifest ${path}: is a directory, not a file`);
+    if (st.isFile() && st.size === 0) throw new ManifestError(`manifest ${path}: is empty`);
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    throw err instanceof ManifestError ? err : fileProblem(path, err);
+  }
+  return fh;
+}
+
+/**
+ * Checks that the manifest can be opened and read: it exists, is not a directory, is not empty, and this process
+ * may read it. Throws ManifestError naming the file and the problem. Reads no content.
+ */
+export async function checkManifestFile(path: string): Promise<void> {
+  const fh = await openManifest(path);
+  await fh.close();
+}
+
 /** One physical line of the file, decoded, without its line end (`\n` or `\r\n`). */
 interface PhysicalLine {
   text: string;
@@ -78,17 +105,9 @@ interface PhysicalLine {
  * line and the problem. Reads in constant memory (one line at most), in time linear in the file size.
  */
 export async function* readManifestLines(path: string, maxLineBytes = MAX_LINE_BYTES): AsyncGenerator<PhysicalLine> {
-  let fh;
-  try {
-    fh = await open(path, "r");
-  } catch (err) {
-    throw fileProblem(path, err);
-  }
+  const fh = await openManifest(path);
   let input: ReturnType<typeof createReadStream> | undefined;
   try {
-    const st = await fh.stat();
-    if (st.isDirectory()) throw new ManifestError(`manifest ${path}: is a directory, not a file`);
-    if (st.isFile() && st.size === 0) throw new ManifestError(`manifest ${path}: is empty`);
     input = fh.createReadStream({ highWaterMark: 64 * 1024 });
     const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
     let line = 0;

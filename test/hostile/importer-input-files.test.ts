@@ -94,6 +94,10 @@ describe("files that are not manifests", () => {
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(/ENOENT|\n\s+at /);
     }
+    // The manifest is checked before the credentials are looked for.
+    const noCredentials = await runCli(["import", join(dir, "nope.jsonl")]);
+    expect(noCredentials.code).toBe(2);
+    expect(noCredentials.stderr.trim()).toMatch(/^gong-connector: manifest .*nope\.jsonl: no such file$/);
     // root reads any file: the unreadable case runs the CLI as nobody.
     const r = spawnSync(process.execPath, [CLI, "import", join(dir, "secret.jsonl"), "--journal", join(tmpdir(), `gc-nobody-${process.pid}.sqlite`)], {
       uid: 65534,
