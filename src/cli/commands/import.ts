@@ -113,6 +113,7 @@ Examples:
     .action(
       action(async (manifest: string, flags: ImportFlags) => {
         const {
+          checkManifestFile,
           checkReportPath,
           connectionFromUrl,
           defaultJournalPath,
@@ -127,6 +128,13 @@ Examples:
           validateManifest,
           primaryUserRowCheck,
         } = await import("../../importer/index.js");
+        try {
+          await checkManifestFile(manifest);
+        } catch (error) {
+          if (!(error instanceof ManifestError)) throw error;
+          printError(`gong-connector: ${error.message}`);
+          return EXIT.invalid;
+        }
         if (flags.report !== undefined) {
           const journal = flags.journal ?? defaultJournalPath(manifest);
           const problem = await checkReportPath(flags.report, [
