@@ -1,15 +1,25 @@
 /** Bulk import of calls into Gong: manifests, journal, scheduler, progress, report, and queue mode. */
 export * from "./types.js";
 export {
+  checkManifestFile,
+  checkMediaRoot,
   CSV_TOP_LEVEL_FIELDS,
+  jsonNestsDeeperThan,
   ManifestError,
+  MAX_COLUMN_INDEX,
+  MAX_JSON_DEPTH,
+  MAX_LINE_BYTES,
   manifestFormatFor,
   parseColumnPath,
   parseCsvHeader,
   readCsvManifest,
   readJsonlManifest,
   readManifest,
+  readManifestLines,
+  resolveMediaPath,
+  RESERVED_KEYS,
   rowFromCells,
+  type CsvColumn,
 } from "./manifest.js";
 export {
   checkMediaFile,
@@ -21,7 +31,17 @@ export {
   type RowCheck,
 } from "./validate.js";
 export { defaultJournalPath, Journal, JournalBusyError, type ErrorInfo, type JournalCounts, type JournalRow } from "./journal.js";
-export { failuresToCsv, failuresToJsonl, invalidToFailures, REPORT_COLUMNS, writeFailureReport } from "./report.js";
+export {
+  checkReportPath,
+  failuresToCsv,
+  failuresToJsonl,
+  failureToJsonLine,
+  invalidToFailures,
+  REPORT_COLUMNS,
+  reportFormatFor,
+  writeFailureReport,
+  type ImportInput,
+} from "./report.js";
 export { barProgress, defaultProgress, lineProgress, silentProgress, type ProgressReporter } from "./progress.js";
 export {
   errorDetails,

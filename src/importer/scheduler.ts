@@ -24,6 +24,8 @@ export interface ImportOptions {
   report?: string;
   /** An extra check of each row before anything is sent (e.g. primaryUserRowCheck); its issues make the row invalid. */
   checkRow?: RowCheck | undefined;
+  /** The directory media files must be in (default: the manifest's directory). */
+  mediaRoot?: string | undefined;
   sender: CallSender;
   signal?: AbortSignal;
   progress?: ProgressReporter;
@@ -54,12 +56,14 @@ export async function loadManifestIntoJournal(
   manifest: string,
   format: ManifestFormat | undefined,
   checkRow?: RowCheck,
+  mediaRoot?: string,
 ): Promise<{ run: number; total: number; valid: number }> {
   const run = journal.beginRun({ manifest: resolve(manifest) });
   let batch: ValidManifestRow[] = [];
   const check = await validateManifest(manifest, {
     ...(format === undefined ? {} : { format }),
     checkRow,
+    mediaRoot,
     onValid: (row) => {
       batch.push(row);
       if (batch.length >= PAGE) {
@@ -80,6 +84,8 @@ export interface StartCheckOptions {
   report?: string | undefined;
   /** An extra check of each row before anything is sent (e.g. primaryUserRowCheck); its issues make the row invalid. */
   checkRow?: RowCheck | undefined;
+  /** The directory media files must be in (default: the manifest's). */
+  mediaRoot?: string | undefined;
   onValidated?(check: { total: number; valid: number; invalid: InvalidManifestRow[] }): void;
 }
 
@@ -92,7 +98,7 @@ export async function checkBeforeStart(
   summary: ImportSummary,
   started: number,
 ): Promise<{ check: ManifestCheck; invalidRecords: FailureRecord[]; refused?: ImportResult }> {
-  const check = await validateManifest(opts.manifest, { ...(opts.format !== undefined && { format: opts.format }), checkRow: opts.checkRow });
+  const check = await validateManifest(opts.manifest, { ...(opts.format !== undefined && { format: opts.format }), checkRow: opts.checkRow, mediaRoot: opts.mediaRoot });
   summary.total = check.total;
   summary.invalid = check.invalid.length;
   opts.onValidated?.(check);
@@ -101,8 +107,7 @@ export async function checkBeforeStart(
   summary.pending = check.valid;
   summary.durationMs = Date.now() - started;
   if (opts.report !== undefined) {
-    await writeFailureReport(opts.report, invalidRecords);
-    summary.report = opts.report;
+    if ((await writeFailureReport(opts.report, invalidRecords)) > 0) summary.report = opts.report;
   }
   return { check, invalidRecords, refused: { summary, started: false, invalid: check.invalid, failures: [] } };
 }
@@ -123,7 +128,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
   const failures: FailureRecord[] = [];
   let cleanup = (): void => undefined;
   try {
-    const { run, valid } = await loadManifestIntoJournal(journal, opts.manifest, opts.format, opts.checkRow);
+    const { run, valid } = await loadManifestIntoJournal(journal, opts.manifest, opts.format, opts.checkRow, opts.mediaRoot);
     summary.skipped = journal.counts(run).done;
     const stats = () => ({ total: valid, done: summary.done, failed: summary.failed, skipped: summary.skipped });
     progress.start(stats());
@@ -236,8 +241,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
 
   summary.durationMs = Date.now() - started;
   if (opts.report !== undefined) {
-    await writeFailureReport(opts.report, [...invalidRecords, ...failures]);
-    summary.report = opts.report;
+    if ((await writeFailureReport(opts.report, [...invalidRecords, ...failures])) > 0) summary.report = opts.report;
   }
   return { summary, started: true, invalid: check.invalid, failures };
 }

@@ -3,10 +3,10 @@
  * (exists, size, format), and clientUniqueIds unique within the manifest.
  */
 import { open, stat } from "node:fs/promises";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { MEDIA_MAX_BYTES, mediaFormatForExtension, sniffMediaFormat, validateAddCallRequest } from "../schema/index.js";
 import { primaryUserProblem, type PrimaryUserStatus } from "../actions/preflight.js";
-import { readManifest } from "./manifest.js";
+import { checkMediaRoot, readManifest, resolveMediaPath } from "./manifest.js";
 import type { InvalidManifestRow, ManifestFormat, RawManifestRow, RowIssue, ValidManifestRow } from "./types.js";
 
 /** Checks a media file against the push rules (CONTRACT.md §3); returns the issues (empty when fine). */
@@ -45,8 +45,11 @@ export interface ValidateRowResult {
   invalid?: InvalidManifestRow;
 }
 
-/** Validates one raw row (request rules and media file). Duplicates are checked by validateManifest. */
-export async function validateRow(row: RawManifestRow, manifestDir: string): Promise<ValidateRowResult> {
+/**
+ * Validates one raw row (request rules and media file). Duplicates are checked by validateManifest. The media file
+ * must be inside `mediaRoot` when given, else inside `manifestDir` (see resolveMediaPath).
+ */
+export async function validateRow(row: RawManifestRow, manifestDir: string, mediaRoot?: string): Promise<ValidateRowResult> {
   const issues: RowIssue[] = [...row.readIssues];
   const cuid = row.request?.clientUniqueId;
   const clientUniqueId = typeof cuid === "string" ? cuid : undefined;
@@ -58,8 +61,10 @@ export async function validateRow(row: RawManifestRow, manifestDir: string): Pro
   }
   let mediaFile: string | undefined;
   if (row.mediaFile !== undefined) {
-    mediaFile = isAbsolute(row.mediaFile) ? row.mediaFile : resolve(manifestDir, row.mediaFile);
-    issues.push(...(await checkMediaFile(mediaFile)));
+    const where = await resolveMediaPath(row.mediaFile, manifestDir, mediaRoot);
+    mediaFile = where.path;
+    if (where.issue !== undefined) issues.push(where.issue);
+    else issues.push(...(await checkMediaFile(where.path)));
     if (row.request?.downloadMediaUrl !== undefined) {
       issues.push({ path: "mediaFile", rule: "give either mediaFile or downloadMediaUrl, not both" });
     }
@@ -106,9 +111,16 @@ export function primaryUserRowCheck(users: Iterable<PrimaryUserStatus & { id: st
  */
 export async function validateManifest(
   path: string,
-  opts: { format?: ManifestFormat; onValid?: (row: ValidManifestRow) => void | Promise<void>; checkRow?: RowCheck | undefined } = {},
+  opts: {
+    format?: ManifestFormat;
+    onValid?: (row: ValidManifestRow) => void | Promise<void>;
+    checkRow?: RowCheck | undefined;
+    /** The directory media files must be in (default: the manifest's). */
+    mediaRoot?: string | undefined;
+  } = {},
 ): Promise<ManifestCheck> {
   const manifestDir = dirname(resolve(path));
+  const mediaRoot = opts.mediaRoot === undefined ? undefined : await checkMediaRoot(opts.mediaRoot);
   const firstLine = new Map<string, number>();
   const invalid: InvalidManifestRow[] = [];
   let total = 0;
@@ -116,7 +128,7 @@ export async function validateManifest(
   let withMedia = 0;
   for await (const raw of readManifest(path, opts.format)) {
     total++;
-    let result = await validateRow(raw, manifestDir);
+    let result = await validateRow(raw, manifestDir, mediaRoot);
     const extra = result.valid === undefined ? [] : (opts.checkRow?.(result.valid) ?? []);
     if (result.valid !== undefined && extra.length > 0) {
       result = { invalid: { line: result.valid.line, clientUniqueId: result.valid.clientUniqueId, issues: extra } };

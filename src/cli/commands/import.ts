@@ -14,6 +14,7 @@ interface ImportFlags {
   report?: string;
   skipInvalid?: boolean;
   checkUsers?: boolean;
+  mediaRoot?: string;
   format?: ManifestFormat;
   rateLimit?: number;
   queue?: string;
@@ -72,9 +73,16 @@ export function importCommand(): Command {
     .argument("<manifest>", "JSONL (one Add call request per line, optional mediaFile) or CSV (see docs/importer.md)")
     .option("-j, --journal <file>", "SQLite journal (default: <manifest>.journal.sqlite); rerun with it to resume")
     .option("-c, --concurrency <n>", "calls in flight at once (requests are paced by the rate limit)", positiveInt("--concurrency"), 4)
-    .option("-r, --report <file>", "write failed and invalid rows to FILE (.csv or .jsonl)")
+    .option(
+      "-r, --report <file>",
+      "write failed and invalid rows to FILE (.csv or .jsonl); when no row failed no FILE is written and one left by an earlier run is removed",
+    )
     .option("--skip-invalid", "import the valid rows even when some rows are invalid")
     .option("--check-users", "also refuse rows whose primary user Gong would refuse (unknown, inactive, call import off): one walk of /v2/users")
+    .option(
+      "--media-root <dir>",
+      "media files (mediaFile) must be inside DIR (after resolving symlinks); default: the manifest's directory",
+    )
     .option("--format <format>", "manifest format, jsonl or csv (default: from the extension)", format)
     .option("--rate-limit <perSecond>", "requests per second to Gong (default 3, Gong's limit)", positiveInt("--rate-limit"))
     .option("--queue <redis-url>", "put the rows on a BullMQ queue for `worker` processes and wait for them")
@@ -105,7 +113,10 @@ Examples:
     .action(
       action(async (manifest: string, flags: ImportFlags) => {
         const {
+          checkManifestFile,
+          checkReportPath,
           connectionFromUrl,
+          defaultJournalPath,
           defaultProgress,
           formatInvalidRows,
           JournalBusyError,
@@ -117,6 +128,24 @@ Examples:
           validateManifest,
           primaryUserRowCheck,
         } = await import("../../importer/index.js");
+        try {
+          await checkManifestFile(manifest);
+        } catch (error) {
+          if (!(error instanceof ManifestError)) throw error;
+          printError(`gong-connector: ${error.message}`);
+          return EXIT.invalid;
+        }
+        if (flags.report !== undefined) {
+          const journal = flags.journal ?? defaultJournalPath(manifest);
+          const problem = await checkReportPath(flags.report, [
+            { role: "the manifest", path: manifest },
+            ...["", "-wal", "-shm", "-journal"].map((suffix) => ({ role: "the journal", path: `${journal}${suffix}` })),
+          ]);
+          if (problem !== undefined) {
+            printError(`gong-connector: ${problem}; nothing was read or sent`);
+            return EXIT.invalid;
+          }
+        }
         const signal = interruptSignal();
         const progressLabel = "import";
         const progress = flags.quiet === true ? silentProgress : defaultProgress({ intervalMs: flags.progressInterval * 1000, label: progressLabel });
@@ -142,6 +171,7 @@ Examples:
         const common = {
           manifest,
           checkRow,
+          ...(flags.mediaRoot !== undefined && { mediaRoot: flags.mediaRoot }),
           ...(flags.format !== undefined && { format: flags.format }),
           ...(flags.journal !== undefined && { journal: flags.journal }),
           ...(flags.report !== undefined && { report: flags.report }),
@@ -152,7 +182,11 @@ Examples:
         };
         try {
           if (flags.dryRun === true) {
-            const check = await validateManifest(manifest, { ...(flags.format !== undefined && { format: flags.format }), checkRow });
+            const check = await validateManifest(manifest, {
+              ...(flags.format !== undefined && { format: flags.format }),
+              ...(flags.mediaRoot !== undefined && { mediaRoot: flags.mediaRoot }),
+              checkRow,
+            });
             onValidated(check);
             printJson({
               total: check.total,
@@ -177,6 +211,12 @@ Examples:
           }
           const summary = result.started ? result.summary : { ...result.summary, invalidRows: result.invalid };
           printJson(summary);
+          if (result.summary.report !== undefined) {
+            const rows = result.summary.failed + result.summary.invalid;
+            printError(`gong-connector: report of ${rows} failed or invalid row(s) written to ${result.summary.report}`);
+          } else if (flags.report !== undefined && !result.summary.interrupted) {
+            printError(`gong-connector: no row failed; no report written (${flags.report})`);
+          }
           if (result.summary.interrupted) {
             printError(`gong-connector: interrupted; the journal is saved. Rerun the same command to resume (journal ${resolve(result.summary.journal ?? "")}).`);
           } else if (result.summary.failed > 0) {

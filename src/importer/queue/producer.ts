@@ -24,6 +24,8 @@ export interface QueuedImportOptions {
   report?: string;
   /** An extra check of each row before anything is enqueued (e.g. primaryUserRowCheck). */
   checkRow?: RowCheck | undefined;
+  /** The directory media files must be in (default: the manifest's directory). */
+  mediaRoot?: string | undefined;
   signal?: AbortSignal;
   progress?: ProgressReporter;
   onValidated?(check: { total: number; valid: number; invalid: InvalidManifestRow[] }): void;
@@ -66,7 +68,7 @@ export async function runQueuedImport(opts: QueuedImportOptions): Promise<Import
   queue.on("error", () => {});
   const failures: FailureRecord[] = [];
   try {
-    const { run, valid } = await loadManifestIntoJournal(journal, opts.manifest, opts.format, opts.checkRow);
+    const { run, valid } = await loadManifestIntoJournal(journal, opts.manifest, opts.format, opts.checkRow, opts.mediaRoot);
     summary.skipped = journal.counts(run).done;
     const stats = () => ({ total: valid, done: summary.done, failed: summary.failed, skipped: summary.skipped });
 
@@ -164,8 +166,7 @@ export async function runQueuedImport(opts: QueuedImportOptions): Promise<Import
   }
   summary.durationMs = Date.now() - started;
   if (opts.report !== undefined) {
-    await writeFailureReport(opts.report, [...invalidRecords, ...failures]);
-    summary.report = opts.report;
+    if ((await writeFailureReport(opts.report, [...invalidRecords, ...failures])) > 0) summary.report = opts.report;
   }
   return { summary, started: true, invalid: check.invalid, failures };
 }
