@@ -32,7 +32,7 @@ export {
   type NormalizedClientOptions,
 } from "./options.js";
 export { createRateLimiter, unlimited, type RateLimiter, type RateLimiterOptions } from "./rate-limiter.js";
-export { REDACTED, redactHeaders, redactText } from "./redact.js";
+export { REDACTED, basicAuthSecrets, bearerSecrets, redactHeaders, redactSecrets, redactText, redactValue } from "./redact.js";
 export { shouldRetry, withRetry, type RetryInfo, type RetryMode, type RetryOptions } from "./retry.js";
 export { computeBackoffMs, parseRetryAfter } from "./retry-timing.js";
 export { sleep } from "./sleep.js";

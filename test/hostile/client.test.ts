@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import type { IncomingMessage } from "node:http";
+import { GongApiError, type GongClientOptions } from "../../src/client/index.js";
+import { testClient } from "../client/helpers/client.js";
+import { scriptServerPerTest, sendJson } from "../client/helpers/script-server.js";
+
+const serve = scriptServerPerTest();
+
+/** A secret with the characters that JSON, URL and base64 encodings change. */
+const SECRET = "zq/DIST+INCT ive=s3cret\"9f";
+const KEY = "echo-key";
+
+/** Every form of `value` a careless server may echo. */
+function echoes(value: string): string[] {
+  const json = JSON.stringify(value).slice(1, -1);
+  return [
+    value,
+    json,
+    json.replace(/\//g, "\\/"),
+    json.replace(/\+/g, "\\u002b").replace(/\//g, "\\u002F"),
+    encodeURIComponent(value),
+    new URLSearchParams({ v: value }).toString().slice(2),
+  ];
+}
+
+function credentialForms(req: IncomingMessage): string[] {
+  const header = req.headers.authorization ?? "";
+  const value = header.replace(/^(Basic|Bearer) /, "");
+  const forms = [...echoes(header), ...echoes(value)];
+  if (header.startsWith("Basic ")) forms.push(...echoes(Buffer.from(value, "base64").toString("utf8")), ...echoes(SECRET));
+  return forms;
+}
+
+function assertClean(texts: readonly string[]): void {
+  for (const text of texts) {
+    for (const form of [SECRET, ...echoes(SECRET), Buffer.from(`${KEY}:${SECRET}`).toString("base64")]) {
+      expect(text).not.toContain(form);
+    }
+  }
+}
+
+function dump(error: unknown): string[] {
+  const e = error as Error & { errors?: unknown; body?: unknown; headers?: unknown };
+  return [e.message, String(e), e.stack ?? "", JSON.stringify(e), JSON.stringify(e.errors ?? null), String(e.body), JSON.stringify(e.headers ?? null)];
+}
+
+describe.each<[string, GongClientOptions["auth"]]>([
+  ["Basic", { accessKey: KEY, accessKeySecret: SECRET }],
+  ["Bearer", { bearerToken: SECRET }],
+])("a server that echoes the %s credentials in every form", (_scheme, auth) => {
+  it("in errors[] of a Gong-shaped refusal: every string is redacted", async () => {
+    const server = await serve((req, res) => {
+      const forms = credentialForms(req);
+      sendJson(res, 401, JSON.stringify({ requestId: forms[1], errors: forms.map((f) => `bad: ${f}`) }).replace(/\//g, "\\/"), {
+        "x-echo": encodeURIComponent(forms[0] ?? ""),
+        "www-authenticate": forms[0] ?? "",
+      });
+    });
+    const error = await testClient(server.url, { auth, maxRetries: 0 }).request({ method: "GET", path: "/v2/users" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GongApiError);
+    const api = error as GongApiError;
+    expect(api.errors.length).toBeGreaterThan(10);
+    expect(api.errors.every((e) => e.includes("[REDACTED]"))).toBe(true);
+    assertClean(dump(error));
+  });
+
+  it("in a JSON body of another shape, kept as a redacted excerpt", async () => {
+    const server = await serve((req, res) => {
+      sendJson(res, 422, { message: "denied", echo: credentialForms(req) });
+    });
+    const error = (await testClient(server.url, { auth, maxRetries: 0 }).request({ method: "GET", path: "/v2/users" }).catch((e: unknown) => e)) as GongApiError;
+    expect(error.body).toContain("denied");
+    expect(error.body).toContain("[REDACTED]");
+    assertClean(dump(error));
+  });
+
+  it("in a text body and in a 2xx body that is not JSON", async () => {
+    const server = await serve((req, res) => {
+      res.writeHead(req.url === "/text" ? 500 : 200, { "content-type": "text/plain" });
+      res.end(`<html>${credentialForms(req).join(" | ")}</html>`);
+    });
+    const client = testClient(server.url, { auth, maxRetries: 0 });
+    for (const path of ["/text", "/ok"]) {
+      const error = await client.request({ method: "GET", path }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(dump(error).join("\n")).toContain("[REDACTED]");
+      assertClean(dump(error));
+    }
+  });
+
+  it("client.redact(text) removes every form from any text (what the importer writes to files)", async () => {
+    let seen: string[] = [];
+    const server = await serve((req, res) => {
+      seen = credentialForms(req);
+      sendJson(res, 200, { requestId: "r", users: [], records: {} });
+    });
+    const client = testClient(server.url, { auth });
+    await client.request({ method: "GET", path: "/v2/users" });
+    expect(seen.length).toBeGreaterThan(10);
+    const text = seen.join("\n");
+    const redacted = client.redact(text);
+    expect(redacted.split("\n").every((line) => line.includes("[REDACTED]"))).toBe(true);
+    assertClean([redacted]);
+  });
+});
