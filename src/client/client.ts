@@ -16,7 +16,7 @@ import {
   type GongLogger,
   type NormalizedClientOptions,
 } from "./options.js";
-import { paginateWith } from "./paginate.js";
+import { paginateWith, type InvalidItem } from "./paginate.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { basicAuthSecrets, bearerSecrets, redactSecrets, redactValue } from "./redact.js";
 import { withRetry, type RetryMode } from "./retry.js";
@@ -52,6 +52,11 @@ export interface UploadMediaOptions {
 export interface PaginateRequestOptions<T> {
   signal?: AbortSignal | undefined;
   schema?: ZodType<T> | undefined;
+  /**
+   * Items the schema refuses are skipped and reported here (keeping the valid ones) instead of failing the whole
+   * list with GongResponseError.
+   */
+  onInvalidItem?: ((item: InvalidItem) => void) | undefined;
 }
 
 interface Exchange {
@@ -173,6 +178,8 @@ export class GongClient {
       signal: opts.signal,
       schema: opts.schema,
       notFoundIsEmpty: path.replace(/\/+$/, "") === "/v2/calls",
+      endpoint: `GET ${path}`,
+      onInvalidItem: opts.onInvalidItem,
     });
   }
 
@@ -185,6 +192,11 @@ export class GongClient {
       throw new GongResponseError(this.redact(detail), res.status, requestIdOf(value));
     }
     return parsed.data;
+  }
+
+  /** Reports a warning through the client's logger (redacted), e.g. a record skipped from a list. */
+  warn(message: string, data: object = {}): void {
+    this.log("warn", message, data);
   }
 
   private log(level: keyof GongLogger, msg: string, data: object): void {
@@ -237,6 +249,7 @@ export class GongClient {
           return parsed;
         }
         const error = GongApiError.from(res.status, res.body, res.headers, (text) => this.redact(text));
+        error.endpoint = `${ex.method} ${ex.path}`;
         this.log("debug", "gong attempt", { ...base, status: res.status, requestId: error.requestId, ms });
         throw error;
       },

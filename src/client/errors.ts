@@ -70,6 +70,8 @@ export class GongApiError extends GongError {
    * first 500 characters, control characters escaped, secrets redacted. Undefined when errors[] says what went wrong.
    */
   readonly body: string | undefined;
+  /** The request that got this answer, e.g. "GET /v2/users" (set by the client). */
+  endpoint?: string;
 
   constructor(init: ApiErrorInit, kind = "error") {
     super(describeApiError(kind, init));
@@ -210,6 +212,44 @@ export class GongConnectionError extends GongError {
   override readonly exitCode: number = 4;
   constructor(message: string, options?: { cause?: unknown }) {
     super(`Gong connection failed: ${message}`, options);
+  }
+}
+
+const UNREACHABLE_REASONS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "host name not found (DNS)",
+  EAI_AGAIN: "host name lookup failed for now (DNS)",
+  EAI_FAIL: "host name lookup failed (DNS)",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  EADDRNOTAVAIL: "address not available",
+};
+
+/** Error codes that mean the connection was never made (no byte of the request can have left). */
+export const UNREACHABLE_CODES: ReadonlySet<string> = new Set(Object.keys(UNREACHABLE_REASONS));
+
+/** TLS failures during the handshake, before any byte of the request is written. */
+export function isTlsHandshakeCode(code: string): boolean {
+  return /^(ERR_TLS_|ERR_SSL_|EPROTO$|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/.test(code);
+}
+
+/**
+ * The server could not be reached: the connection was refused, the host name did not resolve, or the TLS handshake
+ * failed. Nothing was sent, so nothing can have been processed: not ambiguous, no look-up needed.
+ */
+export class GongUnreachableError extends GongConnectionError {
+  override name = "GongUnreachableError";
+  /** The system or TLS error code, e.g. ECONNREFUSED, ENOTFOUND, EAI_AGAIN, CERT_HAS_EXPIRED. */
+  readonly code: string;
+  /** The origin tried, e.g. https://api.gong.io or http://127.0.0.1:3000. */
+  readonly origin: string;
+  readonly sent = false;
+  constructor(origin: string, code: string, detail: string, options?: { cause?: unknown }) {
+    super("", options);
+    const reason = UNREACHABLE_REASONS[code] ?? (isTlsHandshakeCode(code) ? "TLS handshake failed" : "no connection");
+    this.message = `could not reach ${origin}: ${reason} (${detail}); nothing was sent`;
+    this.code = code;
+    this.origin = origin;
   }
 }
 

@@ -12,6 +12,7 @@ export {
   GongError,
   GongResponseError,
   GongTimeoutError,
+  GongUnreachableError,
   InternalServerError,
   NotFoundError,
   PermissionDeniedError,
@@ -19,10 +20,11 @@ export {
   RecordingDisabledError,
   ValidationError,
 } from "./errors.js";
+export { isTlsHandshakeCode, UNREACHABLE_CODES } from "./errors.js";
 export type { HeadersInput, ResponseHeaders, ValidationIssue } from "./errors.js";
 export { parseJson, stringifyJson } from "./json.js";
 export { checkMediaFile, type MediaFileInfo } from "./media-file.js";
-export { MAX_PAGES } from "./paginate.js";
+export { MAX_PAGES, describeInvalidItem, type InvalidItem } from "./paginate.js";
 export {
   DEFAULTS,
   clientOptionsFromEnv,
