@@ -74,7 +74,8 @@ function describeApiError(error: GongApiError): string {
   } else if (error.status >= 500) {
     lines.push(`gong-connector: gave up: Gong answered ${error.status}${endpoint}${error.attempts !== undefined ? ` after ${error.attempts} attempts` : ""}`);
   } else {
-    lines.push(`gong-connector: Gong refused the request${endpoint} (${error.status} ${error.name.replace(/Error$/, "")})`);
+    const kind = error.name === "GongApiError" ? "" : ` ${error.name.replace(/Error$/, "")}`;
+    lines.push(`gong-connector: Gong refused the request${endpoint} (${error.status}${kind})`);
   }
   for (const e of error.errors) lines.push(`  - ${e}`);
   if (error.errors.length === 0 && error.body !== undefined) lines.push(`  body: ${error.body}`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { IncomingMessage } from "node:http";
-import { GongApiError, type GongClientOptions } from "../../src/client/index.js";
+import { GongApiError, GongConnectionError, GongUnreachableError, type GongClientOptions } from "../../src/client/index.js";
 import { testClient } from "../client/helpers/client.js";
 import { scriptServerPerTest, sendJson } from "../client/helpers/script-server.js";
 
@@ -101,5 +101,59 @@ describe.each<[string, GongClientOptions["auth"]]>([
     const redacted = client.redact(text);
     expect(redacted.split("\n").every((line) => line.includes("[REDACTED]"))).toBe(true);
     assertClean([redacted]);
+  });
+});
+
+describe("a server that cannot be reached or drops the connection", () => {
+  it("connection refused: GongUnreachableError after one attempt, nothing retried", async () => {
+    const server = await serve((_req, res) => {
+      sendJson(res, 200, {});
+    });
+    const url = server.url;
+    await server.close();
+    const error = await testClient(url).request({ method: "GET", path: "/v2/users" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GongUnreachableError);
+    const e = error as GongUnreachableError;
+    expect(e.code).toBe("ECONNREFUSED");
+    expect(e.origin).toBe(url);
+    expect(e.attempts).toBe(1);
+    expect(e.message).toContain(`could not reach ${url}: connection refused`);
+    expect(e.exitCode).toBe(4);
+  });
+
+  it("a TLS handshake that fails (https to a plain-http server): unreachable, and the server saw no request", async () => {
+    const server = await serve((_req, res) => {
+      sendJson(res, 200, {});
+    });
+    const url = server.url.replace("http:", "https:");
+    const error = await testClient(url).request({ method: "POST", path: "/v2/calls", body: {}, retry: "never" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GongUnreachableError);
+    expect((error as GongUnreachableError).message).toContain("TLS handshake failed");
+    expect(server.seen).toHaveLength(0);
+  });
+
+  it("DNS EAI_AGAIN is retried twice, quickly; ENOTFOUND is not retried", async () => {
+    for (const [code, calls] of [["EAI_AGAIN", 3], ["ENOTFOUND", 1]] as const) {
+      let count = 0;
+      const fetchFn = (): Promise<Response> => {
+        count++;
+        const cause = Object.assign(new Error(`getaddrinfo ${code} gong.example.com`), { code });
+        return Promise.reject(new TypeError("fetch failed", { cause }));
+      };
+      const error = await testClient("https://gong.example.com", { fetch: fetchFn }).request({ method: "GET", path: "/v2/users" }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GongUnreachableError);
+      expect((error as GongUnreachableError).code).toBe(code);
+      expect(count).toBe(calls);
+    }
+  });
+
+  it("a connection closed after the request was read is ambiguous (GongConnectionError, retried for a GET), not unreachable", async () => {
+    const server = await serve((req) => {
+      req.socket.destroy();
+    });
+    const error = await testClient(server.url, { maxRetries: 2 }).request({ method: "GET", path: "/v2/users" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GongConnectionError);
+    expect(error).not.toBeInstanceOf(GongUnreachableError);
+    expect(server.seen).toHaveLength(3);
   });
 });
