@@ -144,7 +144,8 @@ export class GongClient {
   async uploadMedia(callId: string, filePath: string, opts: UploadMediaOptions = {}): Promise<AddCallMediaResponse> {
     if (typeof callId !== "string" || !GONG_ID_PATTERN.test(callId)) throw ValidationError.of("callId", "must be a Gong id (1 to 20 digits)");
     const file = await checkMediaFile(filePath, opts.allowAnyFormat === true);
-    const body = createMultipartBody({ fieldName: "mediaFile", ...file, onProgress: opts.onProgress });
+    // The resolved file is what was checked, so it is what is read.
+    const body = createMultipartBody({ fieldName: "mediaFile", ...file, filePath: file.realPath, onProgress: opts.onProgress });
     const res = await this.exchange({
       method: "PUT",
       path: `/v2/calls/${callId}/media`,

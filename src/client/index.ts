@@ -23,7 +23,7 @@ export {
 export { isTlsHandshakeCode, UNREACHABLE_CODES } from "./errors.js";
 export type { HeadersInput, ResponseHeaders, ValidationIssue } from "./errors.js";
 export { parseJson, stringifyJson } from "./json.js";
-export { checkMediaFile, type MediaFileInfo } from "./media-file.js";
+export { checkMediaFile, mediaFileIssues, type MediaFileInfo } from "./media-file.js";
 export { MAX_PAGES, describeInvalidItem, type InvalidItem } from "./paginate.js";
 export {
   DEFAULTS,

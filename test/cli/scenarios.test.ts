@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { generateConversationWav, wavHeader } from "../../src/sandbox/wav.js";
 import { startTestSandbox, withSandbox, type TestSandbox } from "../helpers/sandbox.js";
 import { runCli, type CliResult } from "./run-cli.js";
-import { sendJson, startScriptServer } from "../client/helpers/script-server.js";
+import { readBody, sendJson, startScriptServer } from "../client/helpers/script-server.js";
 
 /** The CLI run as a user runs it, against the sandbox over real HTTP. */
 const sandbox = withSandbox();
@@ -364,6 +364,73 @@ describe("answers that are not Gong's shape", () => {
       const bad = await runCli(["users"], { env: { ...env, GONG_BASE_URL: `${server.url}/bad` } });
       expect(bad.code).toBe(4);
       expect(bad.stderr).toContain('GET /v2/users: "users" is not an array');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("media files checked before anything is sent", () => {
+  it("a .wav that is not audio fails --dry-run and the real run (exit 2), and no call is created", async () => {
+    const sb = sandbox();
+    const fake = join(dir, "minutes.wav");
+    writeFileSync(fake, "Minutes of the call: nothing to see here.\n");
+    const request = sb.validCall();
+    const input = writeJson("fake-media.json", request);
+    const before = (await apiRequests(sb)).length;
+    for (const args of [["--dry-run"], []]) {
+      const r = await runCli(["add-call", "--input", input, "--media", fake, ...args], { env: sb.env });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`mediaFile: ${JSON.stringify(fake)} is not WAV as its extension says: found text, not audio or video`);
+    }
+    expect((await apiRequests(sb)).length).toBe(before);
+    expect(await callsWith(sb, request.clientUniqueId)).toHaveLength(0);
+  });
+
+  it("a .wav symlink to /etc/passwd is refused (exit 2), nothing sent", async () => {
+    const sb = sandbox();
+    const link = join(dir, "passwd.wav");
+    symlinkSync("/etc/passwd", link);
+    const before = (await apiRequests(sb)).length;
+    const r = await runCli(["add-media", "--call-id", "1234567890123456789", "--file", link], { env: sb.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("found text, not audio or video");
+    expect((await apiRequests(sb)).length).toBe(before);
+  });
+
+  it("after a failed upload, the retry hint names the file as given, shell-quoted", async () => {
+    const sb = sandbox();
+    const media = join(dir, "it's a call.wav");
+    writeFileSync(media, generateConversationWav({ turns: 1, turnMs: 100 }).wav);
+    await sb.admin.setFaults({ script: [{ fault: "500", method: "PUT", count: 10 }] });
+    try {
+      const r = await runCli(["add-call", "--input", writeJson("upload-fails.json", sb.validCall()), "--media", media, "--quiet"], { env: sb.env });
+      expect(r.code, r.stderr).toBe(4);
+      const callId = String(json(r).callId);
+      const quoted = `'${media.replace(/'/g, "'\\''")}'`;
+      expect(r.stderr).toContain(`Retry the upload with: gong-connector add-media --call-id ${callId} --file ${quoted}`);
+      expect(r.stderr).toContain(`gave up: Gong answered 500 to PUT /v2/calls/${callId}/media after 4 attempts`);
+    } finally {
+      await sb.admin.clearFaults();
+    }
+  });
+
+  it("a 507 (disk full) on upload is retried like any 5xx, then 'gave up … Gong answered 507', exit 4", async () => {
+    const server = await startScriptServer(async (req, res) => {
+      await readBody(req);
+      sendJson(res, 507, { requestId: "full-1", errors: ["Insufficient Storage"] });
+    });
+    try {
+      const media = join(dir, "disk-full.wav");
+      writeFileSync(media, generateConversationWav({ turns: 1, turnMs: 100 }).wav);
+      const r = await runCli(["add-media", "--call-id", "1234567890123456789", "--file", media, "--quiet"], {
+        env: { GONG_BASE_URL: server.url, GONG_ACCESS_KEY: "k", GONG_ACCESS_KEY_SECRET: SECRET },
+      });
+      expect(r.code).toBe(4);
+      expect(r.stderr).toContain("gong-connector: gave up: Gong answered 507 to PUT /v2/calls/1234567890123456789/media after 4 attempts");
+      expect(r.stderr).toContain("  - Insufficient Storage");
+      expect(r.stderr).toContain("  requestId: full-1");
+      expect(server.seen).toHaveLength(4);
     } finally {
       await server.close();
     }
