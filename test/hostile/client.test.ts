@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { IncomingMessage } from "node:http";
-import { GongApiError, GongConnectionError, GongUnreachableError, type GongClientOptions } from "../../src/client/index.js";
+import { listUsers, listWorkspaces } from "../../src/actions/index.js";
+import { GongApiError, GongConnectionError, GongResponseError, GongUnreachableError, type GongClientOptions } from "../../src/client/index.js";
 import { testClient } from "../client/helpers/client.js";
 import { scriptServerPerTest, sendJson } from "../client/helpers/script-server.js";
 
@@ -155,5 +156,51 @@ describe("a server that cannot be reached or drops the connection", () => {
     expect(error).toBeInstanceOf(GongConnectionError);
     expect(error).not.toBeInstanceOf(GongUnreachableError);
     expect(server.seen).toHaveLength(3);
+  });
+});
+
+describe("a server that answers garbage", () => {
+  it("a cursor that comes back (an earlier one) stops listUsers at once, naming the endpoint", async () => {
+    const cursors = ["a", "b", "c", "a", "b", "c"];
+    const server = await serve((_req, res, i) => {
+      sendJson(res, 200, { requestId: `r${i}`, records: { cursor: cursors[i] }, users: [{ id: String(100 + i), emailAddress: `u${i}@example.com` }] });
+    });
+    const error = await listUsers(testClient(server.url)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GongResponseError);
+    expect((error as Error).message).toContain("GET /v2/users: page 4 named a cursor already followed");
+    expect(server.seen).toHaveLength(4);
+  });
+
+  it("errors[] with terminal escapes and newlines are kept printable", async () => {
+    const server = await serve((_req, res) => {
+      sendJson(res, 400, { requestId: "r\u001b]0;pwned\u0007", errors: ["bad\u001b[2J field\nsecond line\u202e"] });
+    });
+    const error = (await testClient(server.url).request({ method: "GET", path: "/v2/users" }).catch((e: unknown) => e)) as GongApiError;
+    expect(error.errors).toEqual(["bad\\u001b[2J field\\nsecond line\\u202e"]);
+    expect(error.requestId).toBe("r\\u001b]0;pwned\\u0007");
+    expect(Array.from(error.message).filter((c) => c.charCodeAt(0) < 0x20 || c === "\u202e")).toEqual([]);
+  });
+
+  it("a 2xx body that is not JSON is cut to 500 characters in the error, control characters escaped", async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(`<html>\u001b[31m${"x".repeat(5000)}</html>`);
+    });
+    const error = await testClient(server.url).request({ method: "GET", path: "/v2/workspaces" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GongResponseError);
+    const message = (error as Error).message;
+    expect(message).toContain("body is not JSON: <html>\\u001b[31mxxx");
+    expect(message.length).toBeLessThan(700);
+  });
+
+  it("a malformed workspace is left out with a warning; the others are kept", async () => {
+    const server = await serve((_req, res) => {
+      sendJson(res, 200, { requestId: "w", workspaces: [{ id: "1", name: "Sales" }, { id: 2, name: ["x"] }, { id: "3", name: "EMEA" }] });
+    });
+    const warnings: string[] = [];
+    const list = await listWorkspaces(testClient(server.url), { onWarning: (m) => warnings.push(m) });
+    expect(list.map((w) => w.id)).toEqual(["1", "3"]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^GET \/v2\/workspaces: left out a malformed record, workspaces\[1\] \(page 1, id 2\): name: /);
   });
 });
