@@ -204,3 +204,18 @@ describe("a server that answers garbage", () => {
     expect(warnings[0]).toMatch(/^GET \/v2\/workspaces: left out a malformed record, workspaces\[1\] \(page 1, id 2\): name: /);
   });
 });
+
+describe("many malformed records", () => {
+  it("names the first ten, then counts the rest in one warning", async () => {
+    const server = await serve((_req, res) => {
+      const users = Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? { id: String(1000 + i), emailAddress: i } : { id: String(1000 + i), emailAddress: `u${i}@example.com` }));
+      sendJson(res, 200, { requestId: "u", records: {}, users });
+    });
+    const warnings: string[] = [];
+    const list = await listUsers(testClient(server.url), { onWarning: (m) => warnings.push(m) });
+    expect(list).toHaveLength(15);
+    expect(warnings).toHaveLength(11);
+    expect(warnings[0]).toContain("users[0] (page 1, id 1000): emailAddress:");
+    expect(warnings[10]).toBe("GET /v2/users: left out 5 more malformed records (15 in all)");
+  });
+});
