@@ -26,6 +26,6 @@ export async function addCallWithMedia(
     const media = await addCallMedia(client, { callId: call.callId, filePath: file.filePath }, options);
     return { ...call, media: { requestId: media.requestId, url: media.url } };
   } catch (error) {
-    throw new MediaUploadFailedError(call, error);
+    throw new MediaUploadFailedError(call, error, filePath);
   }
 }

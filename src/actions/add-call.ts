@@ -4,6 +4,7 @@ import {
   GongAbortError,
   GongConnectionError,
   GongError,
+  GongUnreachableError,
   type GongApiError,
   InternalServerError,
   RecordingDisabledError,
@@ -47,7 +48,8 @@ export function checkAddCallRequest(input: unknown): AddCallRequest {
 
 /** The request may or may not have been processed: a 5xx, a timeout or a dropped connection. */
 function isAmbiguous(error: unknown): boolean {
-  return error instanceof InternalServerError || error instanceof GongConnectionError;
+  // An unreachable server (refused, DNS, TLS handshake) received nothing: not ambiguous.
+  return error instanceof InternalServerError || (error instanceof GongConnectionError && !(error instanceof GongUnreachableError));
 }
 
 /**

@@ -3,19 +3,17 @@ import { callBasicDataSchema, instantOf, type CallBasicData } from "../schema/in
 
 export interface FindCallQuery {
   clientUniqueId: string;
-  /** The call's actual start (ISO-8601 with a zone); the search window is ±1 h around it. */
+  /** The call's actual start (ISO-8601 with a zone), as sent in Add call. */
   actualStart: string;
   workspaceId?: string | undefined;
 }
 
 export interface FindCallOptions {
   signal?: AbortSignal | undefined;
-  /** Half the search window, default one hour. */
-  windowMs?: number | undefined;
   onWarning?: ((message: string) => void) | undefined;
 }
 
-const HOUR_MS = 3_600_000;
+const SECOND_MS = 1000;
 
 /** `YYYY-MM-DDTHH:mm:ssZ` (Gong's examples; fractions dropped). */
 export function toGongDateTime(ms: number): string {
@@ -23,8 +21,10 @@ export function toGongDateTime(ms: number): string {
 }
 
 /**
- * Looks a call up by its `clientUniqueId` (GET /v2/calls over `[actualStart − 1 h, actualStart + 1 h)`, all pages,
- * exact match). Undefined when not found; new calls may be listed late, so a miss proves nothing.
+ * Looks a call up by its `clientUniqueId`: GET /v2/calls over the one second Gong files the call under (`actualStart`
+ * truncated to the second, as Add call sends it, to one second later; plus `workspaceId` when given), stopping at the
+ * first exact match. Usually one request; when several calls started in that second, only their pages are read.
+ * Undefined when not found; new calls may be listed late, so a miss proves nothing.
  */
 export async function findCallByClientUniqueId(
   client: GongClient,
@@ -33,21 +33,16 @@ export async function findCallByClientUniqueId(
 ): Promise<CallBasicData | undefined> {
   const start = instantOf(query.actualStart);
   if (Number.isNaN(start)) throw new TypeError(`actualStart is not a date-time: ${query.actualStart}`);
-  const window = options.windowMs ?? HOUR_MS;
-  const matches: CallBasicData[] = [];
-  const calls = client.paginate("/v2/calls", {
-    fromDateTime: toGongDateTime(start - window),
-    toDateTime: toGongDateTime(start + window),
-    workspaceId: query.workspaceId,
-  }, "calls", { signal: options.signal, schema: callBasicDataSchema });
+  const second = Math.floor(start / SECOND_MS) * SECOND_MS;
+  const calls = client.paginate(
+    "/v2/calls",
+    { fromDateTime: toGongDateTime(second), toDateTime: toGongDateTime(second + SECOND_MS), workspaceId: query.workspaceId },
+    "calls",
+    { signal: options.signal, schema: callBasicDataSchema },
+  );
   for await (const call of calls) {
-    if (call.clientUniqueId === query.clientUniqueId) matches.push(call);
+    // Leaving the loop ends the paging: no further page is requested.
+    if (call.clientUniqueId === query.clientUniqueId) return call;
   }
-  const [first] = matches;
-  if (matches.length > 1 && first) {
-    options.onWarning?.(
-      `${matches.length} calls have clientUniqueId ${query.clientUniqueId}: ${matches.map((c) => c.id).join(", ")}; using ${first.id}`,
-    );
-  }
-  return first;
+  return undefined;
 }

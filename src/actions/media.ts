@@ -47,9 +47,12 @@ export class MediaUploadFailedError extends Error {
   override name = "MediaUploadFailedError";
   readonly call: AddCallResult;
   override readonly cause: unknown;
-  constructor(call: AddCallResult, cause: unknown) {
+  /** The media file as it was given, for a retry with addCallMedia. */
+  readonly filePath: string | undefined;
+  constructor(call: AddCallResult, cause: unknown, filePath?: string) {
     super(`The call was added (callId ${call.callId}) but its media upload failed: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.call = call;
     this.cause = cause;
+    this.filePath = filePath;
   }
 }

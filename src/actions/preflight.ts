@@ -1,4 +1,4 @@
-import { ValidationError, type GongClient } from "../client/index.js";
+import { describeInvalidItem, GongResponseError, ValidationError, type GongClient } from "../client/index.js";
 import { isAcceptableDownloadContentType, MEDIA_MAX_BYTES } from "../schema/media.js";
 import { userSchema } from "../schema/responses.js";
 
@@ -53,10 +53,22 @@ export function primaryUserProblem(userId: string, user: PrimaryUserStatus | und
  */
 export async function checkPrimaryUser(client: GongClient, userId: string, signal?: AbortSignal): Promise<void> {
   let found: PrimaryUserStatus | undefined;
-  for await (const user of client.paginate("/v2/users", {}, "users", { signal, schema: userSchema })) {
+  let malformed: string | undefined;
+  const users = client.paginate("/v2/users", {}, "users", {
+    signal,
+    schema: userSchema,
+    onInvalidItem: (item) => {
+      if (item.id === userId) malformed = item.problem;
+      else client.warn(`GET /v2/users: left out a malformed record, ${describeInvalidItem(item)}`);
+    },
+  });
+  for await (const user of users) {
     if (user.id !== userId) continue;
     found = { active: user.active, callImportEnabled: user.settings?.telephonyCallsImported };
     break;
+  }
+  if (found === undefined && malformed !== undefined) {
+    throw new GongResponseError(`GET /v2/users: the record of user ${userId} is malformed (${malformed})`, 200);
   }
   const problem = primaryUserProblem(userId, found);
   if (problem !== undefined) throw ValidationError.of("primaryUser", problem);

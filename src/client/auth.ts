@@ -1,4 +1,5 @@
 import { ValidationError } from "./errors.js";
+import { basicAuthSecrets, bearerSecrets } from "./redact.js";
 
 export interface BasicAuth {
   accessKey: string;
@@ -40,8 +41,8 @@ export async function resolveCredentials(auth: GongAuth): Promise<Credentials> {
   if ("bearerToken" in auth) {
     const token = typeof auth.bearerToken === "function" ? await auth.bearerToken() : auth.bearerToken;
     if (token.trim() === "") throw ValidationError.of("auth.bearerToken", "the token function returned an empty token");
-    return { authorization: `Bearer ${token}`, secrets: [token, `Bearer ${token}`] };
+    return { authorization: `Bearer ${token}`, secrets: bearerSecrets(token) };
   }
   const encoded = Buffer.from(`${auth.accessKey}:${auth.accessKeySecret}`, "utf8").toString("base64");
-  return { authorization: `Basic ${encoded}`, secrets: [auth.accessKeySecret, encoded] };
+  return { authorization: `Basic ${encoded}`, secrets: basicAuthSecrets(auth.accessKey, auth.accessKeySecret) };
 }

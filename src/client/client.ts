@@ -5,6 +5,7 @@ import type { AddCallMediaResponse } from "../schema/responses.js";
 import { resolveCredentials } from "./auth.js";
 import { buildURL } from "./base-url.js";
 import { GongApiError, GongResponseError, ValidationError, type GongError } from "./errors.js";
+import { printableExcerpt } from "./excerpt.js";
 import { parseJson, stringifyJson } from "./json.js";
 import { checkMediaFile } from "./media-file.js";
 import { createMultipartBody, type MultipartBody } from "./multipart.js";
@@ -15,9 +16,9 @@ import {
   type GongLogger,
   type NormalizedClientOptions,
 } from "./options.js";
-import { paginateWith } from "./paginate.js";
+import { paginateWith, type InvalidItem } from "./paginate.js";
 import type { RateLimiter } from "./rate-limiter.js";
-import { redactText, redactValue } from "./redact.js";
+import { basicAuthSecrets, bearerSecrets, redactSecrets, redactValue } from "./redact.js";
 import { withRetry, type RetryMode } from "./retry.js";
 import type { TransportResponse } from "./transport.js";
 
@@ -51,6 +52,11 @@ export interface UploadMediaOptions {
 export interface PaginateRequestOptions<T> {
   signal?: AbortSignal | undefined;
   schema?: ZodType<T> | undefined;
+  /**
+   * Items the schema refuses are skipped and reported here (keeping the valid ones) instead of failing the whole
+   * list with GongResponseError.
+   */
+  onInvalidItem?: ((item: InvalidItem) => void) | undefined;
 }
 
 interface Exchange {
@@ -89,9 +95,23 @@ function requestIdOf(value: unknown): string | undefined {
 export class GongClient {
   // Private (#) so that credentials never show in JSON.stringify(client) or util.inspect(client).
   readonly #options: Readonly<NormalizedClientOptions>;
+  /** Every credential this client has sent (a bearer function may hand out new tokens), in each form it was sent. */
+  readonly #secrets = new Set<string>();
 
   constructor(options: GongClientOptions) {
     this.#options = normalizeClientOptions(options);
+    const { auth } = this.#options;
+    const known = "bearerToken" in auth ? (typeof auth.bearerToken === "string" ? bearerSecrets(auth.bearerToken) : []) : basicAuthSecrets(auth.accessKey, auth.accessKeySecret);
+    for (const secret of known) this.#secrets.add(secret);
+  }
+
+  /**
+   * `text` with every credential this client knows (the access key secret and its Basic header value, or each bearer
+   * token it has sent) replaced by [REDACTED], in any form a server may echo it (raw, JSON-escaped, URL-encoded).
+   * Call it on any text that came from a server before writing it anywhere (journals, reports, logs).
+   */
+  redact(text: string): string {
+    return redactSecrets(text, [...this.#secrets]);
   }
 
   /** The normalised base URL (any path prefix kept). */
@@ -124,7 +144,8 @@ export class GongClient {
   async uploadMedia(callId: string, filePath: string, opts: UploadMediaOptions = {}): Promise<AddCallMediaResponse> {
     if (typeof callId !== "string" || !GONG_ID_PATTERN.test(callId)) throw ValidationError.of("callId", "must be a Gong id (1 to 20 digits)");
     const file = await checkMediaFile(filePath, opts.allowAnyFormat === true);
-    const body = createMultipartBody({ fieldName: "mediaFile", ...file, onProgress: opts.onProgress });
+    // The resolved file is what was checked, so it is what is read.
+    const body = createMultipartBody({ fieldName: "mediaFile", ...file, filePath: file.realPath, onProgress: opts.onProgress });
     const res = await this.exchange({
       method: "PUT",
       path: `/v2/calls/${callId}/media`,
@@ -158,6 +179,8 @@ export class GongClient {
       signal: opts.signal,
       schema: opts.schema,
       notFoundIsEmpty: path.replace(/\/+$/, "") === "/v2/calls",
+      endpoint: `GET ${path}`,
+      onInvalidItem: opts.onInvalidItem,
     });
   }
 
@@ -167,14 +190,20 @@ export class GongClient {
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-      throw new GongResponseError(detail, res.status, requestIdOf(value));
+      throw new GongResponseError(this.redact(detail), res.status, requestIdOf(value));
     }
     return parsed.data;
   }
 
-  private log(level: keyof GongLogger, msg: string, data: object, secrets: readonly string[]): void {
+  /** Reports a warning through the client's logger (redacted), e.g. a record skipped from a list. */
+  warn(message: string, data: object = {}): void {
+    this.log("warn", message, data);
+  }
+
+  private log(level: keyof GongLogger, msg: string, data: object): void {
+    const secrets = [...this.#secrets];
     try {
-      this.#options.logger[level]?.(redactText(msg, secrets), redactValue(data, secrets) as object);
+      this.#options.logger[level]?.(redactSecrets(msg, secrets), redactValue(data, secrets) as object);
     } catch {
       // A failing logger must not fail the request.
     }
@@ -183,14 +212,13 @@ export class GongClient {
   private exchange(ex: Exchange): Promise<ParsedResponse> {
     const options = this.#options;
     const url = buildURL(options.baseURL, ex.path, ex.query);
-    let secrets: readonly string[] = [];
     let failure: GongError | undefined;
     return withRetry(
       async (attempt) => {
         if (failure !== undefined) await ex.beforeRetry?.(failure);
         await options.limiter.acquire(ex.signal);
         const credentials = await resolveCredentials(options.auth);
-        secrets = credentials.secrets;
+        for (const secret of credentials.secrets) this.#secrets.add(secret);
         const requestHeaders: Record<string, string> = {
           authorization: credentials.authorization,
           accept: "application/json",
@@ -212,18 +240,18 @@ export class GongClient {
           });
         } catch (error) {
           const reason = error instanceof Error ? error.name : "Error";
-          this.log("debug", "gong attempt failed", { ...base, error: reason, ms: Date.now() - started }, secrets);
+          this.log("debug", "gong attempt failed", { ...base, error: reason, ms: Date.now() - started });
           throw error;
         }
         const ms = Date.now() - started;
         if (res.status >= 200 && res.status < 300) {
-          const parsed = parseBody(res, secrets);
-          this.log("debug", "gong attempt", { ...base, status: res.status, requestId: requestIdOf(parsed.value), ms }, secrets);
+          const parsed = parseBody(res, (text) => this.redact(text));
+          this.log("debug", "gong attempt", { ...base, status: res.status, requestId: requestIdOf(parsed.value), ms });
           return parsed;
         }
-        const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, redactText(v, secrets)]));
-        const error = GongApiError.from(res.status, redactText(res.body, secrets), headers);
-        this.log("debug", "gong attempt", { ...base, status: res.status, requestId: error.requestId, ms }, secrets);
+        const error = GongApiError.from(res.status, res.body, res.headers, (text) => this.redact(text));
+        error.endpoint = `${ex.method} ${ex.path}`;
+        this.log("debug", "gong attempt", { ...base, status: res.status, requestId: error.requestId, ms });
         throw error;
       },
       {
@@ -239,7 +267,7 @@ export class GongClient {
           const status = error instanceof GongApiError ? error.status : undefined;
           const requestId = error instanceof GongApiError ? error.requestId : undefined;
           const data = { method: ex.method, path: ex.path, attempt, status, requestId, error: error.name, waitMs };
-          this.log("debug", "gong retry", data, secrets);
+          this.log("debug", "gong retry", data);
         },
       },
     );
@@ -251,11 +279,11 @@ interface ParsedResponse {
   value: unknown;
 }
 
-function parseBody(res: TransportResponse, secrets: readonly string[]): ParsedResponse {
+function parseBody(res: TransportResponse, redact: (text: string) => string): ParsedResponse {
   try {
     return { status: res.status, value: res.body.trim() === "" ? undefined : parseJson(res.body) };
   } catch {
-    throw new GongResponseError(`body is not JSON: ${redactText(res.body.slice(0, 200), secrets)}`, res.status);
+    throw new GongResponseError(`body is not JSON: ${printableExcerpt(redact(res.body), 500)}`, res.status);
   }
 }
 

@@ -1,3 +1,4 @@
+import { printableExcerpt } from "./excerpt.js";
 import { parseJson } from "./json.js";
 import { parseRetryAfter } from "./retry-timing.js";
 import type { ValidationIssue } from "../schema/issues.js";
@@ -45,11 +46,13 @@ interface ApiErrorInit {
   requestId?: string | undefined;
   errors?: readonly string[] | undefined;
   headers?: ResponseHeaders | undefined;
+  /** The body, cut and with control characters escaped, when it does not carry Gong's `errors[]`. */
+  body?: string | undefined;
 }
 
 function describeApiError(kind: string, init: ApiErrorInit): string {
   const errors = init.errors ?? [];
-  const detail = errors.length > 0 ? `: ${errors.join("; ")}` : "";
+  const detail = errors.length > 0 ? `: ${errors.join("; ")}` : init.body !== undefined ? `: body ${init.body}` : "";
   const request = init.requestId === undefined ? "" : ` (requestId ${init.requestId})`;
   return `Gong API ${init.status} ${kind}${detail}${request}`;
 }
@@ -62,6 +65,13 @@ export class GongApiError extends GongError {
   readonly requestId: string | undefined;
   readonly errors: readonly string[];
   readonly headers: ResponseHeaders;
+  /**
+   * When the body is not Gong's `{requestId, errors[]}` (JSON of another shape, or errors[] missing or empty): its
+   * first 500 characters, control characters escaped, secrets redacted. Undefined when errors[] says what went wrong.
+   */
+  readonly body: string | undefined;
+  /** The request that got this answer, e.g. "GET /v2/users" (set by the client). */
+  endpoint?: string;
 
   constructor(init: ApiErrorInit, kind = "error") {
     super(describeApiError(kind, init));
@@ -69,11 +79,17 @@ export class GongApiError extends GongError {
     this.requestId = init.requestId;
     this.errors = init.errors ?? [];
     this.headers = init.headers ?? {};
+    this.body = init.body;
   }
 
-  /** Builds the subclass for a status from a raw (string) or parsed error body and the response headers. */
-  static from(status: number, body: unknown, headers?: HeadersInput): GongApiError {
-    const init: ApiErrorInit = { status, headers: normalizeHeaders(headers), ...readErrorBody(body) };
+  /**
+   * Builds the subclass for a status from a raw (string) or parsed error body and the response headers. `redact` is
+   * applied to every string taken from the answer after parsing (errors[], requestId, header values, the body excerpt).
+   */
+  static from(status: number, body: unknown, headers?: HeadersInput, redact: (text: string) => string = (t) => t): GongApiError {
+    const read = readErrorBody(body, redact);
+    const kept = Object.fromEntries(Object.entries(normalizeHeaders(headers)).map(([k, v]) => [k, redact(v)]));
+    const init: ApiErrorInit = { status, headers: kept, ...read };
     if (status === 400) return new BadRequestError(init);
     if (status === 401) return new AuthenticationError(init);
     if (status === 403) return new PermissionDeniedError(init);
@@ -89,24 +105,37 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function readErrorBody(body: unknown): { requestId?: string; errors: string[] } {
+function stringifyBody(body: unknown): string {
+  if (typeof body === "string") return body;
+  try {
+    // JSON.stringify answers undefined for undefined and functions, despite its type.
+    const text = JSON.stringify(body) as string | undefined;
+    return text ?? String(body);
+  } catch {
+    return String(body);
+  }
+}
+
+function readErrorBody(body: unknown, redact: (text: string) => string): { requestId?: string; errors: string[]; body?: string } {
+  const excerpt = (text: string): string => printableExcerpt(redact(text), MAX_TEXT_ERROR);
   let parsed = body;
   if (typeof body === "string") {
     if (body.trim() === "") return { errors: [] };
     try {
       parsed = parseJson(body);
     } catch {
-      return { errors: [body.slice(0, MAX_TEXT_ERROR)] };
+      return { errors: [excerpt(body)] };
     }
   }
   if (!isRecord(parsed)) {
-    return typeof body === "string" ? { errors: [body.slice(0, MAX_TEXT_ERROR)] } : { errors: [] };
+    return typeof body === "string" ? { errors: [excerpt(body)] } : body === undefined ? { errors: [] } : { errors: [], body: excerpt(stringifyBody(body)) };
   }
-  const out: { requestId?: string; errors: string[] } = { errors: [] };
+  const out: { requestId?: string; errors: string[]; body?: string } = { errors: [] };
   const { requestId, errors } = parsed;
-  if (typeof requestId === "string") out.requestId = requestId;
-  if (Array.isArray(errors)) out.errors = errors.map((e) => (typeof e === "string" ? e : JSON.stringify(e)));
-  else if (typeof errors === "string") out.errors = [errors];
+  if (typeof requestId === "string") out.requestId = excerpt(requestId);
+  if (Array.isArray(errors)) out.errors = errors.map((e) => excerpt(typeof e === "string" ? e : stringifyBody(e)));
+  else if (typeof errors === "string") out.errors = [excerpt(errors)];
+  if (out.errors.length === 0) out.body = excerpt(stringifyBody(body));
   return out;
 }
 
@@ -186,6 +215,44 @@ export class GongConnectionError extends GongError {
   }
 }
 
+const UNREACHABLE_REASONS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "host name not found (DNS)",
+  EAI_AGAIN: "host name lookup failed for now (DNS)",
+  EAI_FAIL: "host name lookup failed (DNS)",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  EADDRNOTAVAIL: "address not available",
+};
+
+/** Error codes that mean the connection was never made (no byte of the request can have left). */
+export const UNREACHABLE_CODES: ReadonlySet<string> = new Set(Object.keys(UNREACHABLE_REASONS));
+
+/** TLS failures during the handshake, before any byte of the request is written. */
+export function isTlsHandshakeCode(code: string): boolean {
+  return /^(ERR_TLS_|ERR_SSL_|EPROTO$|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/.test(code);
+}
+
+/**
+ * The server could not be reached: the connection was refused, the host name did not resolve, or the TLS handshake
+ * failed. Nothing was sent, so nothing can have been processed: not ambiguous, no look-up needed.
+ */
+export class GongUnreachableError extends GongConnectionError {
+  override name = "GongUnreachableError";
+  /** The system or TLS error code, e.g. ECONNREFUSED, ENOTFOUND, EAI_AGAIN, CERT_HAS_EXPIRED. */
+  readonly code: string;
+  /** The origin tried, e.g. https://api.gong.io or http://127.0.0.1:3000. */
+  readonly origin: string;
+  readonly sent = false;
+  constructor(origin: string, code: string, detail: string, options?: { cause?: unknown }) {
+    super("", options);
+    const reason = UNREACHABLE_REASONS[code] ?? (isTlsHandshakeCode(code) ? "TLS handshake failed" : "no connection");
+    this.message = `could not reach ${origin}: ${reason} (${detail}); nothing was sent`;
+    this.code = code;
+    this.origin = origin;
+  }
+}
+
 export class GongTimeoutError extends GongConnectionError {
   override name = "GongTimeoutError";
   readonly timeoutMs: number;
@@ -208,6 +275,7 @@ export class GongAbortError extends GongError {
 /** A 2xx response whose body is not the JSON we expected. */
 export class GongResponseError extends GongError {
   override name = "GongResponseError";
+  override readonly exitCode: number = 4;
   readonly status: number;
   readonly requestId: string | undefined;
   constructor(message: string, status: number, requestId?: string) {

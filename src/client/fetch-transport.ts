@@ -1,4 +1,12 @@
-import { GongAbortError, GongConnectionError, GongError, GongTimeoutError } from "./errors.js";
+import {
+  GongAbortError,
+  GongConnectionError,
+  GongError,
+  GongTimeoutError,
+  GongUnreachableError,
+  isTlsHandshakeCode,
+  UNREACHABLE_CODES,
+} from "./errors.js";
 import { isStreamBody, type FetchLike, type StreamBody, type Transport, type TransportRequest } from "./transport.js";
 
 /** Yields the stream's chunks, calling `onChunk` for each (idle-timer activity). */
@@ -67,6 +75,10 @@ export function fetchTransport(fetchFn: FetchLike): Transport {
       if (error instanceof GongError) throw error;
       if (error instanceof Error && error.cause instanceof GongError) throw error.cause;
       const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+      const code = (cause as { code?: unknown }).code;
+      if (typeof code === "string" && (UNREACHABLE_CODES.has(code) || isTlsHandshakeCode(code))) {
+        throw new GongUnreachableError(req.url.origin, code, cause instanceof Error ? cause.message : code, { cause: error });
+      }
       throw new GongConnectionError(cause instanceof Error ? cause.message : String(cause), { cause: error });
     } finally {
       req.signal?.removeEventListener("abort", onAbort);

@@ -12,6 +12,7 @@ export {
   GongError,
   GongResponseError,
   GongTimeoutError,
+  GongUnreachableError,
   InternalServerError,
   NotFoundError,
   PermissionDeniedError,
@@ -19,10 +20,11 @@ export {
   RecordingDisabledError,
   ValidationError,
 } from "./errors.js";
+export { isTlsHandshakeCode, UNREACHABLE_CODES } from "./errors.js";
 export type { HeadersInput, ResponseHeaders, ValidationIssue } from "./errors.js";
 export { parseJson, stringifyJson } from "./json.js";
-export { checkMediaFile, type MediaFileInfo } from "./media-file.js";
-export { MAX_PAGES } from "./paginate.js";
+export { checkMediaFile, mediaFileIssues, type MediaFileInfo } from "./media-file.js";
+export { MAX_PAGES, describeInvalidItem, type InvalidItem } from "./paginate.js";
 export {
   DEFAULTS,
   clientOptionsFromEnv,
@@ -32,7 +34,7 @@ export {
   type NormalizedClientOptions,
 } from "./options.js";
 export { createRateLimiter, unlimited, type RateLimiter, type RateLimiterOptions } from "./rate-limiter.js";
-export { REDACTED, redactHeaders, redactText } from "./redact.js";
+export { REDACTED, basicAuthSecrets, bearerSecrets, redactHeaders, redactSecrets, redactText, redactValue } from "./redact.js";
 export { shouldRetry, withRetry, type RetryInfo, type RetryMode, type RetryOptions } from "./retry.js";
 export { computeBackoffMs, parseRetryAfter } from "./retry-timing.js";
 export { sleep } from "./sleep.js";

@@ -1,6 +1,14 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { GongAbortError, GongConnectionError, GongError, GongTimeoutError } from "./errors.js";
+import {
+  GongAbortError,
+  GongConnectionError,
+  GongError,
+  GongTimeoutError,
+  GongUnreachableError,
+  isTlsHandshakeCode,
+  UNREACHABLE_CODES,
+} from "./errors.js";
 import { isStreamBody, type Transport, type TransportRequest, type TransportResponse } from "./transport.js";
 
 function responseHeaders(res: IncomingMessage): Record<string, string> {
@@ -56,7 +64,25 @@ export const nodeTransport: Transport = (req: TransportRequest) =>
         fail(new GongConnectionError("response interrupted"));
       });
     });
-    outgoing.on("error", (error) => {
+    // Whether the connection (and for https its TLS handshake) was made: an error before that sent nothing.
+    let connected = false;
+    outgoing.on("socket", (socket) => {
+      // A kept-alive socket is reused already connected (and, for TLS, already past its handshake).
+      const tls = socket as { encrypted?: boolean; authorized?: boolean };
+      if (!socket.connecting && (tls.encrypted !== true || tls.authorized === true)) {
+        connected = true;
+        return;
+      }
+      socket.once(req.url.protocol === "https:" ? "secureConnect" : "connect", () => {
+        connected = true;
+      });
+    });
+    outgoing.on("error", (error: NodeJS.ErrnoException) => {
+      const code = typeof error.code === "string" ? error.code : "";
+      if (!connected && (UNREACHABLE_CODES.has(code) || isTlsHandshakeCode(code))) {
+        fail(new GongUnreachableError(req.url.origin, code, error.message, { cause: error }));
+        return;
+      }
       fail(new GongConnectionError(error.message, { cause: error }));
     });
 

@@ -89,8 +89,18 @@ function limiterFrom(rateLimit: GongClientOptions["rateLimit"], maxRetryAfterSec
 /** Checks every option once and fills in the defaults. Throws ValidationError naming the bad option. */
 export function normalizeClientOptions(options: GongClientOptions): NormalizedClientOptions {
   const maxRetryAfterSeconds = count("maxRetryAfterSeconds", options.maxRetryAfterSeconds, DEFAULTS.maxRetryAfterSeconds, 0);
+  const baseURL = normalizeBaseURL(options.baseURL ?? DEFAULTS.baseURL);
+  if (/\/v2$/i.test(baseURL.pathname)) {
+    // Every API path starts with /v2: a base URL ending in it would send requests to /v2/v2/….
+    baseURL.pathname = baseURL.pathname.replace(/\/v2$/i, "");
+    try {
+      options.logger?.warn?.(`baseURL ends in /v2, which every API path adds itself; using ${baseURL.href.replace(/\/$/, "")}`);
+    } catch {
+      // A failing logger must not fail the setup.
+    }
+  }
   return {
-    baseURL: normalizeBaseURL(options.baseURL ?? DEFAULTS.baseURL),
+    baseURL,
     auth: checkAuth(options.auth),
     maxRetries: Math.floor(count("maxRetries", options.maxRetries, DEFAULTS.maxRetries, 0)),
     timeoutMs: count("timeoutMs", options.timeoutMs, DEFAULTS.timeoutMs, 1),
@@ -124,7 +134,7 @@ export function clientOptionsFromEnv(
     else if (bearerToken !== undefined) auth = { bearerToken };
     else if (accessKey !== undefined) throw ValidationError.of("GONG_ACCESS_KEY_SECRET", "required with GONG_ACCESS_KEY");
     else if (accessKeySecret !== undefined) throw ValidationError.of("GONG_ACCESS_KEY", "required with GONG_ACCESS_KEY_SECRET");
-    else throw ValidationError.of("GONG_ACCESS_KEY", "set GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET, or GONG_BEARER_TOKEN");
+    else throw ValidationError.of("GONG_ACCESS_KEY", "no credentials: set GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET, or GONG_BEARER_TOKEN");
   }
   const baseURL = overrides.baseURL ?? read("GONG_BASE_URL");
   return { ...overrides, auth, ...(baseURL !== undefined && { baseURL }) };

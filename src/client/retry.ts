@@ -3,10 +3,15 @@ import {
   GongApiError,
   GongConnectionError,
   GongError,
+  GongUnreachableError,
   RateLimitError,
 } from "./errors.js";
 import { computeBackoffMs, parseRetryAfter, serverWaitMs } from "./retry-timing.js";
 import { sleep } from "./sleep.js";
+
+/** Quick retries after a DNS "try again" (EAI_AGAIN); any other unreachable server is not retried. */
+export const UNREACHABLE_DNS_RETRIES = 2;
+const UNREACHABLE_DNS_DELAY_MS = 250;
 
 /**
  * "safe": retry 429, 408, 5xx, connection resets and timeouts (GET, PUT).
@@ -20,8 +25,8 @@ export function shouldRetry(failure: unknown, mode: RetryMode): boolean {
   if (status === 429) return true;
   if (mode === "never") return false;
   if (status !== undefined) return status === 408 || status >= 500;
-  // GongTimeoutError is a GongConnectionError.
-  return failure instanceof GongConnectionError;
+  // GongTimeoutError is a GongConnectionError; an unreachable server (nothing sent) is not retried.
+  return failure instanceof GongConnectionError && !(failure instanceof GongUnreachableError);
 }
 
 export interface RetryInfo {
@@ -67,6 +72,7 @@ function isAborted(signal: AbortSignal | undefined): boolean {
  */
 export async function withRetry<T>(attemptFn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   let failureRetries = 0;
+  let unreachableRetries = 0;
   for (let attempt = 1; ; attempt++) {
     if (isAborted(options.signal)) throw new GongAbortError();
     try {
@@ -77,6 +83,15 @@ export async function withRetry<T>(attemptFn: (attempt: number) => Promise<T>, o
       error.attempts = attempt;
       if (error instanceof GongAbortError) throw error;
       if (isAborted(options.signal)) throw new GongAbortError();
+      if (error instanceof GongUnreachableError) {
+        // Nothing was sent: give up at once, but for a DNS answer of "try again" (EAI_AGAIN), retried quickly twice.
+        if (error.code !== "EAI_AGAIN" || unreachableRetries >= UNREACHABLE_DNS_RETRIES || attempt > options.maxRetries) throw error;
+        unreachableRetries++;
+        const waitMs = UNREACHABLE_DNS_DELAY_MS * unreachableRetries;
+        options.onRetry?.({ attempt, waitMs, error });
+        await sleep(waitMs, options.signal);
+        continue;
+      }
       if (attempt > options.maxRetries || !shouldRetry(error, options.mode)) throw error;
       if (!(error instanceof GongApiError && error.status === 429)) {
         if (failureRetries >= (options.maxFailureRetries ?? options.maxRetries)) throw error;

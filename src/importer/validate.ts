@@ -2,42 +2,17 @@
  * Checks every manifest row before anything is sent: the Add call rules (src/schema), the media file
  * (exists, size, format), and clientUniqueIds unique within the manifest.
  */
-import { open, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { MEDIA_MAX_BYTES, mediaFormatForExtension, sniffMediaFormat, validateAddCallRequest } from "../schema/index.js";
+import { mediaFileIssues } from "../client/media-file.js";
+import { validateAddCallRequest } from "../schema/index.js";
 import { primaryUserProblem, type PrimaryUserStatus } from "../actions/preflight.js";
 import { checkMediaRoot, readManifest, resolveMediaPath } from "./manifest.js";
 import type { InvalidManifestRow, ManifestFormat, RawManifestRow, RowIssue, ValidManifestRow } from "./types.js";
 
-/** Checks a media file against the push rules (CONTRACT.md §3); returns the issues (empty when fine). */
+/** Checks a media file against the push rules (CONTRACT.md §3) with the client's one media check; returns the issues (empty when fine). */
 export async function checkMediaFile(absPath: string): Promise<RowIssue[]> {
-  const format = mediaFormatForExtension(absPath);
-  if (format === undefined) return [{ path: "mediaFile", rule: "unsupported extension (use .wav, .mp3, .mp4, .mkv or .flac)" }];
-  let size: number;
-  try {
-    const st = await stat(absPath);
-    if (!st.isFile()) return [{ path: "mediaFile", rule: `not a file: ${absPath}` }];
-    size = st.size;
-  } catch {
-    return [{ path: "mediaFile", rule: `file not found: ${absPath}` }];
-  }
-  if (size === 0) return [{ path: "mediaFile", rule: "file is empty" }];
-  if (size > MEDIA_MAX_BYTES) return [{ path: "mediaFile", rule: `file is larger than 1.5 GB (${size} bytes)` }];
-  const head = new Uint8Array(16);
-  let fh;
-  try {
-    fh = await open(absPath, "r");
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    const sniffed = sniffMediaFormat(head.subarray(0, bytesRead));
-    if (sniffed !== undefined && sniffed !== format) {
-      return [{ path: "mediaFile", rule: `content looks like ${sniffed}, not ${format} as its extension says` }];
-    }
-  } catch (err) {
-    return [{ path: "mediaFile", rule: `cannot read file: ${err instanceof Error ? err.message : String(err)}` }];
-  } finally {
-    await fh?.close();
-  }
-  return [];
+  const { issues } = await mediaFileIssues(absPath);
+  return issues.map((i) => ({ path: i.path, rule: i.rule }));
 }
 
 export interface ValidateRowResult {

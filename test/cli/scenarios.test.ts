@@ -1,11 +1,14 @@
 import { createHash } from "node:crypto";
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateConversationWav, wavHeader } from "../../src/sandbox/wav.js";
-import { withSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { startTestSandbox, withSandbox, type TestSandbox } from "../helpers/sandbox.js";
 import { runCli, type CliResult } from "./run-cli.js";
+import { readBody, sendJson, startScriptServer } from "../client/helpers/script-server.js";
 
 /** The CLI run as a user runs it, against the sandbox over real HTTP. */
 const sandbox = withSandbox();
@@ -221,5 +224,215 @@ describe("pick lists", () => {
     expect(workspaces.code, workspaces.stderr).toBe(0);
     expect(JSON.parse(users.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ id: sb.users.host })]));
     expect(JSON.parse(workspaces.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ id: sb.defaultWorkspaceId })]));
+  });
+});
+
+/** A port on 127.0.0.1 that nothing listens on (bound, then closed). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+  return port;
+}
+
+describe("an unreachable server: nothing was sent", () => {
+  it("add-call against a closed port exits 4 at once, names GONG_BASE_URL and the sandbox, and makes no look-up", async () => {
+    const sb = sandbox();
+    const port = await closedPort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const env = { ...sb.env, GONG_BASE_URL: baseUrl };
+    const r = await runCli(["add-call", "--verbose", "--input", writeJson("refused.json", sb.validCall())], { env });
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(`could not reach ${baseUrl}: connection refused`);
+    expect(r.stderr).toContain("nothing was sent");
+    expect(r.stderr).toContain(`GONG_BASE_URL is "${baseUrl}"`);
+    expect(r.stderr).toContain(`Nothing listens on 127.0.0.1:${port}: is \`gong-connector sandbox\` running? Its JSON line gives the baseUrl.`);
+    // --verbose logs every attempt: one POST, no retry and no GET /v2/calls look-up.
+    const attempts = r.stderr.split("\n").filter((line) => line.includes("gong attempt"));
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toContain('"method":"POST"');
+    expect(r.stderr).not.toContain('"method":"GET"');
+    expect(r.stderr).not.toContain("clientUniqueId");
+    expect(r.stderr).not.toContain(sb.accessKeySecret);
+  });
+
+  it("users names --base-url when the flag set it", async () => {
+    const sb = sandbox();
+    const port = await closedPort();
+    const r = await runCli(["users", "--base-url", `http://localhost:${port}/`], { env: sb.env });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain(`--base-url is "http://localhost:${port}"`);
+    expect(r.stderr).toContain(`Nothing listens on localhost:${port}`);
+  });
+});
+
+describe("base URL and setup errors", () => {
+  it("a base URL ending in /v2 or /v2/ works, with a warning naming the variable", async () => {
+    const sb = sandbox();
+    for (const suffix of ["/v2", "/v2/"]) {
+      const r = await runCli(["workspaces"], { env: { ...sb.env, GONG_BASE_URL: `${sb.baseUrl}${suffix}` } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`gong-connector: warning: GONG_BASE_URL ends in /v2, which every API path adds itself; using "${sb.baseUrl}"`);
+      expect((JSON.parse(r.stdout) as unknown[]).length).toBe(sb.workspaces.length);
+    }
+  });
+
+  it("a setup error names the variable the user set, not the library's option, and is not 'invalid input'", async () => {
+    const sb = sandbox();
+    const r = await runCli(["users"], { env: { ...sb.env, GONG_BASE_URL: "http://gong.example.com" } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('gong-connector: GONG_BASE_URL must use https unless the host is loopback (localhost, 127.0.0.0/8, ::1) (it is "http://gong.example.com")');
+    expect(r.stderr).not.toContain("baseURL");
+    expect(r.stderr).not.toContain("invalid input");
+    const flag = await runCli(["users", "--base-url", "not a url"], { env: sb.env });
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('gong-connector: --base-url must be an absolute URL (it is "not a url")');
+    const missing = await runCli(["users"], { env: { GONG_BASE_URL: sb.baseUrl, GONG_ACCESS_KEY: sb.accessKey } });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe("gong-connector: GONG_ACCESS_KEY_SECRET is required with GONG_ACCESS_KEY\n");
+  });
+
+  it("schema with an unknown action is a usage error, not 'invalid input, nothing was sent'", async () => {
+    const r = await runCli(["schema", "add-media"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('gong-connector: schema: no action "add-media"; the actions are: add-call\n');
+  });
+});
+
+describe("credentials hints", () => {
+  it("a 403 on users or workspaces hints at the credentials and the missing scope", async () => {
+    const sb = await startTestSandbox({ bearerTokens: { "sbx-limited-token-4d1f0a": ["api:calls:create"] } });
+    try {
+      const env = { GONG_BASE_URL: sb.baseUrl, GONG_BEARER_TOKEN: "sbx-limited-token-4d1f0a" };
+      for (const [command, scope] of [["users", "api:users:read"], ["workspaces", "api:workspaces:read"]] as const) {
+        const r = await runCli([command], { env });
+        expect(r.code, r.stderr).toBe(3);
+        expect(r.stderr).toContain(`Gong refused the request to GET /v2/${command} (403 PermissionDenied)`);
+        expect(r.stderr).toContain(`Check GONG_ACCESS_KEY / GONG_ACCESS_KEY_SECRET (or GONG_BEARER_TOKEN) and GONG_BASE_URL, or the token lacks the scope ${scope}.`);
+        expect(r.stderr).not.toContain("sbx-limited-token-4d1f0a");
+      }
+      const wrong = await runCli(["users"], { env: { ...sb.env, GONG_ACCESS_KEY_SECRET: "wrong-secret-value" } });
+      expect(wrong.code).toBe(3);
+      expect(wrong.stderr).toContain("Check GONG_ACCESS_KEY / GONG_ACCESS_KEY_SECRET");
+    } finally {
+      await sb.close();
+    }
+  });
+});
+
+describe("answers that are not Gong's shape", () => {
+  it("an error body of another JSON shape is shown (redacted, control characters escaped), exit 3", async () => {
+    const server = await startScriptServer((_req, res) => {
+      sendJson(res, 422, { message: `validation failed for ${SECRET}`, detail: "line1\nline2\u001b[31m" });
+    });
+    try {
+      const r = await runCli(["users"], { env: { GONG_BASE_URL: server.url, GONG_ACCESS_KEY: "k", GONG_ACCESS_KEY_SECRET: SECRET } });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain("Gong refused the request to GET /v2/users (422)");
+      expect(r.stderr).toContain('  body: {"message":"validation failed for [REDACTED]","detail":"line1\\nline2\\u001b[31m"}');
+      expect(r.stderr).not.toContain("\u001b");
+      expect(r.stderr).not.toContain(SECRET);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a malformed user keeps the good ones, with a warning naming it (exit 0); a malformed page exits 4", async () => {
+    const server = await startScriptServer((req, res) => {
+      if (req.url?.startsWith("/bad/") === true) {
+        sendJson(res, 200, { requestId: "r1", records: {}, users: "nope" });
+        return;
+      }
+      sendJson(res, 200, {
+        requestId: "r1",
+        records: { totalRecords: 3, currentPageSize: 3, currentPageNumber: 0 },
+        users: [
+          { id: "101", emailAddress: "a@example.com", firstName: "Ada" },
+          { id: "102", emailAddress: 42 },
+          { id: "103", emailAddress: "c@example.com", firstName: "Cy" },
+        ],
+      });
+    });
+    try {
+      const env = { GONG_BASE_URL: server.url, GONG_ACCESS_KEY: "k", GONG_ACCESS_KEY_SECRET: SECRET };
+      const r = await runCli(["users"], { env });
+      expect(r.code, r.stderr).toBe(0);
+      expect((JSON.parse(r.stdout) as { id: string }[]).map((u) => u.id)).toEqual(["101", "103"]);
+      expect(r.stderr).toMatch(/^gong-connector: warning: GET \/v2\/users: left out a malformed record, users\[1\] \(page 1, id 102\): emailAddress: /);
+      const bad = await runCli(["users"], { env: { ...env, GONG_BASE_URL: `${server.url}/bad` } });
+      expect(bad.code).toBe(4);
+      expect(bad.stderr).toContain('GET /v2/users: "users" is not an array');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("media files checked before anything is sent", () => {
+  it("a .wav that is not audio fails --dry-run and the real run (exit 2), and no call is created", async () => {
+    const sb = sandbox();
+    const fake = join(dir, "minutes.wav");
+    writeFileSync(fake, "Minutes of the call: nothing to see here.\n");
+    const request = sb.validCall();
+    const input = writeJson("fake-media.json", request);
+    const before = (await apiRequests(sb)).length;
+    for (const args of [["--dry-run"], []]) {
+      const r = await runCli(["add-call", "--input", input, "--media", fake, ...args], { env: sb.env });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`mediaFile: ${JSON.stringify(fake)} is not WAV as its extension says: found text, not audio or video`);
+    }
+    expect((await apiRequests(sb)).length).toBe(before);
+    expect(await callsWith(sb, request.clientUniqueId)).toHaveLength(0);
+  });
+
+  it("a .wav symlink to /etc/passwd is refused (exit 2), nothing sent", async () => {
+    const sb = sandbox();
+    const link = join(dir, "passwd.wav");
+    symlinkSync("/etc/passwd", link);
+    const before = (await apiRequests(sb)).length;
+    const r = await runCli(["add-media", "--call-id", "1234567890123456789", "--file", link], { env: sb.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("found text, not audio or video");
+    expect((await apiRequests(sb)).length).toBe(before);
+  });
+
+  it("after a failed upload, the retry hint names the file as given, shell-quoted", async () => {
+    const sb = sandbox();
+    const media = join(dir, "it's a call.wav");
+    writeFileSync(media, generateConversationWav({ turns: 1, turnMs: 100 }).wav);
+    await sb.admin.setFaults({ script: [{ fault: "500", method: "PUT", count: 10 }] });
+    try {
+      const r = await runCli(["add-call", "--input", writeJson("upload-fails.json", sb.validCall()), "--media", media, "--quiet"], { env: sb.env });
+      expect(r.code, r.stderr).toBe(4);
+      const callId = String(json(r).callId);
+      const quoted = `'${media.replace(/'/g, "'\\''")}'`;
+      expect(r.stderr).toContain(`Retry the upload with: gong-connector add-media --call-id ${callId} --file ${quoted}`);
+      expect(r.stderr).toContain(`gave up: Gong answered 500 to PUT /v2/calls/${callId}/media after 4 attempts`);
+    } finally {
+      await sb.admin.clearFaults();
+    }
+  });
+
+  it("a 507 (disk full) on upload is retried like any 5xx, then 'gave up … Gong answered 507', exit 4", async () => {
+    const server = await startScriptServer(async (req, res) => {
+      await readBody(req);
+      sendJson(res, 507, { requestId: "full-1", errors: ["Insufficient Storage"] });
+    });
+    try {
+      const media = join(dir, "disk-full.wav");
+      writeFileSync(media, generateConversationWav({ turns: 1, turnMs: 100 }).wav);
+      const r = await runCli(["add-media", "--call-id", "1234567890123456789", "--file", media, "--quiet"], {
+        env: { GONG_BASE_URL: server.url, GONG_ACCESS_KEY: "k", GONG_ACCESS_KEY_SECRET: SECRET },
+      });
+      expect(r.code).toBe(4);
+      expect(r.stderr).toContain("gong-connector: gave up: Gong answered 507 to PUT /v2/calls/1234567890123456789/media after 4 attempts");
+      expect(r.stderr).toContain("  - Insufficient Storage");
+      expect(r.stderr).toContain("  requestId: full-1");
+      expect(server.seen).toHaveLength(4);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { wavHeader } from "../../src/sandbox/wav.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -58,7 +59,7 @@ describe("injected fetch", () => {
 
   it("streams uploads with the global fetch (duplex half), byte-exact", async () => {
     const file = join(dir, "call.wav");
-    await writeFile(file, randomBytes(3 * 1024 * 1024 + 7));
+    await writeFile(file, Buffer.concat([wavHeader(3 * 1024 * 1024 + 7 - 44, 8000), randomBytes(3 * 1024 * 1024 + 7 - 44)]));
     let sha = "";
     const s = await serve(async (req, res) => {
       sha = (await receiveSinglePart(req, join(dir, "fetch-body.bin"))).sha256;

@@ -7,6 +7,8 @@ import {
   clientOptionsFromEnv,
   normalizeClientOptions,
 } from "../../src/client/index.js";
+import { testClient } from "./helpers/client.js";
+import { sendJson, startScriptServer } from "./helpers/script-server.js";
 
 const auth = { accessKey: "key", accessKeySecret: "secret" };
 
@@ -58,5 +60,28 @@ describe("clientFromEnv", () => {
   it("refuses missing or half credentials", () => {
     expect(() => clientFromEnv({})).toThrow(ValidationError);
     expect(() => clientFromEnv({ GONG_ACCESS_KEY: "k" })).toThrow(/GONG_ACCESS_KEY_SECRET/);
+  });
+});
+
+describe("a base URL ending in /v2", () => {
+  it("is used without it, with a warning through the logger, over real HTTP", async () => {
+    const warnings: string[] = [];
+    const server = await startScriptServer((_req, res) => {
+      sendJson(res, 200, { requestId: "w", workspaces: [] });
+    });
+    try {
+      for (const suffix of ["/v2", "/v2/", "/prefix/v2"]) {
+        const client = testClient(`${server.url}${suffix}`, { logger: { warn: (msg) => warnings.push(msg) } });
+        await client.request({ method: "GET", path: "/v2/workspaces" });
+      }
+      expect(server.seen.map((r) => r.url)).toEqual(["/v2/workspaces", "/v2/workspaces", "/prefix/v2/workspaces"]);
+      expect(warnings).toEqual([
+        `baseURL ends in /v2, which every API path adds itself; using ${server.url}`,
+        `baseURL ends in /v2, which every API path adds itself; using ${server.url}`,
+        `baseURL ends in /v2, which every API path adds itself; using ${server.url}/prefix`,
+      ]);
+    } finally {
+      await server.close();
+    }
   });
 });

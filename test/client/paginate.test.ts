@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { GongError, GongResponseError, MAX_PAGES, NotFoundError } from "../../src/client/index.js";
+import { GongError, GongResponseError, MAX_PAGES, NotFoundError, type InvalidItem } from "../../src/client/index.js";
 import { testClient } from "./helpers/client.js";
 import { sendJson, scriptServerPerTest } from "./helpers/script-server.js";
 
@@ -49,9 +49,59 @@ describe("GongClient.paginate", () => {
 
   it(`stops after ${MAX_PAGES} pages`, async () => {
     const s = await serve((_req, res, i) => {
-      sendJson(res, 200, { records: { cursor: `c${i}` }, users: [] });
+      sendJson(res, 200, { records: { cursor: `c${i}` }, users: [{ id: String(i + 1) }] });
     });
-    await expect(collect(testClient(s.url).paginate("/v2/users", {}, "users"))).rejects.toThrow(GongError);
+    const error = await collect(testClient(s.url).paginate("/v2/users", {}, "users")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GongResponseError);
+    expect((error as GongError).exitCode).toBe(4);
+    expect((error as Error).message).toContain(`GET /v2/users: stopped after ${MAX_PAGES} pages`);
     expect(s.seen).toHaveLength(MAX_PAGES);
+  });
+
+  it.each([
+    ["the previous one", ["c1", "c1"], 2],
+    ["an earlier one", ["c1", "c2", "c3", "c1"], 4],
+  ])("stops at once when a cursor repeats %s", async (_name, cursors, pages) => {
+    const s = await serve((_req, res, i) => {
+      sendJson(res, 200, { requestId: `r${i}`, records: { cursor: cursors[i] ?? `fresh${i}` }, users: [{ id: String(i + 1) }] });
+    });
+    const error = await collect(testClient(s.url).paginate("/v2/users", {}, "users")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GongResponseError);
+    expect((error as Error).message).toContain("GET /v2/users");
+    expect((error as Error).message).toContain("cursor already followed");
+    expect(s.seen).toHaveLength(pages);
+  });
+
+  it("accepts one empty page with a cursor, stops at the second in a row", async () => {
+    const once = await serve((_req, res, i) => {
+      const pages = [{ records: { cursor: "a" }, users: [{ id: "1" }] }, { records: { cursor: "b" }, users: [] }, { records: {}, users: [{ id: "2" }] }];
+      sendJson(res, 200, pages[i] ?? {});
+    });
+    expect(await collect(testClient(once.url).paginate("/v2/users", {}, "users"))).toEqual([{ id: "1" }, { id: "2" }]);
+    await once.close();
+    const twice = await serve((_req, res, i) => {
+      sendJson(res, 200, { records: { cursor: `e${i}` }, users: [] });
+    });
+    const error = await collect(testClient(twice.url).paginate("/v2/users", {}, "users")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GongResponseError);
+    expect((error as Error).message).toContain("no progress");
+    expect(twice.seen).toHaveLength(2);
+  });
+
+  it("names the invalid item (index across pages, id, field) or, when asked, skips it and keeps the others", async () => {
+    const s = await serve((req, res) => {
+      const cursor = new URL(req.url ?? "/", "http://x").searchParams.get("cursor");
+      if (cursor === null) sendJson(res, 200, { records: { cursor: "p2" }, users: [{ id: "1" }, { id: "2" }] });
+      else sendJson(res, 200, { records: {}, users: [{ id: "3" }, { id: "4", name: 5 }, { id: "5" }] });
+    });
+    const schema = z.looseObject({ id: z.string(), name: z.string().optional() });
+    const error = await collect(testClient(s.url).paginate("/v2/users", {}, "users", { schema })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GongResponseError);
+    expect((error as Error).message).toContain("users[3] (page 2, id 4): name:");
+    const skipped: InvalidItem[] = [];
+    const kept = await collect(testClient(s.url).paginate("/v2/users", {}, "users", { schema, onInvalidItem: (i) => skipped.push(i) }));
+    expect(kept.map((u) => u.id)).toEqual(["1", "2", "3", "5"]);
+    expect(skipped).toMatchObject([{ itemsKey: "users", index: 3, page: 2, id: "4" }]);
+    expect(skipped[0]?.problem).toMatch(/^name: /);
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GongAbortError, GongTimeoutError, InternalServerError, RateLimitError, ValidationError } from "../../src/client/index.js";
+import { wavHeader } from "../../src/sandbox/wav.js";
 import { testClient } from "./helpers/client.js";
 import { receiveSinglePart, sha256File } from "./helpers/multipart-receiver.js";
 import { readBody, sendJson, scriptServerPerTest, type Handler, type ScriptServer, startScriptServer } from "./helpers/script-server.js";
@@ -14,7 +15,8 @@ let media = "";
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "gong-client-upload-"));
   media = join(dir, "Call récord 1.mp3");
-  await writeFile(media, randomBytes(6 * 1024 * 1024 + 123));
+  // An ID3v2.4 tag header, then random bytes: an MP3 as far as the container check goes.
+  await writeFile(media, Buffer.concat([Buffer.from("ID3\x04\x00\x00\x00\x00\x00\x00", "latin1"), randomBytes(6 * 1024 * 1024 + 113)]));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -128,13 +130,12 @@ describe("GongClient.uploadMedia", () => {
   });
 
   it("aborts an upload in flight with GongAbortError", async () => {
+    const controller = new AbortController();
+    // Aborted once the server has the request and stopped reading: the upload is in flight, whatever the load.
     const s = await serve((req) => {
       req.pause();
-    });
-    const controller = new AbortController();
-    setTimeout(() => {
       controller.abort();
-    }, 50);
+    });
     const error = await testClient(s.url).uploadMedia("1", media, { signal: controller.signal }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GongAbortError);
     expect(s.seen).toHaveLength(1);
@@ -210,7 +211,7 @@ describe("GongClient.uploadMedia", () => {
 describe("GongClient.uploadMedia, large files", () => {
   it("confirms the call with GET /v2/calls/{id} before resending a file over 100 MB", async () => {
     const big = join(dir, "large.wav");
-    await writeFile(big, "");
+    await writeFile(big, wavHeader(100_000_001 - 44, 8000));
     await truncate(big, 100_000_001);
     const s = await serve((req, res, i) => {
       if (req.method === "GET") {
@@ -228,7 +229,7 @@ describe("GongClient.uploadMedia, large files", () => {
 
   it("resends a file over 100 MB after a 429 without the confirming GET (a 429 processed nothing)", async () => {
     const big = join(dir, "large.wav");
-    await writeFile(big, "");
+    await writeFile(big, wavHeader(100_000_001 - 44, 8000));
     await truncate(big, 100_000_001);
     const s = await serve((req, res, i) => {
       res.setHeader("connection", "close");

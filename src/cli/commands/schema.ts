@@ -1,8 +1,8 @@
 import { Command } from "commander";
-import { ValidationError } from "../../client/index.js";
 import { action } from "../action.js";
 import { EXIT } from "../exit.js";
 import { printJson } from "../output.js";
+import { ConfigurationError } from "../setup-error.js";
 
 /** Each action's JSON Schema, built when asked for (the schema module loads zod). */
 const SCHEMAS: Record<string, () => Promise<unknown>> = {
@@ -22,7 +22,7 @@ Examples:
     .action(
       action(async (name: string) => {
         const build = SCHEMAS[name];
-        if (build === undefined) throw ValidationError.of("action", `must be one of: ${Object.keys(SCHEMAS).join(", ")}`);
+        if (build === undefined) throw new ConfigurationError(`schema: no action ${JSON.stringify(name)}; the actions are: ${Object.keys(SCHEMAS).join(", ")}`);
         printJson(await build(), true);
         return EXIT.ok;
       }),
