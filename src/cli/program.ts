@@ -74,8 +74,13 @@ Environment: GONG_BASE_URL, GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET, or GONG_BE
 
 Examples:
   $ gong-connector demo                      # a local sandbox, a call with a recording, its page in the browser
-  $ gong-connector add-call --input call.json --media call.wav
-  $ gong-connector users`,
+  $ gong-connector sandbox                   # a local Gong to try everything on (its JSON line gives the keys)
+  $ gong-connector users                     # the primary user's id
+  $ gong-connector add-call --input call.json --media examples/media/demo-call.wav
+  $ gong-connector calls --from 2024-05-01T00:00:00Z --to 2024-05-02T00:00:00Z
+
+Every command has --help with examples. Exit codes: 0 done, 2 invalid input or usage (nothing sent), 3 Gong refused,
+4 gave up, 5 import finished with some calls failed, 130 interrupted, 1 a bug.`,
     );
   configure(program);
   return program;
