@@ -188,3 +188,30 @@ describe("unknown options, on every command", () => {
     expect(r.stderr).toContain("(Did you mean add-call?)");
   });
 });
+
+describe("bad option values, on every command that takes one", () => {
+  const cases: [string[], string][] = [
+    [["demo", "--port", "abc"], "option '-p, --port <port>' argument 'abc' is invalid"],
+    [["demo", "--port", "99999"], "option '-p, --port <port>' argument '99999' is invalid"],
+    [["sandbox", "--port", "-1"], "--port"],
+    [["sandbox", "--fault-500", "2"], "option '--fault-500 <share>' argument '2' is invalid"],
+    [["sandbox", "--duplicates", "maybe"], "option '--duplicates <mode>' argument 'maybe' is invalid"],
+    [["import", "x.jsonl", "--concurrency", "0"], "--concurrency must be a positive integer"],
+    [["worker", "--queue", "redis://127.0.0.1:1", "--concurrency", "many"], "--concurrency must be a positive integer"],
+    [["calls", "--from", "1 May 2024"], "--from: must be an ISO-8601 date-time with a zone"],
+    [["call", "12345678901234567890123"], "must be a Gong id"],
+    [["schema", "add-everything"], "action: must be one of: add-call"],
+    [["add-call", "--input", "call.json", "extra"], "too many arguments"],
+    [["users", "extra"], "too many arguments"],
+  ];
+  for (const [args, message] of cases) {
+    it(`${args.join(" ")}: exit 2, naming the option`, async () => {
+      const before = requests;
+      const r = await runCli(args, { env: env(), timeoutMs: 20_000 });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(requests).toBe(before);
+    });
+  }
+});
