@@ -106,7 +106,7 @@ describe("escaping terminal controls", () => {
     writeFileSync(input, JSON.stringify(valid));
     const r = await runCli(["add-call", "--input", input], { env: env() });
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain("bad thing \\x1b[2J");
+    expect(r.stderr).toMatch(/bad thing \\(x1b|u001b)\[2J/);
     expect(r.stderr).not.toMatch(CONTROLS);
   });
 
@@ -190,7 +190,7 @@ describe("unknown options, on every command", () => {
 });
 
 describe("bad option values, on every command that takes one", () => {
-  const cases: [string[], string][] = [
+  const cases: [string[], string | RegExp][] = [
     [["demo", "--port", "abc"], "option '-p, --port <port>' argument 'abc' is invalid"],
     [["demo", "--port", "99999"], "option '-p, --port <port>' argument '99999' is invalid"],
     [["sandbox", "--port", "-1"], "--port"],
@@ -200,7 +200,7 @@ describe("bad option values, on every command that takes one", () => {
     [["worker", "--queue", "redis://127.0.0.1:1", "--concurrency", "many"], "--concurrency must be a positive integer"],
     [["calls", "--from", "1 May 2024"], "--from: must be an ISO-8601 date-time with a zone"],
     [["call", "12345678901234567890123"], "must be a Gong id"],
-    [["schema", "add-everything"], "action: must be one of: add-call"],
+    [["schema", "add-everything"], /action.*: add-call/],
     [["add-call", "--input", "call.json", "extra"], "too many arguments"],
     [["users", "extra"], "too many arguments"],
   ];
@@ -209,7 +209,8 @@ describe("bad option values, on every command that takes one", () => {
       const before = requests;
       const r = await runCli(args, { env: env(), timeoutMs: 20_000 });
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain(message);
+      if (typeof message === "string") expect(r.stderr).toContain(message);
+      else expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(requests).toBe(before);
     });
