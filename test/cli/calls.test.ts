@@ -67,12 +67,12 @@ describe("calls", () => {
     for (const id of ids) expect(id).toMatch(/^[0-9]{19}$/);
   });
 
-  it("--jsonl prints one call per line; --workspace keeps only that workspace's calls", async () => {
+  it("--jsonl prints one call per line (--pretty or not); --workspace keeps only that workspace's calls", async () => {
     const sb = sandbox();
     const other = sb.workspaces[2]?.id ?? "";
     const a = await addCall({ actualStart: "2025-04-05T12:00:00Z" });
     const b = await addCall({ actualStart: "2025-04-05T12:30:00Z", workspaceId: other });
-    const all = await runCli(["calls", "--from", "2025-04-05T12:00:00Z", "--to", "2025-04-05T13:00:00Z", "--jsonl"], { env: sb.env });
+    const all = await runCli(["calls", "--from", "2025-04-05T12:00:00Z", "--to", "2025-04-05T13:00:00Z", "--jsonl", "--pretty"], { env: sb.env });
     expect(all.code).toBe(0);
     const lines = all.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as ListedCall);
     expect(lines.map((c) => c.id).sort()).toEqual([a.callId, b.callId].sort());

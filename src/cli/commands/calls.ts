@@ -52,7 +52,7 @@ export function callsCommand(): Command {
     .option("--to <iso>", "end, exclusive (ISO-8601 with a zone; default: now)")
     .option("-w, --workspace <id>", "only the calls of this workspace (ids: `gong-connector workspaces`)", gongId)
     .option("--jsonl", "one call per line as they arrive, instead of one JSON array")
-    .option("--pretty", "indent the JSON")
+    .option("--pretty", "indent the JSON (not with --jsonl: one call per line)")
     .option("--json", "results as JSON on stdout (always so; accepted for scripts that ask)")
     .option("--base-url <url>", "Gong API base URL (default: $GONG_BASE_URL or https://api.gong.io)")
     .option("-v, --verbose", "log each request on stderr (credentials are never logged)")
@@ -82,7 +82,7 @@ Examples:
         if (flags.jsonl === true) {
           let count = 0;
           for await (const call of calls) {
-            process.stdout.write(`${formatJson(call, flags.pretty === true)}\n`);
+            process.stdout.write(`${formatJson(call)}\n`);
             count++;
           }
           if (count === 0) printError(`gong-connector: no call started in [${from}, ${to})`);
