@@ -4,3 +4,4 @@ export { addCallMedia, MediaUploadFailedError, type AddCallMediaInput, type AddC
 export { addCallWithMedia, type AddCallWithMediaResult } from "./add-call-with-media.js";
 export { listUsers, listWorkspaces, type PickListOptions, type UserOption, type WorkspaceOption } from "./pick-lists.js";
 export { checkDownloadUrl, checkPrimaryUser, primaryUserProblem, type PrimaryUserStatus } from "./preflight.js";
+export { callsQuery, findCallByClientUniqueIdIn, getCall, listCalls, type CallsOptions, type FindCallInRangeQuery, type ListCallsQuery } from "./calls.js";

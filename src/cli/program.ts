@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { addCallCommand } from "./commands/add-call.js";
 import { addMediaCommand } from "./commands/add-media.js";
+import { callCommand } from "./commands/call.js";
+import { callsCommand } from "./commands/calls.js";
 import { demoCommand } from "./commands/demo.js";
 import { importCommand } from "./commands/import.js";
 import { sandboxCommand } from "./commands/sandbox.js";
@@ -10,6 +12,7 @@ import { usersCommand } from "./commands/users.js";
 import { workerCommand } from "./commands/worker.js";
 import { workspacesCommand } from "./commands/workspaces.js";
 import { reportError } from "./errors.js";
+import { escapeControls } from "./output.js";
 import { EXIT, installSignalHandlers, takeExitCode } from "./exit.js";
 
 function packageVersion(): string {
@@ -17,14 +20,35 @@ function packageVersion(): string {
   return pkg.version ?? "0.0.0";
 }
 
+/**
+ * Commander checks required options before unknown ones, so `add-call --inptu x` would say that --input is missing
+ * instead of naming the misspelt option. Required options are therefore checked here, after commander has refused
+ * unknown options and bad values (with its "Did you mean …?" suggestion), with commander's own message.
+ */
+function checkRequiredOptionsLast(command: Command): void {
+  const required = command.options.filter((option) => option.mandatory);
+  if (required.length === 0) return;
+  for (const option of required) option.mandatory = false;
+  command.hook("preAction", (_program, actionCommand) => {
+    if (actionCommand !== command) return;
+    for (const option of required) {
+      if (command.getOptionValue(option.attributeName()) === undefined) {
+        command.error(`error: required option '${option.flags}' not specified`, { code: "commander.missingMandatoryOptionValue" });
+      }
+    }
+  });
+}
+
 /** Usage errors print commander's message and a pointer to --help; exit code 2 (commander itself would use 1). */
 function configure(command: Command): void {
   command.exitOverride();
   command.showHelpAfterError("(add --help for usage and examples)");
+  command.showSuggestionAfterError(true);
   command.configureOutput({
     writeOut: (s) => process.stdout.write(s),
-    writeErr: (s) => process.stderr.write(s),
+    writeErr: (s) => process.stderr.write(escapeControls(s)),
   });
+  checkRequiredOptionsLast(command);
   for (const sub of command.commands) configure(sub);
 }
 
@@ -36,6 +60,8 @@ export function buildProgram(): Command {
     .addCommand(addMediaCommand())
     .addCommand(usersCommand())
     .addCommand(workspacesCommand())
+    .addCommand(callsCommand())
+    .addCommand(callCommand())
     .addCommand(importCommand())
     .addCommand(workerCommand())
     .addCommand(sandboxCommand())
@@ -48,8 +74,13 @@ Environment: GONG_BASE_URL, GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET, or GONG_BE
 
 Examples:
   $ gong-connector demo                      # a local sandbox, a call with a recording, its page in the browser
-  $ gong-connector add-call --input call.json --media call.wav
-  $ gong-connector users`,
+  $ gong-connector sandbox                   # a local Gong to try everything on (its JSON line gives the keys)
+  $ gong-connector users                     # the primary user's id
+  $ gong-connector add-call --input call.json --media examples/media/demo-call.wav
+  $ gong-connector calls --from 2024-05-01T00:00:00Z --to 2024-05-02T00:00:00Z
+
+Every command has --help with examples. Exit codes: 0 done, 2 invalid input or usage (nothing sent), 3 Gong refused,
+4 gave up, 5 import finished with some calls failed, 130 interrupted, 1 a bug.`,
     );
   configure(program);
   return program;

@@ -40,8 +40,16 @@ const FIRST = ["Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", 
 const LAST = ["Lovelace", "Okafor", "Martin", "Patel", "Rossi", "Haddad", "Hopper", "Tanaka", "Silva", "Berg", "Novak", "Murphy"];
 const TITLES = ["Account Executive", "Sales Development Rep", "Customer Success Manager", "Solutions Engineer", "Sales Manager"];
 
-/** Number of seeded users, avatars included. */
-export const SEED_USER_COUNT = 165;
+/**
+ * The user of the README's example and of Gong's API reference (`7782342274025937895`): seeded first, active and
+ * enabled for call import, so the README's `add-call` works as written against the sandbox.
+ */
+export const EXAMPLE_USER_ID = "7782342274025937895";
+
+/** Generated users (`sandbox-user-0` …), avatars included. */
+const GENERATED_USER_COUNT = 165;
+/** Number of seeded users, avatars included: the example user, then the generated ones. */
+export const SEED_USER_COUNT = GENERATED_USER_COUNT + 1;
 /** Seeded avatars (synthetic Gong staff), listed only with includeAvatars=true. */
 export const SEED_AVATAR_COUNT = 3;
 
@@ -49,6 +57,8 @@ export const SEED_DOMAIN = "sandbox.example.com";
 
 /** Well-known seeded users, by role, for tests and the demo. Ids are stable across runs. */
 export const SEED_USERS = {
+  /** Recording on, active: the README's example user (EXAMPLE_USER_ID), listed first. */
+  example: EXAMPLE_USER_ID,
   /** Recording on, active: the default primary user. */
   host: stableGongId("sandbox-user-0"),
   /** Recording on, active: a second rep. */
@@ -58,7 +68,7 @@ export const SEED_USERS = {
   /** active = false: POST /v2/calls with this primary user answers 409. */
   inactive: stableGongId("sandbox-user-3"),
   /** The first avatar (excluded from /v2/users unless includeAvatars=true). */
-  avatar: stableGongId(`sandbox-user-${SEED_USER_COUNT - SEED_AVATAR_COUNT}`),
+  avatar: stableGongId(`sandbox-user-${GENERATED_USER_COUNT - SEED_AVATAR_COUNT}`),
 } as const;
 
 export const SEED_WORKSPACES: readonly SandboxWorkspace[] = [
@@ -75,13 +85,40 @@ function pick<T>(list: readonly T[], i: number): T {
   return v;
 }
 
+const ALL_ON: UserSettings = {
+  webConferencesRecorded: true,
+  preventWebConferenceRecording: false,
+  telephonyCallsImported: true,
+  emailsImported: true,
+  preventEmailImport: false,
+  nonRecordedMeetingsImported: true,
+  gongConnectEnabled: true,
+};
+
+function exampleUser(): SandboxUser {
+  return {
+    id: EXAMPLE_USER_ID,
+    emailAddress: `dana.rep@${SEED_DOMAIN}`,
+    created: "2024-01-15T08:00:00Z",
+    active: true,
+    emailAliases: [],
+    firstName: "Dana",
+    lastName: "Rep",
+    title: "Account Executive",
+    phoneNumber: "+15550000000",
+    settings: { ...ALL_ON },
+    spokenLanguages: [{ language: "en-US", primary: true }],
+  };
+}
+
 export function seedUsers(): SeedUser[] {
-  const out: SeedUser[] = [];
+  const out: SeedUser[] = [{ user: exampleUser(), avatar: false }];
   const created = Date.UTC(2024, 0, 15, 9, 0, 0);
-  for (let i = 0; i < SEED_USER_COUNT; i++) {
-    const avatar = i >= SEED_USER_COUNT - SEED_AVATAR_COUNT;
+  const firstAvatar = GENERATED_USER_COUNT - SEED_AVATAR_COUNT;
+  for (let i = 0; i < GENERATED_USER_COUNT; i++) {
+    const avatar = i >= firstAvatar;
     const firstName = avatar ? "Gong" : pick(FIRST, i);
-    const lastName = avatar ? `Support ${i - (SEED_USER_COUNT - SEED_AVATAR_COUNT) + 1}` : pick(LAST, Math.floor(i / FIRST.length) + i);
+    const lastName = avatar ? `Support ${i - firstAvatar + 1}` : pick(LAST, Math.floor(i / FIRST.length) + i);
     const local = avatar ? `avatar${i}` : `${firstName}.${lastName}${i}`.toLowerCase().replace(/[^a-z0-9.]/g, "");
     const emailAddress = avatar ? `${local}@gong.io` : `${local}@${SEED_DOMAIN}`;
     const user: SandboxUser = {
@@ -94,15 +131,7 @@ export function seedUsers(): SeedUser[] {
       lastName,
       title: avatar ? "Gong Support" : pick(TITLES, i),
       phoneNumber: `+1555${String(1_000_000 + i).slice(1)}`,
-      settings: {
-        webConferencesRecorded: true,
-        preventWebConferenceRecording: false,
-        telephonyCallsImported: i !== 2,
-        emailsImported: true,
-        preventEmailImport: false,
-        nonRecordedMeetingsImported: true,
-        gongConnectEnabled: true,
-      },
+      settings: { ...ALL_ON, telephonyCallsImported: i !== 2 },
       spokenLanguages: [{ language: "en-US", primary: true }],
     };
     if (i > 4 && !avatar) user.managerId = stableGongId(`sandbox-user-${i % 5}`);

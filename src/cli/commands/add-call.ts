@@ -36,12 +36,17 @@ export function addCallCommand(): Command {
       "after",
       `
 Credentials come from the environment only: GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET, or GONG_BEARER_TOKEN;
-GONG_BASE_URL is your tenant's API URL. Prints {"callId","requestId"} (and "media":{"requestId","url"}) on stdout.
-Exit codes: 0 done, 2 invalid input (nothing sent), 3 Gong refused, 4 gave up after retries, 130 interrupted.
+GONG_BASE_URL is your tenant's API URL. Prints {"callId","requestId"} on stdout, plus "duplicate":true when Gong
+already had a call with this clientUniqueId (nothing new was created; callId is that call), "recovered":true when
+the request failed without an answer and a look-up found the call created, and with --media "media":{"requestId","url"}
+(url: the call's page; "media":null when the call went in but the upload failed). Running it again is safe.
+The primary user's id: \`gong-connector users\` (in the sandbox, 7782342274025937895 is the README's example user).
+Exit codes: 0 done (also a duplicate), 2 invalid input (nothing sent), 3 Gong refused, 4 gave up after retries,
+130 interrupted.
 
 Examples:
   $ gong-connector add-call --input call.json --dry-run
-  $ gong-connector add-call --input call.json --media recording.wav
+  $ gong-connector add-call --input call.json --media examples/media/demo-call.wav
   $ cat call.json | gong-connector add-call --input -`,
     )
     .action(

@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +16,12 @@ interface DemoFlags {
   once?: boolean;
   port: number;
   data?: string;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value.trim()) || n > 65_535) throw new InvalidArgumentError("must be a port number (0-65535)");
+  return n;
 }
 
 /** The demo's Add call request: a host from the seeded users, a customer, CRM context and who spoke when. */
@@ -61,7 +67,7 @@ export function demoCommand(): Command {
   return new Command("demo")
     .description("Start a local sandbox, add a call with a generated two-speaker recording through the library, print its page's URL.")
     .option("--once", "exit after printing (the sandbox stops; its temp data is removed)")
-    .option("-p, --port <port>", "sandbox port (0 = any free port)", (v) => Number.parseInt(v, 10), 0)
+    .option("-p, --port <port>", "sandbox port (0 = any free port)", parsePort, 0)
     .option("-d, --data <dir>", "sandbox data dir (default: a temp dir removed on exit)")
     .addHelpText(
       "after",
@@ -76,7 +82,7 @@ Examples:
     )
     .action(
       action(async (flags: DemoFlags) => {
-        const opts: StartSandboxOptions = { host: "127.0.0.1", port: Number.isFinite(flags.port) ? flags.port : 0 };
+        const opts: StartSandboxOptions = { host: "127.0.0.1", port: flags.port };
         if (flags.data !== undefined) opts.dataDir = flags.data;
         const { startSandbox } = await import("../../sandbox/server.js");
         const { addCall, addCallMedia } = await import("../../actions/index.js");

@@ -29,7 +29,7 @@ export function workerCommand(): Command {
     .requiredOption("--queue <redis-url>", "Redis URL of the BullMQ queue, e.g. redis://127.0.0.1:6379")
     .option("--queue-name <name>", "BullMQ queue name (default gong-import)")
     .option("-c, --concurrency <n>", "jobs in flight in this process", positiveInt("--concurrency"), 4)
-    .option("--rate-limit <perSecond>", "requests per second to Gong across ALL workers (default 3)", positiveInt("--rate-limit"), 3)
+    .option("--rate-limit <perSecond>", "requests per second to Gong across ALL workers", positiveInt("--rate-limit"), 3)
     .option("--rate-key <key>", "Redis key of the shared limiter (default gong-connector:ratelimit: one per Gong company)")
     .option("--exit-when-idle <seconds>", "exit 0 once the queue has had no waiting, active or delayed job for this long", positiveInt("--exit-when-idle"))
     .option(
