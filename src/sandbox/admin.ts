@@ -81,12 +81,13 @@ export function adminCall(call: StoredCall, baseUrl: string, withRequest: boolea
   return out;
 }
 
-/** Whether an Authorization header carries the admin token (compared in constant time). */
+/** Whether an Authorization header is `Bearer <admin token>` (scheme in any case; token compared in constant time). */
 export function isAdminAuthorization(ctx: SandboxContext, header: string | undefined): boolean {
   const token = ctx.adminToken;
   if (token === undefined || token === "") return false;
-  const expected = createHash("sha256").update(`Bearer ${token}`).digest();
-  return createHash("sha256").update(header ?? "").digest().equals(expected);
+  const given = /^Bearer +(\S+)$/i.exec((header ?? "").trim())?.[1] ?? "";
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  return digest(given).equals(digest(token)) && given !== "";
 }
 
 /** The admin API under ADMIN_PREFIX; every route is marked `surface: "admin"`, so app.ts demands the admin token. */

@@ -138,6 +138,7 @@ export async function receiveUpload(req: IncomingMessage, dir: string, maxBytes:
     };
 
     parser.on("file", (name, stream, info) => {
+      stream.on("error", () => undefined); // a form cut short errors the part too; the parser's own error reports it
       if (name !== "mediaFile" || work !== undefined || settled) {
         stream.resume();
         return;

@@ -50,13 +50,16 @@ export function parseRawResponse(raw: Buffer): RawResponse {
   return { status, headers, body: body.toString("utf8"), raw };
 }
 
-/** Sends `data` as is on a new connection and collects the answer until the server closes (or `timeoutMs`). */
+/**
+ * Sends `data` as is on a new connection and collects the answer until the server closes (or `timeoutMs`). The
+ * socket is not half-closed after writing (as browsers and HTTP clients do): a request must say `Connection: close`.
+ */
 export function rawSend(baseUrl: string, data: string | Buffer, timeoutMs = 5000): Promise<RawResponse> {
   const url = new URL(baseUrl);
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     const socket = connect(Number(url.port), url.hostname.replace(/^\[|\]$/g, ""), () => {
-      socket.end(data);
+      socket.write(data);
     });
     const timer = setTimeout(() => socket.destroy(), timeoutMs);
     socket.on("data", (c: Buffer) => chunks.push(c));

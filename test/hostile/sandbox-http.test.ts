@@ -240,6 +240,48 @@ describe("hostile HTTP (fast-check, raw TCP)", () => {
     await stillServes(sb);
   });
 
+  it("with the right credentials, hostile multipart uploads to a real call are 201 or 400, never a 5xx, and leave no partial file", async () => {
+    const sb = sandbox();
+    const host = new URL(sb.baseUrl).host;
+    const created = await sb.api<{ callId: string }>("POST", "/v2/calls", { body: sb.validCall() });
+    expect(created.status).toBe(200);
+    const wavHead = Buffer.concat([Buffer.from("RIFF"), Buffer.alloc(4), Buffer.from("WAVEfmt ")]);
+    const part = fc.record({
+      field: fc.constantFrom("mediaFile", "file", "", "mediaFile\u0000", "MEDIAFILE"),
+      filename: fc.constantFrom("a.wav", "a.txt", "", "../../etc/passwd.wav", "a".repeat(300) + ".wav", "a.wav\"", "é.mp3"),
+      content: fc.oneof(fc.uint8Array({ maxLength: 3000 }).map((a) => Buffer.from(a)), fc.constant(wavHead), fc.constant(Buffer.alloc(0))),
+      headers: fc.array(fc.tuple(headerName, headerValue), { maxLength: 2 }),
+    });
+    const upload = fc.record({
+      boundary: fc.constantFrom("x", "----b", "a".repeat(80), "", "b\"q"),
+      declared: fc.constantFrom("same", "other", "none", "quoted"),
+      parts: fc.array(part, { maxLength: 3 }),
+      truncateAt: fc.option(fc.nat(), { freq: 3 }),
+      trailer: fc.constantFrom("--\r\n", "", "--", "\r\n"),
+    });
+    await fc.assert(
+      fc.asyncProperty(upload, async ({ boundary, declared, parts, truncateAt, trailer }) => {
+        const chunks: Buffer[] = [];
+        for (const p of parts) {
+          let h = `--${boundary}\r\nContent-Disposition: form-data; name="${p.field}"; filename="${p.filename}"\r\n`;
+          for (const [n, v] of p.headers) h += `${n}: ${v}\r\n`;
+          chunks.push(Buffer.from(`${h}\r\n`), p.content, Buffer.from("\r\n"));
+        }
+        chunks.push(Buffer.from(`--${boundary}${trailer}`));
+        let b = Buffer.concat(chunks);
+        if (truncateAt !== null) b = b.subarray(0, truncateAt % (b.length + 1));
+        const ct =
+          declared === "none" ? "multipart/form-data" : declared === "other" ? "multipart/form-data; boundary=zzz" : declared === "quoted" ? `multipart/form-data; boundary="${boundary}"` : `multipart/form-data; boundary=${boundary}`;
+        const res = await rawSend(sb.baseUrl, buildRequest("PUT", `/v2/calls/${created.body.callId}/media`, host, [["Authorization", sb.basicAuth], ["Content-Type", ct]], b));
+        expect([201, 400], `${ct} ${b.length} bytes → ${res.status} ${res.body.slice(0, 200)}`).toContain(res.status);
+      }),
+      { numRuns: 80 },
+    );
+    await stillServes(sb);
+    const media = await readdir(join(sb.dataDir, "media"));
+    expect(media.filter((n) => n.endsWith(".part") || n.startsWith(".incoming")), media.join(", ")).toEqual([]);
+  });
+
   it("odd Host headers never reach the API or pages", async () => {
     const sb = sandbox();
     await fc.assert(
@@ -261,12 +303,16 @@ describe("hostile HTTP (fast-check, raw TCP)", () => {
     await stillServes(sb);
   });
 
-  it("leaves no file in the data dir beyond the database and media/", async () => {
+  it("leaves no file in the data dir beyond the database and media/ (only stored media in it)", async () => {
     const sb = sandbox();
     const names = (await readdir(sb.dataDir)).sort();
     const known = new Set(["sandbox.db", "sandbox.db-wal", "sandbox.db-shm", "sandbox.db-journal", "media"]);
     expect(names.filter((n) => !known.has(n)), names.join(", ")).toEqual([]);
+    const stored = new Set((await sb.admin.calls()).map((c) => c.id));
     const media = await readdir(join(sb.dataDir, "media"));
-    expect(media, media.join(", ")).toEqual([]);
+    // stored media are named <callId>-<random>.<format>, one per call (a repeated upload replaces the file)
+    const owners = media.map((n) => /^(\d{19})-[0-9a-f]+\.[a-z0-9]+$/.exec(n)?.[1] ?? "");
+    expect(media.filter((_n, i) => !stored.has(owners[i] ?? "")), media.join(", ")).toEqual([]);
+    expect(new Set(owners).size, media.join(", ")).toBe(owners.length);
   });
 });
