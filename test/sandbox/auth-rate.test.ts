@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { addressKey } from "../../src/sandbox/app.js";
 import { FailureLimiter, KeyRateLimiter } from "../../src/sandbox/rate-limit.js";
+import { startSandbox } from "../../src/sandbox/server.js";
 import { rawRequest, type RawResponse } from "../helpers/raw-http.js";
 import { startTestSandbox, withSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
@@ -206,6 +207,17 @@ describe("failed authentication is limited per client address", () => {
     // once the failures have left the window, a wrong secret is a plain refusal again
     await new Promise((r) => setTimeout(r, 2100));
     expect((await sb.api("GET", "/v2/workspaces", { auth: wrong })).status).toBe(403);
+  });
+
+  it("is on by default: 10 failures a minute", async () => {
+    const plain = await startSandbox({ ratePerSecond: 0 });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 11; i++) statuses.push((await fetch(`${plain.baseUrl}/v2/workspaces`)).status);
+      expect(statuses).toEqual([...Array<number>(10).fill(403), 429]);
+    } finally {
+      await plain.close();
+    }
   });
 
   it("a Bearer token without the route's scope is not a failed authentication", async () => {
