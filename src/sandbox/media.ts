@@ -151,7 +151,8 @@ export async function receiveUpload(req: IncomingMessage, dir: string, maxBytes:
         return;
       }
       work = writeMeasured(stream, dir, maxBytes).then(({ tmpPath, meter }) => finish(tmpPath, meter, fileName, expected));
-      work.catch(fail);
+      // The upload may have been refused (a malformed rest of the form) while the file was still being written.
+      work.then((media) => (settled ? removeQuietly(media.tmpPath) : undefined), fail);
     });
     parser.on("error", fail);
     parser.on("close", () => {
