@@ -42,6 +42,7 @@ const settingsBody = z.strictObject({
   ratePerSecond: z.number().min(0).optional(),
   ratePerDay: z.number().min(0).optional(),
   daySeconds: z.number().int().min(1).max(86_400).optional(),
+  authFailureLimit: z.number().int().min(0).max(10_000).optional(),
   resetRateLimits: z.boolean().optional(),
 });
 
@@ -80,19 +81,21 @@ export function adminCall(call: StoredCall, baseUrl: string, withRequest: boolea
   return out;
 }
 
+/** Whether an Authorization header is `Bearer <admin token>` (scheme in any case; token compared in constant time). */
+export function isAdminAuthorization(ctx: SandboxContext, header: string | undefined): boolean {
+  const token = ctx.adminToken;
+  if (token === undefined || token === "") return false;
+  const given = /^Bearer +(\S+)$/i.exec((header ?? "").trim())?.[1] ?? "";
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  return digest(given).equals(digest(token)) && given !== "";
+}
+
+/** The admin API under ADMIN_PREFIX; every route is marked `surface: "admin"`, so app.ts demands the admin token. */
 export function registerAdminRoutes(app: FastifyInstance, ctx: SandboxContext, downloads: DownloadQueue): void {
-  const token = ctx.adminToken ?? "";
-  const expected = createHash("sha256").update(`Bearer ${token}`).digest();
   void app.register(
     (admin, _opts, pluginDone) => {
-      admin.addHook("onRequest", (request, _reply, done) => {
-        const given = request.headers.authorization ?? "";
-        if (token === "" || !createHash("sha256").update(given).digest().equals(expected)) {
-          done(Errors.adminDenied());
-          return;
-        }
-        request.principal = "admin";
-        done();
+      admin.addHook("onRoute", (route) => {
+        route.config = { ...route.config, surface: "admin" };
       });
 
       admin.get("/info", (request) => ({
@@ -183,6 +186,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: SandboxContext, d
         ratePerSecond: ctx.limiter.config.perSecond,
         ratePerDay: ctx.limiter.config.perDay,
         daySeconds: ctx.limiter.config.daySeconds ?? 86_400,
+        authFailureLimit: ctx.authFailures.config.limit,
       }));
       admin.put("/settings", (request) => {
         const s = parse(settingsBody, request.body);
@@ -190,13 +194,18 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: SandboxContext, d
         if (s.ratePerSecond !== undefined) ctx.limiter.config.perSecond = s.ratePerSecond;
         if (s.ratePerDay !== undefined) ctx.limiter.config.perDay = s.ratePerDay;
         if (s.daySeconds !== undefined) ctx.limiter.config.daySeconds = s.daySeconds;
-        if (s.resetRateLimits === true) ctx.limiter.reset();
+        if (s.authFailureLimit !== undefined) ctx.authFailures.config.limit = s.authFailureLimit;
+        if (s.resetRateLimits === true) {
+          ctx.limiter.reset();
+          ctx.authFailures.reset();
+        }
         return {
           requestId: request.requestId,
           duplicates: ctx.settings.duplicates,
           ratePerSecond: ctx.limiter.config.perSecond,
           ratePerDay: ctx.limiter.config.perDay,
           daySeconds: ctx.limiter.config.daySeconds ?? 86_400,
+          authFailureLimit: ctx.authFailures.config.limit,
         };
       });
 

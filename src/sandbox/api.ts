@@ -15,6 +15,17 @@ import { callBasicData, callUrl, extensiveCall, fingerprint, makeCursor, readCur
 
 export const PAGE_SIZE = 100;
 
+/** Who may call an API route: a Bearer token needs one of `scopes`; a refusal is `status` (401 on calls, 403 elsewhere). */
+export interface ApiAccess {
+  scopes: readonly string[];
+  status: 401 | 403;
+}
+
+/** Route options marking a Gong API route: the sandbox authenticates, rate-limits, faults and logs it (app.ts). */
+function apiRoute(status: 401 | 403, ...scopes: string[]): { config: { surface: "api"; access: ApiAccess } } {
+  return { config: { surface: "api", access: { scopes, status } } };
+}
+
 /** The base URL for `url` fields: the configured one, else from the request. */
 export function baseUrlOf(ctx: SandboxContext, request: FastifyRequest): string {
   if (ctx.settings.baseUrl !== undefined) return ctx.settings.baseUrl;
@@ -77,7 +88,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, dow
   };
 
   // Add call
-  app.post("/v2/calls", (request, reply) => {
+  app.post("/v2/calls", apiRoute(401, "api:calls:create"), (request, reply) => {
     const result = validateServerAddCallRequest(request.body);
     if (!result.ok) throw Errors.badRequest(result.issues.map((i) => i.message));
     const call = result.value as unknown as CallRequest;
@@ -109,14 +120,14 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, dow
     });
     if (stored.downloadMediaUrl !== null) downloads.start(stored.id, stored.downloadMediaUrl);
 
-    const fault = ctx.faults.afterCommit(request.method, request.url.split("?")[0] ?? "");
+    const fault = ctx.faults.afterCommit(request.method, "/v2/calls");
     if (fault === "drop") return dropConnection(request, reply);
     if (fault === "500") throw Errors.injected(500);
     return { requestId: request.requestId, callId: stored.id };
   });
 
   // Add call media
-  app.put("/v2/calls/:id/media", async (request, reply) => {
+  app.put("/v2/calls/:id/media", apiRoute(401, "api:calls:create"), async (request, reply) => {
     reply.header("connection", "close"); // set now; removed on success so keep-alive works for good uploads
     const id = pathId(request);
     const call = store.getCall(id);
@@ -138,7 +149,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, dow
   });
 
   // List calls (basic)
-  app.get("/v2/calls", (request) => {
+  app.get("/v2/calls", apiRoute(401, "api:calls:read:basic"), (request) => {
     const q = request.query;
     const fromMs = dateParam("fromDateTime", queryString(q, "fromDateTime"));
     const toMs = dateParam("toDateTime", queryString(q, "toDateTime"));
@@ -153,7 +164,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, dow
   });
 
   // Extensive call data (basic content: metaData, parties, context)
-  app.post("/v2/calls/extensive", (request) => {
+  app.post("/v2/calls/extensive", apiRoute(401, "api:calls:read:basic", "api:calls:read:extensive"), (request) => {
     const body: unknown = request.body ?? {};
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw Errors.badRequest("(root): must be a JSON object");
     const { filter: rawFilter, cursor } = body as { filter?: unknown; cursor?: unknown };
@@ -177,7 +188,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, dow
   });
 
   // One call
-  app.get("/v2/calls/:id", (request) => {
+  app.get("/v2/calls/:id", apiRoute(401, "api:calls:read:basic"), (request) => {
     const id = pathId(request);
     const call = store.getCall(id);
     if (!call) throw Errors.callNotFound(id);
@@ -185,7 +196,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, dow
   });
 
   // Users (paged, avatars excluded unless asked)
-  app.get("/v2/users", (request) => {
+  app.get("/v2/users", apiRoute(403, "api:users:read"), (request) => {
     const raw = queryString(request.query, "includeAvatars");
     if (raw !== undefined && raw !== "true" && raw !== "false") throw Errors.badRequest("includeAvatars: must be true or false");
     const includeAvatars = raw === "true";
@@ -196,7 +207,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, dow
     return { requestId: request.requestId, records: records(page.total, offset, page.users.length, next), users: page.users };
   });
 
-  app.get("/v2/workspaces", (request) => ({ requestId: request.requestId, workspaces: store.listWorkspaces() }));
+  app.get("/v2/workspaces", apiRoute(403, "api:workspaces:read"), (request) => ({ requestId: request.requestId, workspaces: store.listWorkspaces() }));
 }
 
 /** Destroys the socket without an answer (the "dropped connection after commit" fault). */

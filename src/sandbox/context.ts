@@ -1,7 +1,8 @@
 import { MEDIA_MAX_BYTES } from "../schema/media.js";
 import { Faults, seededRandom, type FaultConfig } from "./faults.js";
+import { invalidAllowedHost, parseHost } from "./hosts.js";
 import { newSecret } from "./ids.js";
-import { KeyRateLimiter } from "./rate-limit.js";
+import { FailureLimiter, KeyRateLimiter } from "./rate-limit.js";
 import { SandboxStore } from "./store.js";
 
 export type DuplicatesMode = "conflict" | "return-existing";
@@ -42,8 +43,17 @@ export interface SandboxOptions {
   allowLoopbackDownloads?: boolean;
   /** Timeout of a downloadMediaUrl fetch in ms (default 10 minutes). */
   downloadTimeoutMs?: number;
-  /** Fastify logger on (default false). */
+  /** Fastify logger on, writing to stderr (default false). */
   logger?: boolean;
+  /**
+   * More names (`name` for any port, or `name:port`) the sandbox answers to besides the ones it listens on
+   * (`localhost`, `127.0.0.1`, `[::1]` on loopback) and the host of `baseUrl`; any other Host header gets 421.
+   */
+  allowedHosts?: readonly string[];
+  /** Failed authentications one client address may make per window before it gets 429 (default 10; 0 = no limit). */
+  authFailureLimit?: number;
+  /** The sliding window of authFailureLimit, in seconds (default 60). */
+  authFailureWindowSeconds?: number;
 }
 
 export interface SandboxSettings {
@@ -52,6 +62,9 @@ export interface SandboxSettings {
   allowLoopbackDownloads: boolean;
   downloadTimeoutMs: number;
   baseUrl: string | undefined;
+  /** The host it was asked to listen on (set by startSandbox), for the Host check. */
+  listenHost: string | undefined;
+  allowedHosts: readonly string[];
 }
 
 export interface SandboxContext {
@@ -63,6 +76,8 @@ export interface SandboxContext {
   tokens: Map<string, readonly string[]>;
   adminToken: string | undefined;
   limiter: KeyRateLimiter;
+  /** Failed authentications per client address. */
+  authFailures: FailureLimiter;
   faults: Faults;
   settings: SandboxSettings;
 }
@@ -79,7 +94,21 @@ function persisted(store: SandboxStore, key: string, given: string | undefined, 
   return value;
 }
 
+/** Refuses options that would make the sandbox misbehave, naming the option and the rule. */
+function checkOptions(opts: SandboxOptions): void {
+  for (const entry of opts.allowedHosts ?? []) if (parseHost(entry) === undefined) throw new Error(invalidAllowedHost(entry));
+  const limit = opts.authFailureLimit;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0 || limit > 10_000)) {
+    throw new Error("authFailureLimit: must be a whole number from 0 to 10000");
+  }
+  const window = opts.authFailureWindowSeconds;
+  if (window !== undefined && (!Number.isFinite(window) || window <= 0 || window > 86_400)) {
+    throw new Error("authFailureWindowSeconds: must be a number of seconds above 0, at most 86400");
+  }
+}
+
 export function createContext(opts: SandboxOptions): SandboxContext {
+  checkOptions(opts);
   const store = new SandboxStore(opts.dataDir);
   const accessKey = persisted(store, "accessKey", opts.accessKey, () => `sbx_${newSecret(12)}`);
   const accessKeySecret = persisted(store, "accessKeySecret", opts.accessKeySecret, () => newSecret(24));
@@ -98,6 +127,7 @@ export function createContext(opts: SandboxOptions): SandboxContext {
       perDay: opts.ratePerDay ?? 10_000,
       ...(opts.daySeconds === undefined ? {} : { daySeconds: opts.daySeconds }),
     }),
+    authFailures: new FailureLimiter({ limit: opts.authFailureLimit ?? 10, windowSeconds: opts.authFailureWindowSeconds ?? 60 }),
     faults: new Faults(opts.faults ?? {}, opts.faultSeed === undefined ? Math.random : seededRandom(opts.faultSeed)),
     settings: {
       duplicates: opts.duplicates ?? "conflict",
@@ -105,6 +135,8 @@ export function createContext(opts: SandboxOptions): SandboxContext {
       allowLoopbackDownloads: opts.allowLoopbackDownloads ?? true,
       downloadTimeoutMs: opts.downloadTimeoutMs ?? 600_000,
       baseUrl: opts.baseUrl,
+      listenHost: undefined,
+      allowedHosts: [...(opts.allowedHosts ?? [])],
     },
   };
 }

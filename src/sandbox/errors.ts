@@ -49,6 +49,13 @@ export const Errors = {
       status === 503 ? "Service temporarily unavailable (injected fault)" : status === 429 ? "Too many requests (injected fault)" : "Internal server error (injected fault)",
       status === 429 ? { "retry-after": String(retryAfterSeconds) } : {},
     ),
+  tooManyFailures: (retryAfterSeconds: number) =>
+    new SandboxError(429, "Too many failed authentication attempts from this address", { "retry-after": String(retryAfterSeconds) }),
+  notFoundRoute: (method: string, path: string) =>
+    new SandboxError(404, `Not found: ${method.slice(0, 16)} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`),
+  misdirected: () => new SandboxError(421, "Misdirected request: this sandbox does not answer to that Host name (see --allowed-host)"),
+  hostRequired: () => new SandboxError(400, "Host header required"),
+  tooDeep: (maxDepth: number) => new SandboxError(400, `(root): JSON nested deeper than ${maxDepth} levels`),
   internal: () => new SandboxError(500, "Internal server error"),
   adminDenied: () => new SandboxError(401, "Admin token missing or invalid"),
 } as const;

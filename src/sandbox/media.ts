@@ -194,6 +194,7 @@ export async function receiveUpload(req: IncomingMessage, dir: string, maxBytes:
     };
 
     parser.on("file", (name, stream, fileNameRaw) => {
+      stream.on("error", () => undefined); // a form cut short errors the part too; the parser's own error reports it
       if (name !== "mediaFile" || work !== undefined || settled) {
         stream.resume();
         return;
@@ -207,7 +208,8 @@ export async function receiveUpload(req: IncomingMessage, dir: string, maxBytes:
       }
       fileStream = stream;
       work = writeMeasured(stream, dir, maxBytes).then(({ tmpPath, meter }) => finish(tmpPath, meter, fileName, expected));
-      work.catch(fail);
+      // The upload may have been refused (a malformed rest of the form) while the file was still being written.
+      work.then((media) => (settled ? removeQuietly(media.tmpPath) : undefined), fail);
     });
     parser.on("partsLimit", () => {
       fail(Errors.badRequest("malformed multipart body: too many parts"));

@@ -45,6 +45,7 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Runn
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), "gong-sandbox-")));
   const { host: _h, port: _p, keepData: _k, ...rest } = opts;
   const app = await buildSandbox({ ...rest, dataDir, allowLoopbackDownloads: opts.allowLoopbackDownloads ?? isLoopbackHost(host) });
+  app.sandbox.settings.listenHost = host;
   try {
     await app.listen({ host, port: opts.port ?? 0 });
   } catch (err) {

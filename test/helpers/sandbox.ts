@@ -95,9 +95,12 @@ async function toResponse<T>(res: Response): Promise<ApiResponse<T>> {
   return { status: res.status, headers: res.headers, body: body as T, text };
 }
 
-/** Starts a sandbox for tests: 127.0.0.1, port 0, admin API on, rate limits off (pass ratePerSecond/ratePerDay to test them). */
+/**
+ * Starts a sandbox for tests: 127.0.0.1, port 0, admin API on, rate limits and the failed-authentication limit off
+ * (pass ratePerSecond/ratePerDay/authFailureLimit to test them).
+ */
 export async function startTestSandbox(opts: StartSandboxOptions = {}): Promise<TestSandbox> {
-  const sb = await startSandbox({ ratePerSecond: 0, ratePerDay: 0, ...opts, admin: true, host: opts.host ?? "127.0.0.1" });
+  const sb = await startSandbox({ ratePerSecond: 0, ratePerDay: 0, authFailureLimit: 0, ...opts, admin: true, host: opts.host ?? "127.0.0.1" });
   const adminToken = sb.adminToken ?? "";
   const basicAuth = `Basic ${Buffer.from(`${sb.accessKey}:${sb.accessKeySecret}`).toString("base64")}`;
   const bearerAuth = `Bearer ${sb.bearerToken}`;

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startSandbox } from "../../src/sandbox/server.js";
 import { generateConversationWav } from "../../src/sandbox/wav.js";
+import { rawRequest } from "../helpers/raw-http.js";
 import { startTestSandbox } from "../helpers/sandbox.js";
 
 describe("admin API", () => {
@@ -13,6 +14,11 @@ describe("admin API", () => {
       expect(sb.adminToken).toBeUndefined();
       const res = await fetch(`${sb.baseUrl}/__sandbox/calls`);
       expect(res.status).toBe(404);
+      for (const target of ["/__sandbo%78/calls", "/%5F%5Fsandbox/info", "/__sandbox/../__sandbox/calls"]) {
+        const raw = await rawRequest(sb.baseUrl, { target });
+        expect(raw.status, target).toBe(404);
+        expect(raw.body).not.toContain(sb.accessKey);
+      }
     } finally {
       await sb.close();
     }
@@ -24,6 +30,10 @@ describe("admin API", () => {
       expect((await fetch(`${sb.baseUrl}/__sandbox/calls`)).status).toBe(401);
       expect((await fetch(`${sb.baseUrl}/__sandbox/calls`, { headers: { authorization: sb.basicAuth } })).status).toBe(401);
       expect((await fetch(`${sb.baseUrl}/__sandbox/calls`, { headers: { authorization: `Bearer ${sb.adminToken}` } })).status).toBe(200);
+      expect((await fetch(`${sb.baseUrl}/__sandbox/calls`, { headers: { authorization: `bearer ${sb.adminToken}` } })).status).toBe(200);
+      for (const wrong of [`Bearer ${sb.adminToken}x`, `Bearer ${sb.adminToken.slice(1)}`, `Basic ${sb.adminToken}`, sb.adminToken, `Bearer ${sb.adminToken} x`]) {
+        expect((await fetch(`${sb.baseUrl}/__sandbox/calls`, { headers: { authorization: wrong } })).status, wrong).toBe(401);
+      }
     } finally {
       await sb.close();
     }

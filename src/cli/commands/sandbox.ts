@@ -1,4 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
+import { rename, unlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseHost } from "../../sandbox/hosts.js";
 // The server (fastify, SQLite) is loaded only when the command runs, so other commands start fast.
 import type { StartSandboxOptions } from "../../sandbox/server.js";
 import { action } from "../action.js";
@@ -24,6 +27,30 @@ interface SandboxFlags {
   admin?: boolean;
   maxMediaBytes?: number;
   verbose?: boolean;
+  env?: boolean;
+  allowedHost: string[];
+}
+
+/** The env file the sandbox writes into its data dir while it runs (0600; removed on stop). */
+export const ENV_FILE = "sandbox.env";
+
+/** A value as one shell word: as is when it has no special characters, else in single quotes. */
+export function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/** `NAME=value` lines (shell-quoted) that point the connector at a sandbox. */
+export function envAssignments(sb: { baseUrl: string; accessKey: string; accessKeySecret: string }): string[] {
+  return [
+    `GONG_BASE_URL=${shellQuote(sb.baseUrl)}`,
+    `GONG_ACCESS_KEY=${shellQuote(sb.accessKey)}`,
+    `GONG_ACCESS_KEY_SECRET=${shellQuote(sb.accessKeySecret)}`,
+  ];
+}
+
+function collectHost(value: string, previous: string[]): string[] {
+  if (parseHost(value) === undefined) throw new InvalidArgumentError("must be a host name or IP address with an optional :port (e.g. sandbox.lan or sandbox.lan:8080)");
+  return [...previous, value];
 }
 
 function parseDaySeconds(value: string): number {
@@ -48,6 +75,14 @@ function parsePort(value: string): number {
   const n = parseCount(value);
   if (n > 65_535) throw new InvalidArgumentError("must be a port number (0-65535)");
   return n;
+}
+
+/** Writes the env file atomically, readable by its owner only. */
+async function writeEnvFile(path: string, assignments: string[], baseUrl: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const text = `# gong-connector sandbox at ${baseUrl}; load with: set -a; . ${shellQuote(path)}; set +a\n${assignments.join("\n")}\n`;
+  await writeFile(tmp, text, { mode: 0o600 });
+  await rename(tmp, path);
 }
 
 /** Resolves when the signal aborts. */
@@ -82,14 +117,20 @@ export function sandboxCommand(): Command {
     .option("--fault-seed <n>", "seed for the fault choices (replayable runs)", parseCount)
     .option("--max-media-bytes <n>", "media size limit in bytes (default 1500000000)", parseCount)
     .option("--admin", "enable the admin API under /__sandbox (its token is printed in the JSON line)")
+    .option("--allowed-host <name>", "also answer requests for this Host name (name or name:port; repeatable), e.g. behind a proxy", collectHost, [])
+    .option("--env", "also print `export GONG_BASE_URL=… GONG_ACCESS_KEY=… GONG_ACCESS_KEY_SECRET=…` on stderr")
     .option("-v, --verbose", "log each request on stderr")
     .addHelpText(
       "after",
       `
 Prints one JSON line on stdout, then serves until Ctrl-C (SIGINT) or SIGTERM:
   {"baseUrl":"http://127.0.0.1:PORT","accessKey":"…","accessKeySecret":"…","bearerToken":"…","dataDir":"…"}
-Point the connector at it with GONG_BASE_URL=<baseUrl> GONG_ACCESS_KEY=<accessKey> GONG_ACCESS_KEY_SECRET=<accessKeySecret>.
-Open <baseUrl>/ in a browser to see the calls; each call's page plays its recording.
+While it runs, <dataDir>/${ENV_FILE} (mode 0600) holds GONG_BASE_URL, GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET;
+load it into a shell with no other tool:
+  $ set -a; . ./sandbox-data/${ENV_FILE}; set +a      # with --data ./sandbox-data
+--env prints the same as an export line on stderr, to copy.
+Open <baseUrl>/ in a browser to see the calls; each call's page plays its recording. It answers only the Host
+names it listens on (localhost, 127.0.0.1 and [::1] on loopback) and --allowed-host ones (others get 421).
 
 Examples:
   $ gong-connector sandbox                                  # 127.0.0.1, a free port, a temp data dir
@@ -104,7 +145,11 @@ Examples:
   $ gong-connector sandbox --latency-ms 250                 # every API request 250 ms slower
   $ gong-connector sandbox --drop-after-commit 0.1          # 10 % of Add calls stored, then the connection dropped
   $ gong-connector sandbox --error-after-commit 0.1         # 10 % of Add calls stored, then answered 500
-  $ gong-connector sandbox --admin                          # admin API: curl -H "Authorization: Bearer <adminToken>" <baseUrl>/__sandbox/calls`,
+  $ gong-connector sandbox --admin                          # admin API: curl -H "Authorization: Bearer <adminToken>" <baseUrl>/__sandbox/calls
+  $ gong-connector sandbox --env                            # an export line for the credentials on stderr
+  $ gong-connector sandbox --data ./sandbox-data            # then, in another shell: set -a; . ./sandbox-data/${ENV_FILE}; set +a
+  $ gong-connector sandbox --host 0.0.0.0 --allowed-host sandbox.lan   # reached as http://sandbox.lan:PORT
+  $ gong-connector sandbox -v 2>sandbox.log                 # request log on stderr; stdout keeps the JSON line`,
     )
     .action(
       action(async (flags: SandboxFlags) => {
@@ -126,6 +171,7 @@ Examples:
           },
           admin: flags.admin === true,
           logger: flags.verbose === true,
+          allowedHosts: flags.allowedHost,
         };
         if (flags.data !== undefined) opts.dataDir = flags.data;
         if (flags.faultSeed !== undefined) opts.faultSeed = flags.faultSeed;
@@ -141,9 +187,21 @@ Examples:
         };
         if (sb.adminToken !== undefined) line.adminToken = sb.adminToken;
         // The sandbox's own (generated) keys are the result here, so this line is written as is.
+        const envFile = join(sb.dataDir, ENV_FILE);
+        const wrote = await writeEnvFile(envFile, envAssignments(sb), sb.baseUrl).then(
+          () => true,
+          (error: unknown) => {
+            printError(`warning: could not write ${envFile}: ${error instanceof Error ? error.message : String(error)}`);
+            return false;
+          },
+        );
         process.stdout.write(`${JSON.stringify(line)}\n`);
         printError(`Gong sandbox listening on ${sb.baseUrl} (calls: ${sb.baseUrl}/); Ctrl-C to stop`);
+        if (wrote) printError(`Credentials for a shell: set -a; . ${shellQuote(envFile)}; set +a`);
+        // Written as is (not redacted): these are the sandbox's own keys, printed because the user asked for them.
+        if (flags.env === true) process.stderr.write(`export ${envAssignments(sb).join(" ")}\n`);
         await untilAborted(interruptSignal());
+        await unlink(envFile).catch(() => undefined);
         await sb.close();
         printError("Gong sandbox stopped");
         return EXIT.ok;
