@@ -272,7 +272,7 @@ function startUpload(baseUrl: string, auth: string, callId: string, declared: nu
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname, () => {
       socket.write(
-        `PUT /v2/calls/${callId}/media HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: ${auth}\r\n` +
+        `PUT /v2/calls/${callId}/media HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: ${auth}\r\n` +
           `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${declared + head.length + 200}\r\n\r\n`,
       );
       socket.write(body, () => {
