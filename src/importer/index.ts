@@ -14,15 +14,32 @@ export {
 export {
   checkMediaFile,
   formatInvalidRows,
+  INVALID_SAMPLE,
+  ManifestRows,
   primaryUserRowCheck,
   validateManifest,
   validateRow,
   type ManifestCheck,
   type RowCheck,
+  type ValidateManifestOptions,
 } from "./validate.js";
-export { defaultJournalPath, Journal, JournalBusyError, type ErrorInfo, type JournalCounts, type JournalRow } from "./journal.js";
+export {
+  defaultJournalPath,
+  gongBinding,
+  Journal,
+  JournalBindingError,
+  JournalBusyError,
+  JournalWriteError,
+  secretRedactor,
+  secretsOf,
+  type ErrorInfo,
+  type GongBinding,
+  type JournalCounts,
+  type JournalOptions,
+  type JournalRow,
+} from "./journal.js";
 export { failuresToCsv, failuresToJsonl, invalidToFailures, REPORT_COLUMNS, writeFailureReport } from "./report.js";
-export { barProgress, defaultProgress, lineProgress, silentProgress, type ProgressReporter } from "./progress.js";
+export { barProgress, defaultProgress, fmtDuration, lineProgress, quotaEtaSeconds, silentProgress, type ProgressReporter } from "./progress.js";
 export {
   errorDetails,
   isAbort,
@@ -38,7 +55,18 @@ export {
   type TaskResume,
 } from "./task.js";
 export { senderFromClient, type SenderOptions } from "./sender.js";
-export { emptySummary, loadManifestIntoJournal, runImport, type ImportOptions, type ImportResult } from "./scheduler.js";
+export {
+  emptySummary,
+  FAILURE_SAMPLE,
+  loadManifestIntoJournal,
+  quotaError,
+  reportRecords,
+  runImport,
+  type ImportOptions,
+  type ImportResult,
+  type QuotaPolicy,
+  type QuotaWait,
+} from "./scheduler.js";
 export {
   connectionFromUrl,
   DEFAULT_QUEUE_NAME,
@@ -49,5 +77,5 @@ export {
   type ImportJobResult,
 } from "./queue/common.js";
 export { RedisRateLimiter, type RedisRateLimiterOptions } from "./queue/redis-rate-limiter.js";
-export { processImportJob, startImportWorker, type ImportWorkerOptions } from "./queue/worker.js";
+export { ForeignJobError, processImportJob, QuotaPauseError, startImportWorker, type ImportWorkerOptions } from "./queue/worker.js";
 export { runQueuedImport, type QueuedImportOptions } from "./queue/producer.js";
