@@ -38,7 +38,7 @@ export function quotaEtaSeconds(rowsLeft: number, q: ProgressQuota, now = Date.n
   const left = q.waitingUntil !== undefined ? 0 : q.left;
   if (needed <= left) return 0;
   const days = Math.ceil((needed - left) / Math.max(1, q.perDay));
-  return (Math.max(0, q.resetsAt - now) + (days - 1) * q.dayMs) / 1000;
+  return (Math.max(0, (q.waitingUntil ?? q.resetsAt) - now) + (days - 1) * q.dayMs) / 1000;
 }
 
 /** The quota part of a progress line: the countdown while waiting, else what is left today. */

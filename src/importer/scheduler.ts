@@ -294,8 +294,22 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
       }
       progress.update(stats());
     };
+    // The import's own daily budget spent: wait (or stop) before a row starts, rather than leave it mid-send.
+    const budgetSpent = (): boolean => {
+      const q = opts.quota?.();
+      if (q === undefined || q.spent < q.perDay || pausedUntil > Date.now()) return false;
+      quotaHit(
+        new RateLimitError({
+          status: 429,
+          errors: [`local rate limit: daily budget of ${q.perDay} requests spent`],
+          retryAfterSeconds: Math.max(1, Math.ceil((q.resetsAt - Date.now()) / 1000)),
+        }),
+      );
+      return true;
+    };
     const waitForQuota = async (): Promise<void> => {
       for (;;) {
+        if (budgetSpent() && stopAt !== undefined) return;
         const ms = pausedUntil - Date.now();
         if (ms <= 0 || signal.aborted || stopAt !== undefined) return;
         await pause(ms, signal);
