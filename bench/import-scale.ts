@@ -128,7 +128,7 @@ function importKilledAfter(args: readonly string[], env: Record<string, string>,
   });
 }
 
-interface CostSample {
+export interface CostSample {
   label: string;
   calls: number;
   requests: number;
@@ -167,10 +167,12 @@ async function costRun(o: BenchOptions, label: string, rows: number, media: bool
 
 export interface ImportScaleResult {
   section: BenchSection;
+  scale: { rows: number; peakRss: number; durationMs: number; done: number; failed: number; inGong: number };
+  costs: CostSample[];
 }
 
 export async function importScaleBench(o: BenchOptions): Promise<ImportScaleResult> {
-  const rows = o.rows ?? (o.smoke ? 2000 : SCALE_ROWS);
+  const rows = o.rows ?? (o.smoke ? 1000 : SCALE_ROWS);
   const costRows = o.smoke ? 200 : 3000;
   // The quick figures first, the long run last.
   const clean = await costRun(o, "no media", costRows, false, 0);
@@ -198,6 +200,8 @@ export async function importScaleBench(o: BenchOptions): Promise<ImportScaleResu
   };
   figures.push(cost(clean, 1), cost(withMedia, 2), cost(killed, 1), cost(killedMedia, 2));
   return {
+    scale,
+    costs: [clean, withMedia, killed, killedMedia],
     section: {
       id: "import-scale",
       title: "5. Importer at scale: memory and quota cost",
