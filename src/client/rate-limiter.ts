@@ -182,11 +182,17 @@ class LocalRateLimiter implements DailyRateLimiter {
         return;
       }
       this.queue.shift();
+      head.cleanup();
+      try {
+        this.store?.record(this.dayName, 1);
+      } catch (error) {
+        // The count could not be kept (e.g. the journal's disk is full): nothing is sent, the caller learns why.
+        head.reject(error instanceof Error ? error : new Error(String(error)));
+        continue;
+      }
       this.recent.push(now);
       this.lastGrant = now;
       this.dayCount++;
-      this.store?.record(this.dayName, 1);
-      head.cleanup();
       head.resolve();
     }
   }
