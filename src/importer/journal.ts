@@ -323,7 +323,7 @@ export class Journal implements DailySpendStore {
     return this.prepare<[string], { spent: number }>("SELECT spent FROM quota WHERE day = ?").get(day)?.spent ?? 0;
   }
 
-  /** Counts `count` more requests against `day` (DailySpendStore); days older than a week are dropped. */
+  /** Counts `count` more requests against `day` (DailySpendStore). */
   record(day: string, count: number): void {
     this.write(() => {
       this.prepare("INSERT INTO quota (day, spent) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET spent = spent + excluded.spent").run(day, count);
