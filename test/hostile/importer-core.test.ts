@@ -381,12 +381,13 @@ describe("a journal whose disk fills up", () => {
     const sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: 0 });
     try {
       const journal = join(mnt, "import.sqlite");
-      const small = manifestOf("disk-small.jsonl", 20, "disk");
+      const manifest = manifestOf("disk.jsonl", 400, "disk");
       const fast = ["--rate-limit", "1000", "--concurrency", "8"];
-      expect((await runCli(["import", small, "--journal", journal, ...fast], sandboxEnv(sb))).code).toBe(0);
-      // Fill the disk, all but 24 KB.
+      // Load every row into the journal and send a few (a daily budget of 5, then a stop on quota).
+      expect((await runCli(["import", manifest, "--journal", journal, "--daily-budget", "5", "--stop-on-quota", ...fast], sandboxEnv(sb))).code).toBe(6);
+      // Fill the disk, all but 512 KB: enough to start the rerun, not to finish it.
       const reserve = join(mnt, "reserve");
-      writeFileSync(reserve, Buffer.alloc(24 * 1024));
+      writeFileSync(reserve, Buffer.alloc(512 * 1024));
       const filler = join(mnt, "filler");
       try {
         writeFileSync(filler, Buffer.alloc(16 * 1024 * 1024));
@@ -395,21 +396,25 @@ describe("a journal whose disk fills up", () => {
       }
       unlinkSync(reserve);
 
-      const big = manifestOf("disk-big.jsonl", 400, "disk");
-      const full = await runCli(["import", big, "--journal", journal, ...fast], sandboxEnv(sb), 120_000);
+      const full = await runCli(["import", manifest, "--journal", journal, ...fast], sandboxEnv(sb), 120_000);
       expect(full.code).toBe(4);
       expect(full.stderr).toContain(`cannot write the journal ${journal}: the disk holding it is full (SQLITE_FULL)`);
       expect(full.stderr).toMatch(/Nothing was lost/);
       expect(full.stderr).toMatch(/rerun the same command to resume/);
       expect(full.stderr).not.toMatch(/\n\s+at /);
+      const sentBeforeFull = (await idsIn(sb, "disk-")).length;
+      expect(sentBeforeFull).toBeGreaterThan(5);
+      expect(sentBeforeFull).toBeLessThan(400);
 
       unlinkSync(filler);
       const check = new Database(journal);
       expect(check.pragma("integrity_check", { simple: true })).toBe("ok");
       check.close();
-      const rerun = await runCli(["import", big, "--journal", journal, ...fast], sandboxEnv(sb), 120_000);
+      const rerun = await runCli(["import", manifest, "--journal", journal, ...fast], sandboxEnv(sb), 120_000);
       expect(rerun.code).toBe(0);
-      expect(lastJson(rerun.stdout)).toMatchObject({ total: 400, failed: 0, pending: 0 });
+      const summary = lastJson(rerun.stdout);
+      expect(summary).toMatchObject({ total: 400, failed: 0, pending: 0 });
+      expect(Number(summary.done) + Number(summary.skipped)).toBe(400);
       expectOnce(await idsIn(sb, "disk-"), 400);
     } finally {
       await sb.close();
