@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { RedisClient } from "bullmq";
 import { GongAbortError, RateLimitError } from "../../client/errors.js";
-import type { RateLimiter } from "../../client/rate-limiter.js";
+import type { DailyQuota, RateLimiter } from "../../client/rate-limiter.js";
 
 const SCRIPT = `
 local key = KEYS[1]
@@ -120,6 +120,16 @@ export class RedisRateLimiter implements RateLimiter {
     const member = `${this.prefix}:${++this.seq}`;
     const result: unknown = await redis.runCommand(COMMAND, [this.key, this.perSecond, this.windowMs, this.perDay, member, this.dayMs]);
     return Number(result);
+  }
+
+  /** Where the shared daily budget stands (undefined without one): one read of its Redis counter. */
+  async quota(): Promise<DailyQuota | undefined> {
+    if (this.perDay <= 0) return undefined;
+    const redis = await this.redis;
+    const now = Date.now();
+    const day = Math.floor(now / this.dayMs);
+    const used = Number((await redis.get(`${this.key}:day:${this.dayMs}:${day}`)) ?? "0");
+    return { day: String(day), perDay: this.perDay, spent: Number.isFinite(used) ? used : 0, resetsAt: (day + 1) * this.dayMs };
   }
 
   async acquire(signal?: AbortSignal): Promise<void> {
