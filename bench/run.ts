@@ -1,16 +1,18 @@
 /**
  * `npm run bench` — runs every benchmark and rewrites BENCHMARKS.md.
  *   --smoke          tiny sizes, short durations (prints the report, does not write BENCHMARKS.md unless --write)
- *   --only a,b       run some of: upload, import, validation, startup, load
+ *   --only a,b       run some of: upload, import, validation, startup, load, scale
  *   --runs N         repetitions (default 3; every figure is the median)
  *   --out FILE       where to write (default BENCHMARKS.md)
  *   --no-build       use dist/ as it is
+ *   --rows N         rows of the importer-at-scale run (default 1,000,000; the reported figure is 1,000,000)
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { importPaceBench } from "./import-pace.js";
+import { importScaleBench } from "./import-scale.js";
 import { ensureBuilt, ROOT } from "./lib/proc.js";
 import { benchmarksMarkdown, machineInfo, sectionMarkdown, type BenchOptions, type BenchSection } from "./lib/report.js";
 import { sandboxLoadBench } from "./sandbox-load.js";
@@ -24,6 +26,7 @@ export const BENCHES = {
   validation: async (o: BenchOptions) => (await validationBench(o)).section,
   startup: async (o: BenchOptions) => (await startupBench(o)).section,
   load: async (o: BenchOptions) => (await sandboxLoadBench(o)).section,
+  scale: async (o: BenchOptions) => (await importScaleBench(o)).section,
 } as const satisfies Record<string, (o: BenchOptions) => Promise<BenchSection>>;
 
 export type BenchName = keyof typeof BENCHES;
@@ -41,6 +44,7 @@ async function main(): Promise<number> {
       out: { type: "string" },
       write: { type: "boolean", default: false },
       "no-build": { type: "boolean", default: false },
+      rows: { type: "string" },
     },
     strict: true,
   });
@@ -55,6 +59,11 @@ async function main(): Promise<number> {
     process.stderr.write("bench: --runs must be a positive integer\n");
     return 2;
   }
+  const rows = values.rows === undefined ? undefined : Number(values.rows);
+  if (rows !== undefined && (!Number.isInteger(rows) || rows < 1)) {
+    process.stderr.write("bench: --rows must be a positive integer\n");
+    return 2;
+  }
   const started = Date.now();
   const machine = machineInfo();
   process.stderr.write(`bench: building dist/ ...\n`);
@@ -67,7 +76,7 @@ async function main(): Promise<number> {
   try {
     for (const name of names.filter(isBenchName)) {
       log(`${name}: start`);
-      const section = await BENCHES[name]({ smoke: values.smoke, runs, tmpDir, log });
+      const section = await BENCHES[name]({ smoke: values.smoke, runs, tmpDir, log, ...(rows !== undefined && { rows }) });
       sections.push(section);
       process.stderr.write(`\n${sectionMarkdown(section, runs)}\n`);
     }

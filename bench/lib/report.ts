@@ -6,6 +6,8 @@ export interface BenchOptions {
   smoke: boolean;
   /** Repetitions; every reported figure is the median over them (≥ 3 in a full run). */
   runs: number;
+  /** Rows of the importer-at-scale run (default 1,000,000; fewer for a quick run). */
+  rows?: number;
   /** Scratch directory for files the bench writes (removed by the caller). */
   tmpDir: string;
   log(message: string): void;

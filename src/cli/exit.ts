@@ -6,6 +6,8 @@ export const EXIT = {
   refused: 3,
   gaveUp: 4,
   partlyFailed: 5,
+  /** The daily quota was spent and --stop-on-quota was given: rows left pending, a rerun after the reset resumes. */
+  quotaStopped: 6,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

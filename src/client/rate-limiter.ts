@@ -5,6 +5,43 @@ export interface RateLimiter {
   acquire(signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * Where a limiter keeps the count of grants of each quota day, so that a new process (a rerun) counts what was
+ * already spent that day. `day` is a key such as `2026-12-01` (see dayKey).
+ */
+export interface DailySpendStore {
+  spent(day: string): number;
+  /** Adds `count` grants to `day`. */
+  record(day: string, count: number): void;
+}
+
+/** Where the daily budget of a limiter stands. */
+export interface DailyQuota {
+  /** Key of the current quota day (dayKey). */
+  day: string;
+  perDay: number;
+  spent: number;
+  /** Epoch ms at which the current quota day ends (the budget is whole again). */
+  resetsAt: number;
+}
+
+/** A limiter with a daily budget it can report on and persist. */
+export interface DailyRateLimiter extends RateLimiter {
+  /** The budget of the current quota day. */
+  quota(): DailyQuota;
+  /** Counts the grants of each day in `store` from now on (today's grants so far are added to it). */
+  useStore(store: DailySpendStore): void;
+}
+
+/** Gong's quota day: 24 hours starting at 00:00 UTC. */
+export const DAY_MS = 86_400_000;
+
+/** The key of the quota day holding `epochMs`: the UTC date for Gong's day, `<dayMs>ms#<index>` for a shorter test day. */
+export function dayKey(epochMs: number, dayMs: number = DAY_MS): string {
+  const index = Math.floor(epochMs / dayMs);
+  return dayMs === DAY_MS ? new Date(index * DAY_MS).toISOString().slice(0, 10) : `${dayMs}ms#${index}`;
+}
+
 export interface RateLimiterOptions {
   /** At most this many grants in any rolling 1,000 ms (default 3). */
   perSecond?: number;
@@ -17,6 +54,15 @@ export interface RateLimiterOptions {
   minIntervalMs?: number;
   /** A wait longer than this rejects with RateLimitError instead of waiting (default 600,000 ms). */
   maxWaitMs?: number;
+  /**
+   * A wait for the daily budget longer than this rejects with RateLimitError (with `retryAfterSeconds` to the reset)
+   * instead of waiting (default: maxWaitMs). 0 rejects as soon as the day's budget is spent.
+   */
+  maxDayWaitMs?: number;
+  /** Length of the quota day (default 86,400,000 ms: UTC days). Shorter days are for tests. */
+  dayMs?: number;
+  /** Persists the count of each day (e.g. the importer's journal); default: counted in memory only. */
+  store?: DailySpendStore;
   /** Clock, injectable for tests. */
   now?: () => number;
 }
@@ -27,23 +73,25 @@ interface Waiter {
   cleanup: () => void;
 }
 
-const DAY_MS = 86_400_000;
-
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
   return value;
 }
 
-class LocalRateLimiter implements RateLimiter {
+class LocalRateLimiter implements DailyRateLimiter {
   private readonly perSecond: number;
   private readonly perDay: number;
   private readonly maxWaitMs: number;
+  private readonly maxDayWaitMs: number;
+  private readonly dayMs: number;
+  private store: DailySpendStore | undefined;
   private readonly minIntervalMs: number;
   private readonly now: () => number;
   private readonly queue: Waiter[] = [];
   private readonly recent: number[] = [];
   private lastGrant = Number.NEGATIVE_INFINITY;
   private day = -1;
+  private dayName = "";
   private dayCount = 0;
   private timer: NodeJS.Timeout | undefined;
 
@@ -51,6 +99,9 @@ class LocalRateLimiter implements RateLimiter {
     this.perSecond = positiveInteger("perSecond", options.perSecond ?? 3);
     this.perDay = positiveInteger("perDay", options.perDay ?? 10_000);
     this.maxWaitMs = options.maxWaitMs ?? 600_000;
+    this.maxDayWaitMs = options.maxDayWaitMs ?? this.maxWaitMs;
+    this.dayMs = positiveInteger("dayMs", options.dayMs ?? DAY_MS);
+    this.store = options.store;
     this.minIntervalMs = Math.max(0, options.minIntervalMs ?? (1000 / this.perSecond) * 1.02);
     this.now = options.now ?? Date.now;
   }
@@ -71,20 +122,37 @@ class LocalRateLimiter implements RateLimiter {
     });
   }
 
-  /** Milliseconds until the next grant is allowed (0 = now). */
-  private waitMs(now: number): number {
-    const today = Math.floor(now / DAY_MS);
-    if (today !== this.day) {
-      this.day = today;
-      this.dayCount = 0;
-    }
+  quota(): DailyQuota {
+    this.rollDay(this.now());
+    return { day: this.dayName, perDay: this.perDay, spent: this.dayCount, resetsAt: (this.day + 1) * this.dayMs };
+  }
+
+  useStore(store: DailySpendStore): void {
+    this.rollDay(this.now());
+    if (this.dayCount > 0) store.record(this.dayName, this.dayCount);
+    this.store = store;
+    this.dayCount = store.spent(this.dayName);
+    this.pump();
+  }
+
+  private rollDay(now: number): void {
+    const today = Math.floor(now / this.dayMs);
+    if (today === this.day) return;
+    this.day = today;
+    this.dayName = dayKey(now, this.dayMs);
+    this.dayCount = this.store?.spent(this.dayName) ?? 0;
+  }
+
+  /** Milliseconds until the next grant is allowed (0 = now); `daily` when it is the day's budget that is spent. */
+  private waitMs(now: number): { ms: number; daily: boolean } {
+    this.rollDay(now);
     while (this.recent.length > 0 && (this.recent[0] ?? 0) <= now - 1000) this.recent.shift();
-    if (this.dayCount >= this.perDay) return (today + 1) * DAY_MS - now;
+    if (this.dayCount >= this.perDay) return { ms: (this.day + 1) * this.dayMs - now, daily: true };
     // Below a millisecond a timer cannot wait that little: let such grants through (very high rates).
     const gap = this.lastGrant + this.minIntervalMs - now;
     const spacing = gap >= 1 ? gap : 0;
-    if (this.recent.length < this.perSecond) return spacing;
-    return Math.max(spacing, (this.recent[0] ?? now) + 1000 - now);
+    if (this.recent.length < this.perSecond) return { ms: spacing, daily: false };
+    return { ms: Math.max(spacing, (this.recent[0] ?? now) + 1000 - now), daily: false };
   }
 
   private pump(): void {
@@ -93,15 +161,15 @@ class LocalRateLimiter implements RateLimiter {
       const head = this.queue[0];
       if (head === undefined) return;
       const now = this.now();
-      const wait = this.waitMs(now);
-      if (wait > this.maxWaitMs) {
+      const { ms: wait, daily } = this.waitMs(now);
+      if (wait > (daily ? this.maxDayWaitMs : this.maxWaitMs)) {
         this.queue.shift();
         head.cleanup();
         head.reject(
           new RateLimitError({
             status: 429,
-            errors: [`local rate limit: daily budget of ${this.perDay} requests spent`],
-            retryAfterSeconds: Math.ceil(wait / 1000),
+            errors: [daily ? `local rate limit: daily budget of ${this.perDay} requests spent` : "local rate limit: wait too long"],
+            retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)),
           }),
         );
         continue;
@@ -114,17 +182,24 @@ class LocalRateLimiter implements RateLimiter {
         return;
       }
       this.queue.shift();
+      head.cleanup();
+      try {
+        this.store?.record(this.dayName, 1);
+      } catch (error) {
+        // The count could not be kept (e.g. the journal's disk is full): nothing is sent, the caller learns why.
+        head.reject(error instanceof Error ? error : new Error(String(error)));
+        continue;
+      }
       this.recent.push(now);
       this.lastGrant = now;
       this.dayCount++;
-      head.cleanup();
       head.resolve();
     }
   }
 }
 
 /** An in-process limiter: at most `perSecond` per rolling second and `perDay` per UTC day, FIFO, abortable. */
-export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter {
+export function createRateLimiter(options: RateLimiterOptions = {}): DailyRateLimiter {
   return new LocalRateLimiter(options);
 }
 

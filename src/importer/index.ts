@@ -24,13 +24,30 @@ export {
 export {
   checkMediaFile,
   formatInvalidRows,
+  INVALID_SAMPLE,
+  ManifestRows,
   primaryUserRowCheck,
   validateManifest,
   validateRow,
   type ManifestCheck,
   type RowCheck,
+  type ValidateManifestOptions,
 } from "./validate.js";
-export { defaultJournalPath, Journal, JournalBusyError, type ErrorInfo, type JournalCounts, type JournalRow } from "./journal.js";
+export {
+  defaultJournalPath,
+  gongBinding,
+  Journal,
+  JournalBindingError,
+  JournalBusyError,
+  JournalWriteError,
+  secretRedactor,
+  secretsOf,
+  type ErrorInfo,
+  type GongBinding,
+  type JournalCounts,
+  type JournalOptions,
+  type JournalRow,
+} from "./journal.js";
 export {
   checkReportPath,
   failuresToCsv,
@@ -42,7 +59,7 @@ export {
   writeFailureReport,
   type ImportInput,
 } from "./report.js";
-export { barProgress, defaultProgress, lineProgress, silentProgress, type ProgressReporter } from "./progress.js";
+export { barProgress, defaultProgress, fmtDuration, lineProgress, quotaEtaSeconds, silentProgress, type ProgressReporter } from "./progress.js";
 export {
   errorDetails,
   isAbort,
@@ -58,7 +75,18 @@ export {
   type TaskResume,
 } from "./task.js";
 export { senderFromClient, type SenderOptions } from "./sender.js";
-export { emptySummary, loadManifestIntoJournal, runImport, type ImportOptions, type ImportResult } from "./scheduler.js";
+export {
+  emptySummary,
+  FAILURE_SAMPLE,
+  loadManifestIntoJournal,
+  quotaError,
+  reportRecords,
+  runImport,
+  type ImportOptions,
+  type ImportResult,
+  type QuotaPolicy,
+  type QuotaWait,
+} from "./scheduler.js";
 export {
   connectionFromUrl,
   DEFAULT_QUEUE_NAME,
@@ -69,5 +97,5 @@ export {
   type ImportJobResult,
 } from "./queue/common.js";
 export { RedisRateLimiter, type RedisRateLimiterOptions } from "./queue/redis-rate-limiter.js";
-export { processImportJob, startImportWorker, type ImportWorkerOptions } from "./queue/worker.js";
+export { ForeignJobError, processImportJob, QuotaPauseError, startImportWorker, type ImportWorkerOptions } from "./queue/worker.js";
 export { runQueuedImport, type QueuedImportOptions } from "./queue/producer.js";

@@ -3,7 +3,12 @@
  * and last error. WAL mode, one transaction per state change, so a crash (kill -9 included) loses nothing
  * committed; a rerun resumes from it.
  */
+import { createHash } from "node:crypto";
 import Database from "better-sqlite3";
+import type { GongAuth } from "../client/auth.js";
+import { normalizeBaseURL } from "../client/base-url.js";
+import { basicAuthSecrets, bearerSecrets, redactSecrets } from "../client/redact.js";
+import type { DailySpendStore } from "../client/rate-limiter.js";
 import type { FailureRecord, FailureStage, MediaState, RowState, ValidManifestRow } from "./types.js";
 
 export interface JournalRow {
@@ -69,6 +74,7 @@ CREATE TABLE IF NOT EXISTS calls (
 );
 CREATE INDEX IF NOT EXISTS calls_run_line ON calls (run_seen, line);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS quota (day TEXT PRIMARY KEY, spent INTEGER NOT NULL);
 `;
 
 function toRow(r: DbRow): JournalRow {
@@ -102,6 +108,100 @@ export class JournalBusyError extends Error {
   }
 }
 
+/**
+ * The Gong a journal belongs to: its base URL and the identity of the credentials (the access key, or a hash of the
+ * bearer token; never a secret). Rows marked done in a journal are calls in that Gong only.
+ */
+export interface GongBinding {
+  baseUrl: string;
+  /** `key-sha256:<hash of the access key>` or `bearer-sha256:<hash of the token>`. */
+  identity: string;
+  /** How the identity is shown: `key sbx_ab…` or `bearer token sha256:1a2b3c4d…`. */
+  label: string;
+}
+
+/** The binding of the Gong at `baseURL` reached with `auth` (a bearer token function is identified by its base URL only). */
+export function gongBinding(baseURL: string | URL, auth: GongAuth): GongBinding {
+  const baseUrl = (typeof baseURL === "string" ? normalizeBaseURL(baseURL) : baseURL).href;
+  if ("accessKey" in auth) {
+    const key = auth.accessKey;
+    const hash = createHash("sha256").update(key, "utf8").digest("hex");
+    return { baseUrl, identity: `key-sha256:${hash.slice(0, 32)}`, label: `key ${key.length > 8 ? key.slice(0, 6) : key.slice(0, 2)}…` };
+  }
+  if (typeof auth.bearerToken === "string") {
+    const hash = createHash("sha256").update(auth.bearerToken, "utf8").digest("hex");
+    return { baseUrl, identity: `bearer-sha256:${hash.slice(0, 32)}`, label: `bearer token sha256:${hash.slice(0, 8)}…` };
+  }
+  return { baseUrl, identity: "bearer-function", label: "a bearer token function" };
+}
+
+/** The journal was used with another Gong (base URL or credentials): its "done" rows say nothing about this one. */
+export class JournalBindingError extends Error {
+  override readonly name = "JournalBindingError";
+  readonly bound: GongBinding;
+  readonly requested: GongBinding;
+  constructor(path: string, bound: GongBinding, requested: GongBinding) {
+    const where = bound.baseUrl === requested.baseUrl ? `${bound.baseUrl} with ${bound.label}` : `${bound.baseUrl} (${bound.label})`;
+    const now = bound.baseUrl === requested.baseUrl ? requested.label : `${requested.baseUrl} (${requested.label})`;
+    super(
+      `the journal ${path} belongs to ${where}, not ${now}: the rows it marks done are calls in that Gong. ` +
+        `Use --journal NEW.sqlite to import into another Gong, or --rebind-journal if you really moved the same tenant.`,
+    );
+    this.bound = bound;
+    this.requested = requested;
+  }
+}
+
+/**
+ * The journal cannot be written (disk full, I/O error, read-only): what was committed before is intact, so a rerun
+ * resumes once the cause is fixed.
+ */
+export class JournalWriteError extends Error {
+  override readonly name = "JournalWriteError";
+  readonly path: string;
+  /** SQLite's (or the system's) error code, e.g. SQLITE_FULL. */
+  readonly code: string;
+  override readonly cause: unknown;
+  constructor(path: string, code: string, cause: unknown) {
+    const what = code === "SQLITE_FULL" || code === "ENOSPC" || code === "EDQUOT"
+      ? "the disk holding it is full"
+      : code.startsWith("SQLITE_READONLY") || code === "EROFS" || code === "EACCES"
+        ? "it is read-only"
+        : "the disk holding it failed to write";
+    super(
+      `cannot write the journal ${path}: ${what} (${code}). Nothing was lost: every row finished so far is recorded in the journal. ` +
+        `Free some space (or fix the disk) and rerun the same command to resume.`,
+    );
+    this.path = path;
+    this.code = code;
+    this.cause = cause;
+  }
+}
+
+const WRITE_FAILURE = /^(SQLITE_(FULL|IOERR|READONLY|CANTOPEN)|ENOSPC|EROFS|EIO|EDQUOT)/;
+
+/** A JournalWriteError when `err` is the disk refusing a write; undefined for anything else (a bug, a busy journal). */
+function writeFailure(path: string, err: unknown): JournalWriteError | undefined {
+  if (err instanceof JournalWriteError) return err;
+  const code = typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : undefined;
+  return code !== undefined && WRITE_FAILURE.test(code) ? new JournalWriteError(path, code, err) : undefined;
+}
+
+/**
+ * Redacts `secrets` from text the server sent back before it is stored, in every form the client's redaction knows
+ * (as is, JSON-escaped, percent-encoded, HTML references).
+ */
+export function secretRedactor(secrets: readonly string[]): (text: string) => string {
+  if (secrets.length === 0) return (text) => text;
+  return (text) => redactSecrets(text, secrets);
+}
+
+/** The secrets of `auth` that must never be stored: for Basic the secret and the header's base64 forms. */
+export function secretsOf(auth: GongAuth): string[] {
+  if ("accessKey" in auth) return basicAuthSecrets(auth.accessKey, auth.accessKeySecret);
+  return typeof auth.bearerToken === "string" ? bearerSecrets(auth.bearerToken) : [];
+}
+
 export interface ErrorInfo {
   status?: number;
   errors: string[];
@@ -111,9 +211,17 @@ export interface ErrorInfo {
 
 export type JournalCounts = Record<RowState, number>;
 
-export class Journal {
+export interface JournalOptions {
+  /** Lock the file for as long as it is open (default true). */
+  exclusive?: boolean;
+  /** Applied to every text from the server before it is stored (errors, messages, URLs, request ids). */
+  redact?: (text: string) => string;
+}
+
+export class Journal implements DailySpendStore {
   readonly path: string;
   private readonly db: Database.Database;
+  private readonly redact: (text: string) => string;
   /** Prepared statements by their SQL: each is compiled once per journal, not once per row. */
   private readonly statements = new Map<string, Database.Statement>();
   private closed = false;
@@ -123,26 +231,94 @@ export class Journal {
    * open, so two imports can never work from the same journal at once (JournalBusyError); the lock goes
    * with the process, kill -9 included.
    */
-  constructor(path: string, opts: { exclusive?: boolean } = {}) {
+  constructor(path: string, opts: JournalOptions = {}) {
     this.path = path;
-    this.db = new Database(path);
-    if (opts.exclusive !== false) {
-      this.db.pragma("locking_mode = EXCLUSIVE");
-      this.db.pragma("busy_timeout = 1000");
-      try {
-        this.db.exec("BEGIN EXCLUSIVE; COMMIT;");
-      } catch (err) {
-        this.db.close();
-        if (err instanceof Error && "code" in err && err.code === "SQLITE_BUSY") throw new JournalBusyError(path);
-        throw err;
-      }
+    this.redact = opts.redact ?? ((text) => text);
+    let db: Database.Database;
+    try {
+      db = new Database(path);
+    } catch (err) {
+      throw writeFailure(path, err) ?? err;
     }
-    this.db.pragma("journal_mode = WAL");
-    // NORMAL in WAL mode survives any process crash (kill -9); only an OS crash could lose the last commits,
-    // and even then the lookup-first and 409 handling keep every call unique in Gong.
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("busy_timeout = 5000");
-    this.db.exec(SCHEMA);
+    this.db = db;
+    try {
+      if (opts.exclusive !== false) {
+        this.db.pragma("locking_mode = EXCLUSIVE");
+        this.db.pragma("busy_timeout = 1000");
+        try {
+          this.db.exec("BEGIN EXCLUSIVE; COMMIT;");
+        } catch (err) {
+          if (err instanceof Error && "code" in err && err.code === "SQLITE_BUSY") throw new JournalBusyError(path);
+          throw err;
+        }
+      }
+      this.db.pragma("journal_mode = WAL");
+      // NORMAL in WAL mode survives any process crash (kill -9); only an OS crash could lose the last commits,
+      // and even then the lookup-first and 409 handling keep every call unique in Gong.
+      this.db.pragma("synchronous = NORMAL");
+      this.db.pragma("busy_timeout = 5000");
+      // 8 MB of page cache at most (better-sqlite3's default is 16 MB): memory stays flat with millions of rows.
+      this.db.pragma("cache_size = -8000");
+      this.db.exec(SCHEMA);
+    } catch (err) {
+      this.closed = true;
+      this.db.close();
+      throw writeFailure(path, err) ?? err;
+    }
+  }
+
+  /** Runs a write; the disk refusing it becomes a JournalWriteError naming the journal. */
+  private write<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw writeFailure(this.path, err) ?? err;
+    }
+  }
+
+  private meta(key: string): string | undefined {
+    return this.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?").get(key)?.value;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
+  }
+
+  /** The Gong this journal belongs to, or undefined for a journal never bound (new, or from before bindings). */
+  binding(): GongBinding | undefined {
+    const baseUrl = this.meta("gong.baseUrl");
+    const identity = this.meta("gong.identity");
+    if (baseUrl === undefined || identity === undefined) return undefined;
+    return { baseUrl, identity, label: this.meta("gong.label") ?? identity };
+  }
+
+  /**
+   * Binds the journal to `gong`, or checks it is bound to it: a journal bound to another Gong throws
+   * JournalBindingError unless `rebind` (the same tenant moved to another URL or key).
+   */
+  bind(gong: GongBinding, opts: { rebind?: boolean } = {}): void {
+    const bound = this.binding();
+    if (bound !== undefined && bound.baseUrl === gong.baseUrl && bound.identity === gong.identity) return;
+    if (bound !== undefined && opts.rebind !== true) throw new JournalBindingError(this.path, bound, gong);
+    this.write(() => {
+      this.db.transaction(() => {
+        this.setMeta("gong.baseUrl", gong.baseUrl);
+        this.setMeta("gong.identity", gong.identity);
+        this.setMeta("gong.label", gong.label);
+      })();
+    });
+  }
+
+  /** Requests counted against the quota day `day` (DailySpendStore). */
+  spent(day: string): number {
+    return this.prepare<[string], { spent: number }>("SELECT spent FROM quota WHERE day = ?").get(day)?.spent ?? 0;
+  }
+
+  /** Counts `count` more requests against `day` (DailySpendStore). */
+  record(day: string, count: number): void {
+    this.write(() => {
+      this.prepare("INSERT INTO quota (day, spent) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET spent = spent + excluded.spent").run(day, count);
+    });
   }
 
   private prepare<P extends unknown[] | object = unknown[], R = unknown>(source: string): Database.Statement<P, R> {
@@ -160,13 +336,15 @@ export class Journal {
 
   /** Starts a new run: returns its number (rows loaded by this run are tagged with it). */
   beginRun(info: { manifest: string }): number {
-    return this.db.transaction(() => {
-      const cur = this.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'run'").get();
-      const run = (cur === undefined ? 0 : Number(cur.value)) + 1;
-      this.prepare("INSERT INTO meta (key, value) VALUES ('run', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(run));
-      this.prepare("INSERT INTO meta (key, value) VALUES ('manifest', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(info.manifest);
-      return run;
-    })();
+    return this.write(() =>
+      this.db.transaction(() => {
+        const cur = this.meta("run");
+        const run = (cur === undefined ? 0 : Number(cur)) + 1;
+        this.setMeta("run", String(run));
+        this.setMeta("manifest", info.manifest);
+        return run;
+      })(),
+    );
   }
 
   /**
@@ -187,7 +365,7 @@ export class Journal {
                            WHEN calls.media_state = 'none' THEN 'pending'
                            ELSE calls.media_state END`);
     const now = this.now();
-    this.db.transaction(() => {
+    const load = this.db.transaction(() => {
       for (const r of rows) {
         upsert.run({
           id: r.clientUniqueId,
@@ -199,7 +377,10 @@ export class Journal {
           now,
         });
       }
-    })();
+    });
+    this.write(() => {
+      load();
+    });
   }
 
   /** Rows of a run in line order, `limit` at a time after `afterLine` (rows are read in pages, not all at once). */
@@ -208,6 +389,27 @@ export class Journal {
       .prepare<[number, number, number], DbRow>("SELECT * FROM calls WHERE run_seen = ? AND line > ? ORDER BY line LIMIT ?")
       .all(run, afterLine, limit)
       .map(toRow);
+  }
+
+  /** Rows of a run not finished yet (neither done nor failed), in line order, `limit` at a time after `afterLine`. */
+  openPage(run: number, afterLine: number, limit: number): JournalRow[] {
+    return this
+      .prepare<[number, number, number], DbRow>(
+        "SELECT * FROM calls WHERE run_seen = ? AND line > ? AND state NOT IN ('done', 'failed') ORDER BY line LIMIT ?",
+      )
+      .all(run, afterLine, limit)
+      .map(toRow);
+  }
+
+  /** Rows handed to the queue: a row that failed before is open again (queue mode). */
+  markQueued(ids: readonly string[]): void {
+    const stmt = this.prepare("UPDATE calls SET state = 'pending', updated_at = ? WHERE client_unique_id = ? AND state = 'failed'");
+    const now = this.now();
+    this.write(() => {
+      this.db.transaction(() => {
+        for (const id of ids) stmt.run(now, id);
+      })();
+    });
   }
 
   get(clientUniqueId: string): JournalRow | undefined {
@@ -232,74 +434,99 @@ export class Journal {
 
   /** About to POST /v2/calls (committed before the request goes out). */
   markSending(id: string): void {
-    this
-      .prepare("UPDATE calls SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE client_unique_id = ?")
-      .run(this.now(), id);
+    this.write(() =>
+      this.prepare("UPDATE calls SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE client_unique_id = ?").run(this.now(), id),
+    );
   }
 
   /** The call exists in Gong (created now, or found as a duplicate / by lookup). */
   markCreated(id: string, r: { callId: string; requestId?: string; duplicate?: boolean; recovered?: boolean }): void {
-    this
-      .prepare(
+    this.write(() =>
+      this.prepare(
         `UPDATE calls SET state = CASE WHEN media_state IN ('pending','sending','failed') THEN 'created' ELSE 'done' END,
            call_id = ?, last_request_id = ?, duplicate = ?, recovered = ?, last_status = NULL, last_errors = NULL,
            last_error = NULL, failed_stage = NULL, updated_at = ? WHERE client_unique_id = ?`,
-      )
-      .run(r.callId, r.requestId ?? null, r.duplicate === true ? 1 : 0, r.recovered === true ? 1 : 0, this.now(), id);
+      ).run(r.callId, this.optional(r.requestId), r.duplicate === true ? 1 : 0, r.recovered === true ? 1 : 0, this.now(), id),
+    );
+  }
+
+  private optional(text: string | undefined): string | null {
+    return text === undefined ? null : this.redact(text);
   }
 
   /** About to PUT the media. */
   markMediaSending(id: string): void {
-    this
-      .prepare("UPDATE calls SET state = 'media-sending', media_state = 'sending', attempts = attempts + 1, updated_at = ? WHERE client_unique_id = ?")
-      .run(this.now(), id);
+    this.write(() =>
+      this
+        .prepare("UPDATE calls SET state = 'media-sending', media_state = 'sending', attempts = attempts + 1, updated_at = ? WHERE client_unique_id = ?")
+        .run(this.now(), id),
+    );
   }
 
   markMediaDone(id: string, r: { url?: string; requestId?: string }): void {
-    this
-      .prepare(
+    this.write(() =>
+      this.prepare(
         `UPDATE calls SET state = 'done', media_state = 'done', media_url = ?, last_request_id = COALESCE(?, last_request_id),
            last_status = NULL, last_errors = NULL, last_error = NULL, failed_stage = NULL, updated_at = ? WHERE client_unique_id = ?`,
-      )
-      .run(r.url ?? null, r.requestId ?? null, this.now(), id);
+      ).run(this.optional(r.url), this.optional(r.requestId), this.now(), id),
+    );
   }
 
   /** The row failed at `stage`; a rerun tries it again (from the media step when the call exists). */
   markFailed(id: string, stage: FailureStage, e: ErrorInfo): void {
-    this
-      .prepare(
+    this.write(() =>
+      this.prepare(
         `UPDATE calls SET state = 'failed', media_state = CASE WHEN ? = 'media' THEN 'failed' ELSE media_state END,
            failed_stage = ?, last_status = ?, last_errors = ?, last_error = ?, last_request_id = COALESCE(?, last_request_id),
            updated_at = ? WHERE client_unique_id = ?`,
-      )
-      .run(stage, stage, e.status ?? null, JSON.stringify(e.errors), e.message, e.requestId ?? null, this.now(), id);
+      ).run(
+        stage,
+        stage,
+        e.status ?? null,
+        JSON.stringify(e.errors.map((x) => this.redact(x))),
+        this.redact(e.message),
+        this.optional(e.requestId),
+        this.now(),
+        id,
+      ),
+    );
   }
 
   /** Records the final outcome of a queued job (queue mode, where workers do the sending). */
   recordQueued(id: string, outcome: { ok: true; callId: string; duplicate?: boolean; recovered?: boolean; mediaUrl?: string } | ({ ok: false; stage: FailureStage; callId?: string } & ErrorInfo)): void {
     if (outcome.ok) {
-      this
-        .prepare(
+      this.write(() =>
+        this.prepare(
           `UPDATE calls SET state = 'done', call_id = ?, duplicate = ?, recovered = ?,
              media_state = CASE WHEN media_file IS NULL THEN 'none' ELSE 'done' END, media_url = ?,
              last_status = NULL, last_errors = NULL, last_error = NULL, failed_stage = NULL, updated_at = ? WHERE client_unique_id = ?`,
-        )
-        .run(outcome.callId, outcome.duplicate === true ? 1 : 0, outcome.recovered === true ? 1 : 0, outcome.mediaUrl ?? null, this.now(), id);
+        ).run(outcome.callId, outcome.duplicate === true ? 1 : 0, outcome.recovered === true ? 1 : 0, this.optional(outcome.mediaUrl), this.now(), id),
+      );
     } else {
-      if (outcome.callId !== undefined) {
-        this.prepare("UPDATE calls SET call_id = ? WHERE client_unique_id = ?").run(outcome.callId, id);
+      const callId = outcome.callId;
+      if (callId !== undefined) {
+        this.write(() => this.prepare("UPDATE calls SET call_id = ? WHERE client_unique_id = ?").run(callId, id));
       }
       this.markFailed(id, outcome.stage, outcome);
     }
   }
 
-  /** Failure records of the rows of a run that ended failed. */
+  /** Failure records of the rows of a run that ended failed, in line order. */
   failures(run?: number): FailureRecord[] {
+    return [...this.failureRecords(run)];
+  }
+
+  /**
+   * The same records one at a time, read from the journal as they are consumed (memory flat in the number of
+   * rows); with `since` (ISO time), only rows that failed at or after it.
+   */
+  *failureRecords(run?: number, since = ""): Generator<FailureRecord> {
     const rows =
       run === undefined
-        ? this.prepare<[], DbRow>("SELECT * FROM calls WHERE state = 'failed' ORDER BY line").all()
-        : this.prepare<[number], DbRow>("SELECT * FROM calls WHERE state = 'failed' AND run_seen = ? ORDER BY line").all(run);
-    return rows.map(toRow).map((r) => {
+        ? this.prepare<[string], DbRow>("SELECT * FROM calls WHERE state = 'failed' AND updated_at >= ? ORDER BY line").iterate(since)
+        : this.prepare<[number, string], DbRow>("SELECT * FROM calls WHERE state = 'failed' AND run_seen = ? AND updated_at >= ? ORDER BY line").iterate(run, since);
+    for (const db of rows) {
+      const r = toRow(db);
       const f: FailureRecord = {
         line: r.line,
         clientUniqueId: r.clientUniqueId,
@@ -310,8 +537,8 @@ export class Journal {
       if (r.lastStatus !== undefined) f.status = r.lastStatus;
       if (r.lastRequestId !== undefined) f.requestId = r.lastRequestId;
       if (r.callId !== undefined) f.callId = r.callId;
-      return f;
-    });
+      yield f;
+    }
   }
 
   /** Checkpoints the WAL into the database file and closes it. Safe to call twice. */
@@ -320,6 +547,8 @@ export class Journal {
     this.closed = true;
     try {
       this.db.pragma("wal_checkpoint(TRUNCATE)");
+    } catch (err) {
+      throw writeFailure(this.path, err) ?? err;
     } finally {
       this.db.close();
     }

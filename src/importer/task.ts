@@ -14,6 +14,11 @@ export interface CallSender {
   findCall(request: Record<string, unknown>, signal?: AbortSignal): Promise<string | undefined>;
   /** Streams the recording to PUT /v2/calls/{id}/media. */
   uploadMedia(callId: string, filePath: string, signal?: AbortSignal): Promise<{ requestId: string; url: string }>;
+  /**
+   * Throws RateLimitError when the day's request budget is already spent, before a task touches its state (so a row
+   * does not stay "sending" for a request that was never sent). Optional.
+   */
+  checkQuota?(signal?: AbortSignal): Promise<void>;
 }
 
 export interface CallTask {
@@ -120,6 +125,11 @@ export async function runTask(
   let created = false;
   let duplicate = false;
   let recovered = false;
+  try {
+    await sender.checkQuota?.(signal);
+  } catch (err) {
+    throw new TaskError(callId === undefined ? "create" : "media", err, callId);
+  }
   if (callId === undefined) {
     try {
       if (resume.mayExist) {

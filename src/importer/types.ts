@@ -85,6 +85,12 @@ export interface ImportSummary {
   /** Media files uploaded in this run. */
   mediaUploaded: number;
   interrupted: boolean;
+  /** Times the import waited for the daily quota (Gong's, or the --daily-budget) to reset. */
+  quotaWaits: number;
+  /** The import stopped because the daily quota was spent (--stop-on-quota): `pending` rows resume on a rerun. */
+  quotaStopped: boolean;
+  /** When the quota resets (ISO 8601, UTC), when the import stopped for it. */
+  resumeAt?: string;
   durationMs: number;
   journal?: string;
   report?: string;
@@ -97,4 +103,21 @@ export interface ProgressStats {
   done: number;
   failed: number;
   skipped: number;
+  /** The daily quota, when the import knows it. */
+  quota?: ProgressQuota;
+}
+
+/** Where the daily quota stands, for the progress display's countdown and ETA. */
+export interface ProgressQuota {
+  /** Requests the import may still send today (its budget). */
+  left: number;
+  perDay: number;
+  /** Epoch ms at which the quota day ends. */
+  resetsAt: number;
+  /** Length of the quota day in ms (86,400,000 but in tests). */
+  dayMs: number;
+  /** Requests one row costs, on average (1 without media, 2 with). */
+  requestsPerRow: number;
+  /** Set while the import waits for the reset: epoch ms at which it resumes. */
+  waitingUntil?: number;
 }

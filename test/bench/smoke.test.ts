@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importPaceBench } from "../../bench/import-pace.js";
+import { importScaleBench } from "../../bench/import-scale.js";
 import { ensureBuilt } from "../../bench/lib/proc.js";
 import { benchmarksMarkdown, machineInfo, type BenchOptions, type BenchSection } from "../../bench/lib/report.js";
 import { median } from "../../bench/lib/stats.js";
@@ -101,6 +102,19 @@ describe("bench smoke runs", () => {
     }
     expectFigures(r.section);
   });
+
+  it("scale: every row imported once, the importer's peak RSS, and the quota cost of clean and killed runs", async () => {
+    const r = await importScaleBench(options());
+    expect(r.scale.inGong).toBe(r.scale.rows);
+    expect(r.scale.failed).toBe(0);
+    expect(r.scale.peakRss).toBeGreaterThan(0);
+    expect(r.costs.map((c) => c.kills)).toEqual([0, 0, 3, 3]);
+    // Clean runs send exactly one request per call without media and two with: nothing else.
+    expect(r.costs[0]?.ratio).toBe(1);
+    expect(r.costs[1]?.ratio).toBe(2);
+    for (const c of r.costs) expect(c.requests).toBeGreaterThanOrEqual(c.calls);
+    expectFigures(r.section);
+  }, 600_000);
 
   it("writes a BENCHMARKS.md with the machine, the headline and every section", () => {
     const md = benchmarksMarkdown(machineInfo(), sections, 1, "npm run bench -- --smoke", 1);

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { clientFromEnv } from "../../client/index.js";
+import { clientFromEnv, clientOptionsFromEnv, ValidationError } from "../../client/index.js";
+import { createRateLimiter, DAY_MS, type DailyRateLimiter } from "../../client/rate-limiter.js";
 // The importer (SQLite, BullMQ) is loaded only when the command runs, so other commands start fast.
 import type { ImportResult, ManifestFormat } from "../../importer/index.js";
 import { action } from "../action.js";
@@ -17,6 +18,9 @@ interface ImportFlags {
   mediaRoot?: string;
   format?: ManifestFormat;
   rateLimit?: number;
+  dailyBudget?: number;
+  stopOnQuota?: boolean;
+  rebindJournal?: boolean;
   queue?: string;
   queueName?: string;
   attempts?: number;
@@ -59,10 +63,28 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
-/** The exit code of an import result (DESIGN.md): 2 invalid manifest, 130 interrupted, 5 some failed, else 0. */
+/**
+ * Test hook: GONG_CONNECTOR_TEST_DAY_SECONDS shortens the quota day the importer counts its daily budget in (and the
+ * worker's shared budget), to match a sandbox started with --day-seconds. Gong's day is 24 h from 00:00 UTC.
+ */
+export const TEST_DAY_SECONDS_VARIABLE = "GONG_CONNECTOR_TEST_DAY_SECONDS";
+
+/** The quota day length in ms: 24 h, or the test hook's seconds. */
+export function quotaDayMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[TEST_DAY_SECONDS_VARIABLE]?.trim();
+  if (raw === undefined || raw === "") return DAY_MS;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) {
+    throw ValidationError.of(TEST_DAY_SECONDS_VARIABLE, "must be a whole number of seconds from 1 to 86400");
+  }
+  return seconds * 1000;
+}
+
+/** The exit code of an import result (DESIGN.md): 2 invalid manifest, 130 interrupted, 6 stopped on quota, 5 some failed, else 0. */
 export function importExitCode(result: ImportResult): number {
   if (!result.started) return EXIT.invalid;
   if (result.summary.interrupted) return EXIT.interrupted;
+  if (result.summary.quotaStopped) return EXIT.quotaStopped;
   if (result.summary.failed > 0) return EXIT.partlyFailed;
   return EXIT.ok;
 }
@@ -85,6 +107,13 @@ export function importCommand(): Command {
     )
     .option("--format <format>", "manifest format, jsonl or csv (default: from the extension)", format)
     .option("--rate-limit <perSecond>", "requests per second to Gong (default 3, Gong's limit)", positiveInt("--rate-limit"))
+    .option(
+      "--daily-budget <n>",
+      "requests this import may send per UTC day, look-ups and uploads included (default 10,000, Gong's quota); counted in the journal across reruns, so leave headroom for other integrations",
+      positiveInt("--daily-budget"),
+    )
+    .option("--stop-on-quota", "when the daily quota is spent, stop at once (exit 6, rows left pending) instead of waiting for the reset")
+    .option("--rebind-journal", "use a journal bound to another Gong with this one (only if the same tenant really moved to another URL or key)")
     .option("--queue <redis-url>", "put the rows on a BullMQ queue for `worker` processes and wait for them")
     .option("--queue-name <name>", "BullMQ queue name (default gong-import)")
     .option("--attempts <n>", "queue mode: attempts per job before it fails (default 5; 4xx fail at once)", positiveInt("--attempts"))
@@ -100,8 +129,19 @@ export function importCommand(): Command {
 Every row is checked before anything is sent; invalid rows are listed with their line numbers and the
 import does not start (exit 2) unless --skip-invalid is given. Prints a summary JSON on stdout:
 {"total","done","skipped","failed","invalid","pending","created","duplicates","recovered","mediaUploaded",
-"interrupted","durationMs","journal","report"}. Exit codes: 0 all imported, 2 invalid manifest, 5 some rows
-failed (see --report), 130 interrupted (rerun the same command to resume).
+"interrupted","quotaWaits","quotaStopped","resumeAt","durationMs","journal","report"}. The first 100 invalid
+rows are printed; the report lists them all.
+
+Quota: rows never fail because of Gong's daily quota (10,000 requests per company and UTC day) or of
+--daily-budget. By default the import waits for the reset (the progress line counts down, the ETA is in days
+when it comes to that); with --stop-on-quota it stops at once with exit 6 and prints when to rerun.
+
+The journal is bound to the Gong it was first used with (base URL and access key or token, never a secret);
+another Gong is refused (exit 2): use a new --journal for it.
+
+Exit codes: 0 all imported, 2 invalid manifest or a journal of another Gong, 4 the journal's disk is full
+(or failing; nothing is lost, rerun to resume), 5 some rows failed (see --report), 6 stopped on quota
+(--stop-on-quota; rerun after the reset), 130 interrupted (rerun the same command to resume).
 Credentials from GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET or GONG_BEARER_TOKEN (and GONG_BASE_URL).
 
 Examples:
@@ -119,10 +159,15 @@ Examples:
           defaultJournalPath,
           defaultProgress,
           formatInvalidRows,
+          gongBinding,
+          JournalBindingError,
           JournalBusyError,
+          JournalWriteError,
           ManifestError,
           runImport,
           runQueuedImport,
+          secretRedactor,
+          secretsOf,
           senderFromClient,
           silentProgress,
           validateManifest,
@@ -149,29 +194,45 @@ Examples:
         const signal = interruptSignal();
         const progressLabel = "import";
         const progress = flags.quiet === true ? silentProgress : defaultProgress({ intervalMs: flags.progressInterval * 1000, label: progressLabel });
-        const onValidated = (check: { invalid: Parameters<typeof formatInvalidRows>[0] }): void => {
-          if (check.invalid.length === 0) return;
-          printError(`gong-connector: ${check.invalid.length} invalid row(s) in ${manifest}:\n${formatInvalidRows(check.invalid)}`);
+        const onValidated = (check: { invalid: Parameters<typeof formatInvalidRows>[0]; invalidCount: number }): void => {
+          if (check.invalidCount === 0) return;
+          printError(`gong-connector: ${check.invalidCount} invalid row(s) in ${manifest}:\n${formatInvalidRows(check.invalid, check.invalidCount)}`);
           if (flags.skipInvalid === true) printError("gong-connector: --skip-invalid: importing the valid rows only");
           else printError("gong-connector: nothing was sent; fix the rows or rerun with --skip-invalid");
         };
-        // One client (one rate limiter) for the users check and the import itself.
+        const dayMs = quotaDayMs();
+        // One client (one rate limiter, one daily budget) for the users check and the import itself. A daily budget
+        // spent, or a 429 asking to wait longer than a second, comes back to the importer, which waits for every
+        // row at once (or stops), rather than each request on its own.
+        let limiter: DailyRateLimiter | undefined;
         let client: ReturnType<typeof clientFromEnv> | undefined;
         const gongClient = () =>
           (client ??= clientFromEnv(process.env, {
             ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }),
-            ...(flags.rateLimit !== undefined && { rateLimit: { perSecond: flags.rateLimit } }),
+            rateLimit: (limiter = createRateLimiter({
+              perSecond: flags.rateLimit ?? 3,
+              perDay: flags.dailyBudget ?? 10_000,
+              dayMs,
+              maxDayWaitMs: 0,
+            })),
+            maxRetryAfterSeconds: 1,
             logger: stderrLogger(flags.verbose === true),
           }));
+        const clientOptions = () => clientOptionsFromEnv(process.env, { ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }) });
         let checkRow: ReturnType<typeof primaryUserRowCheck> | undefined;
         if (flags.checkUsers === true) {
           const { listUsers } = await import("../../actions/pick-lists.js");
           checkRow = primaryUserRowCheck(await listUsers(gongClient(), { signal }));
         }
+        const binding = () => {
+          const o = clientOptions();
+          return { gong: gongBinding(gongClient().baseURL, o.auth), redact: secretRedactor(secretsOf(o.auth)) };
+        };
         const common = {
           manifest,
           checkRow,
           ...(flags.mediaRoot !== undefined && { mediaRoot: flags.mediaRoot }),
+          rebindJournal: flags.rebindJournal === true,
           ...(flags.format !== undefined && { format: flags.format }),
           ...(flags.journal !== undefined && { journal: flags.journal }),
           ...(flags.report !== undefined && { report: flags.report }),
@@ -191,42 +252,82 @@ Examples:
             printJson({
               total: check.total,
               valid: check.valid,
-              invalid: check.invalid.length,
+              invalid: check.invalidCount,
               withMedia: check.withMedia,
               invalidRows: check.invalid,
+              ...(check.invalidCount > check.invalid.length && { invalidRowsOmitted: check.invalidCount - check.invalid.length }),
             });
-            return check.invalid.length > 0 ? EXIT.invalid : EXIT.ok;
+            return check.invalidCount > 0 ? EXIT.invalid : EXIT.ok;
           }
           let result: ImportResult;
           if (flags.queue !== undefined) {
+            if (flags.stopOnQuota === true || flags.dailyBudget !== undefined) {
+              printError("gong-connector: --stop-on-quota and --daily-budget are for direct imports; in queue mode give the workers --daily-budget (they pause together when it is spent)");
+              return EXIT.invalid;
+            }
             result = await runQueuedImport({
               ...common,
+              ...binding(),
               connection: connectionFromUrl(flags.queue),
               queueLabel: redactRedisUrl(flags.queue),
               ...(flags.queueName !== undefined && { queueName: flags.queueName }),
               ...(flags.attempts !== undefined && { attempts: flags.attempts }),
             });
           } else {
-            result = await runImport({ ...common, sender: senderFromClient(gongClient()), concurrency: flags.concurrency });
+            const sender = senderFromClient(gongClient());
+            result = await runImport({
+              ...common,
+              ...binding(),
+              sender,
+              concurrency: flags.concurrency,
+              onQuota: flags.stopOnQuota === true ? "stop" : "wait",
+              onJournal: (journal) => {
+                limiter?.useStore(journal);
+              },
+              quota: () => ({ ...(limiter ?? createRateLimiter()).quota(), dayMs }),
+              onQuotaWait: (wait) => {
+                const at = new Date(wait.resumeAt).toISOString().replace(/\.\d{3}Z$/, "Z");
+                const inS = Math.max(0, Math.round((wait.resumeAt - Date.now()) / 1000));
+                printError(
+                  wait.stopping
+                    ? `gong-connector: daily quota spent (${wait.reason}); stopping (--stop-on-quota). Rerun the same command after ${at} to resume.`
+                    : `gong-connector: daily quota spent (${wait.reason}); waiting ${inS}s for the reset, until ${at}. The import resumes by itself (Ctrl-C stops it; a rerun resumes).`,
+                );
+              },
+            });
           }
-          const summary = result.started ? result.summary : { ...result.summary, invalidRows: result.invalid };
+          const summary = result.started
+            ? result.summary
+            : {
+                ...result.summary,
+                invalidRows: result.invalid,
+                ...(result.summary.invalid > result.invalid.length && { invalidRowsOmitted: result.summary.invalid - result.invalid.length }),
+              };
           printJson(summary);
           if (result.summary.report !== undefined) {
             const rows = result.summary.failed + result.summary.invalid;
             printError(`gong-connector: report of ${rows} failed or invalid row(s) written to ${result.summary.report}`);
-          } else if (flags.report !== undefined && !result.summary.interrupted) {
+          } else if (flags.report !== undefined && !result.summary.interrupted && !result.summary.quotaStopped) {
             printError(`gong-connector: no row failed; no report written (${flags.report})`);
           }
-          if (result.summary.interrupted) {
+          if (result.summary.quotaStopped) {
+            printError(
+              `gong-connector: stopped on quota; ${result.summary.pending} row(s) pending. Rerun the same command after ${result.summary.resumeAt ?? "the reset"} to resume (journal ${resolve(result.summary.journal ?? "")}).`,
+            );
+          } else if (result.summary.interrupted) {
             printError(`gong-connector: interrupted; the journal is saved. Rerun the same command to resume (journal ${resolve(result.summary.journal ?? "")}).`);
           } else if (result.summary.failed > 0) {
             printError(`gong-connector: ${result.summary.failed} row(s) failed${flags.report === undefined ? " (add --report FILE for the list)" : `; see ${flags.report}`}. Rerun to retry them.`);
           }
           return importExitCode(result);
         } catch (error) {
-          if (error instanceof ManifestError || error instanceof JournalBusyError) {
+          if (error instanceof ManifestError || error instanceof JournalBusyError || error instanceof JournalBindingError) {
             printError(`gong-connector: ${error.message}`);
             return EXIT.invalid;
+          }
+          if (error instanceof JournalWriteError) {
+            printError(`gong-connector: ${error.message}`);
+            return EXIT.gaveUp;
           }
           if (error instanceof Error && "code" in error && error.code === "ENOENT") {
             printError(`gong-connector: ${error.message}`);

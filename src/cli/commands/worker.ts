@@ -1,10 +1,10 @@
 import { Command } from "commander";
-import { clientFromEnv } from "../../client/index.js";
+import { clientFromEnv, clientOptionsFromEnv } from "../../client/index.js";
 import { action } from "../action.js";
 import { stderrLogger } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";
 import { printError, printJson } from "../output.js";
-import { positiveInt, redactRedisUrl } from "./import.js";
+import { positiveInt, quotaDayMs, redactRedisUrl } from "./import.js";
 
 interface WorkerFlags {
   queue: string;
@@ -12,6 +12,7 @@ interface WorkerFlags {
   concurrency: number;
   rateLimit: number;
   rateKey?: string;
+  dailyBudget?: number;
   exitWhenIdle?: number;
   lockSeconds: number;
   baseUrl?: string;
@@ -31,6 +32,11 @@ export function workerCommand(): Command {
     .option("-c, --concurrency <n>", "jobs in flight in this process", positiveInt("--concurrency"), 4)
     .option("--rate-limit <perSecond>", "requests per second to Gong across ALL workers", positiveInt("--rate-limit"), 3)
     .option("--rate-key <key>", "Redis key of the shared limiter (default gong-connector:ratelimit: one per Gong company)")
+    .option(
+      "--daily-budget <n>",
+      "requests per UTC day across ALL workers, counted in Redis (default 10,000, Gong's quota); when spent, every worker pauses until the reset",
+      positiveInt("--daily-budget"),
+    )
     .option("--exit-when-idle <seconds>", "exit 0 once the queue has had no waiting, active or delayed job for this long", positiveInt("--exit-when-idle"))
     .option(
       "--lock-seconds <seconds>",
@@ -46,7 +52,9 @@ export function workerCommand(): Command {
       "after",
       `
 Runs until SIGINT/SIGTERM (then finishes the jobs in flight and exits 130) or, with --exit-when-idle, until the
-queue is empty. Media paths in the jobs are absolute: every worker must see the files at the same paths.
+queue is empty. When the daily quota is spent (Gong's 429, or --daily-budget), every worker pauses until the
+reset and no job fails for it. A job queued by an import into another Gong (other base URL or credentials) is
+handed back untouched and the worker stops with exit 2. Media paths in the jobs are absolute: every worker must see the files at the same paths.
 Prints {"processed","failed"} on stdout when it stops. Credentials from GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET
 or GONG_BEARER_TOKEN (and GONG_BASE_URL).
 
@@ -58,17 +66,36 @@ Examples:
       action(async (flags: WorkerFlags) => {
         // Loaded only when the command runs, so other commands start fast.
         const { Queue } = await import("bullmq");
-        const { connectionFromUrl, DEFAULT_QUEUE_NAME, DEFAULT_RATE_KEY, RedisRateLimiter, senderFromClient, startImportWorker } =
+        const { connectionFromUrl, DEFAULT_QUEUE_NAME, DEFAULT_RATE_KEY, gongBinding, RedisRateLimiter, secretRedactor, secretsOf, senderFromClient, startImportWorker } =
           await import("../../importer/index.js");
+        const dayMs = quotaDayMs();
         const connection = connectionFromUrl(flags.queue);
         const queueName = flags.queueName ?? DEFAULT_QUEUE_NAME;
         const signal = interruptSignal();
         const logger = stderrLogger(flags.verbose === true);
         // Fail on missing credentials before touching the queue.
-        clientFromEnv(process.env, { ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }), logger });
+        const probe = clientFromEnv(process.env, { ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }), logger });
+        const auth = clientOptionsFromEnv(process.env).auth;
         let processed = 0;
         let failed = 0;
+        let foreign: string | undefined;
+        let pausedUntil = 0;
+        const stop = new AbortController();
         const worker = await startImportWorker({
+          gong: gongBinding(probe.baseURL, auth),
+          redact: secretRedactor(secretsOf(auth)),
+          onForeignJob: (_job, message) => {
+            if (foreign !== undefined) return;
+            foreign = message;
+            printError(`gong-connector: worker: ${message}`);
+            stop.abort();
+          },
+          onQuotaPause: (resumeAt, reason) => {
+            if (resumeAt <= pausedUntil + 1000) return;
+            pausedUntil = resumeAt;
+            const at = new Date(resumeAt).toISOString().replace(/\.\d{3}Z$/, "Z");
+            if (flags.quiet !== true) printError(`worker: daily quota spent (${reason}); every worker pauses until ${at}, no job fails for it`);
+          },
           connection,
           queueName,
           concurrency: flags.concurrency,
@@ -77,10 +104,18 @@ Examples:
           lockDuration: flags.lockSeconds * 1000,
           stalledInterval: flags.lockSeconds * 1000,
           sender: (w) => {
-            const limiter = new RedisRateLimiter({ redis: w.client, key: flags.rateKey ?? DEFAULT_RATE_KEY, perSecond: flags.rateLimit });
+            const limiter = new RedisRateLimiter({
+              redis: w.client,
+              key: flags.rateKey ?? DEFAULT_RATE_KEY,
+              perSecond: flags.rateLimit,
+              perDay: flags.dailyBudget ?? 10_000,
+              dayMs,
+            });
             const client = clientFromEnv(process.env, {
               ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }),
               rateLimit: limiter,
+              // A quota 429 (a wait of more than a second) pauses every worker, rather than each request on its own.
+              maxRetryAfterSeconds: 1,
               logger,
             });
             return senderFromClient(client, { onWarning: (m) => { printError(`gong-connector: warning: ${m}`); } });
@@ -109,7 +144,7 @@ Examples:
         try {
           const idleMs = (flags.exitWhenIdle ?? 0) * 1000;
           let idleSince: number | undefined;
-          while (!signal.aborted) {
+          while (!signal.aborted && !stop.signal.aborted) {
             if (queue) {
               const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children", "paused");
               const busy = Object.values(counts).some((n) => n > 0);
@@ -120,6 +155,7 @@ Examples:
             await new Promise<void>((resolve) => {
               const t = setTimeout(resolve, 500);
               signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
+              stop.signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
             });
           }
           interrupted = signal.aborted;
@@ -129,7 +165,8 @@ Examples:
           await queue?.close();
           await sleep(0);
         }
-        printJson({ processed, failed, interrupted });
+        printJson({ processed, failed, interrupted, ...(foreign !== undefined && { refused: foreign }) });
+        if (foreign !== undefined) return EXIT.invalid;
         return interrupted ? EXIT.interrupted : EXIT.ok;
       }),
     );

@@ -16,6 +16,8 @@ export interface ImportJobData {
   mediaFile?: string;
   /** The manifest the row came from (for logs). */
   manifest?: string;
+  /** The Gong the import's journal belongs to: a worker sending to another refuses the job. */
+  gong?: { baseUrl: string; identity: string; label: string };
   /** Set by a worker when the job fails for good. */
   lastError?: ErrorDetails & { stage: FailureStage; callId?: string };
 }

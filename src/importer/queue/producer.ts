@@ -4,12 +4,11 @@
  * the workers to finish them, then record the results in the journal and build the same summary and report.
  */
 import { Queue, type ConnectionOptions, type Job } from "bullmq";
-import { defaultJournalPath, Journal } from "../journal.js";
-import { writeFailureReport } from "../report.js";
-import { checkBeforeStart, emptySummary, loadManifestIntoJournal, type ImportResult } from "../scheduler.js";
+import { defaultJournalPath, Journal, type GongBinding } from "../journal.js";
+import { checkBeforeStart, emptySummary, FAILURE_SAMPLE, loadManifestIntoJournal, reportRecords, writeReport, type ImportResult } from "../scheduler.js";
 import { silentProgress, type ProgressReporter } from "../progress.js";
-import type { FailureRecord, InvalidManifestRow, ManifestFormat } from "../types.js";
-import type { RowCheck } from "../validate.js";
+import type { FailureRecord, ManifestFormat } from "../types.js";
+import type { ManifestCheck, RowCheck } from "../validate.js";
 import { DEFAULT_QUEUE_NAME, JOB_NAME, jobIdFor, type ImportJobData, type ImportJobResult } from "./common.js";
 
 export interface QueuedImportOptions {
@@ -28,7 +27,13 @@ export interface QueuedImportOptions {
   mediaRoot?: string | undefined;
   signal?: AbortSignal;
   progress?: ProgressReporter;
-  onValidated?(check: { total: number; valid: number; invalid: InvalidManifestRow[] }): void;
+  onValidated?(check: ManifestCheck): void;
+  /** The Gong the journal must belong to (bound on first use); jobs carry it, and workers of another Gong refuse them. */
+  gong?: GongBinding | undefined;
+  /** Bind the journal to `gong` even when it belongs to another (the same tenant moved). */
+  rebindJournal?: boolean | undefined;
+  /** Applied to every text from the workers before it goes into the journal or the report (secrets). */
+  redact?: ((text: string) => string) | undefined;
   /** Attempts per job before it fails for good (default 5); 4xx fail at once. */
   attempts?: number;
   /** First retry delay of a job (ms, exponential; default 2,000). */
@@ -58,22 +63,33 @@ export async function runQueuedImport(opts: QueuedImportOptions): Promise<Import
   const signal = opts.signal;
   if (opts.queueLabel !== undefined) summary.queue = opts.queueLabel;
 
-  const { check, invalidRecords, refused } = await checkBeforeStart(opts, summary, started);
-  if (refused) return refused;
+  const { check, rows, refused } = await checkBeforeStart(opts, summary, started);
+  if (refused) {
+    rows.close();
+    return refused;
+  }
 
   const journalPath = opts.journal ?? defaultJournalPath(opts.manifest);
   summary.journal = journalPath;
-  const journal = new Journal(journalPath);
-  const queue = new Queue<ImportJobData, ImportJobResult>(opts.queueName ?? DEFAULT_QUEUE_NAME, { connection: opts.connection });
-  queue.on("error", () => {});
   const failures: FailureRecord[] = [];
+  let fatal: unknown;
+  let journal: Journal | undefined;
+  let queue: Queue<ImportJobData, ImportJobResult> | undefined;
   try {
-    const { run, valid } = await loadManifestIntoJournal(journal, opts.manifest, opts.format, opts.checkRow, opts.mediaRoot);
-    summary.skipped = journal.counts(run).done;
+    journal = new Journal(journalPath, { ...(opts.redact !== undefined && { redact: opts.redact }) });
+    const j = journal;
+    const runStarted = new Date().toISOString();
+    if (opts.gong !== undefined) j.bind(opts.gong, { rebind: opts.rebindJournal === true });
+    queue = new Queue<ImportJobData, ImportJobResult>(opts.queueName ?? DEFAULT_QUEUE_NAME, { connection: opts.connection });
+    const q = queue;
+    q.on("error", () => {});
+    const { run, valid } = await loadManifestIntoJournal(j, opts.manifest, opts.format, opts.checkRow, opts.mediaRoot);
+    summary.skipped = j.counts(run).done;
     const stats = () => ({ total: valid, done: summary.done, failed: summary.failed, skipped: summary.skipped });
+    const gong = opts.gong === undefined ? undefined : { baseUrl: opts.gong.baseUrl, identity: opts.gong.identity, label: opts.gong.label };
 
-    // Enqueue every row not done yet (in line order, in batches).
-    const outstanding = new Map<string, { clientUniqueId: string; line: number }>();
+    // Enqueue every row not done yet (in line order, in batches). The rows still open in the journal are the jobs
+    // still out: nothing per row is kept in memory.
     let afterLine = 0;
     const jobOpts = {
       attempts: opts.attempts ?? 5,
@@ -83,7 +99,7 @@ export async function runQueuedImport(opts: QueuedImportOptions): Promise<Import
     };
     for (;;) {
       if (signal?.aborted === true) break;
-      const page = journal.page(run, afterLine, BATCH);
+      const page = j.page(run, afterLine, BATCH);
       const last = page[page.length - 1];
       if (last === undefined) break;
       afterLine = last.line;
@@ -92,19 +108,19 @@ export async function runQueuedImport(opts: QueuedImportOptions): Promise<Import
       const jobs = todo.map((r) => {
         const data: ImportJobData = { clientUniqueId: r.clientUniqueId, line: r.line, request: r.request, manifest: opts.manifest };
         if (r.mediaFile !== undefined) data.mediaFile = r.mediaFile;
-        const jobId = jobIdFor(r.clientUniqueId);
-        outstanding.set(jobId, { clientUniqueId: r.clientUniqueId, line: r.line });
-        return { name: JOB_NAME, data, opts: { ...jobOpts, jobId } };
+        if (gong !== undefined) data.gong = gong;
+        return { name: JOB_NAME, data, opts: { ...jobOpts, jobId: jobIdFor(r.clientUniqueId) } };
       });
-      await queue.addBulk(jobs);
+      j.markQueued(todo.map((r) => r.clientUniqueId));
+      await q.addBulk(jobs);
       // A job that failed in an earlier run stays failed in Redis (its id is taken): retry it.
-      const states = await Promise.all(jobs.map((j) => queue.getJobState(j.opts.jobId)));
+      const states = await Promise.all(jobs.map((job) => q.getJobState(job.opts.jobId)));
       await Promise.all(
-        jobs.map(async (j, i) => {
+        jobs.map(async (jobSpec, i) => {
           if (states[i] !== "failed") return;
-          const job = await queue.getJob(j.opts.jobId);
+          const job = await q.getJob(jobSpec.opts.jobId);
           if (job) {
-            await job.updateData(j.data);
+            await job.updateData(jobSpec.data);
             await job.retry("failed", { resetAttemptsMade: true });
           }
         }),
@@ -112,13 +128,10 @@ export async function runQueuedImport(opts: QueuedImportOptions): Promise<Import
     }
 
     progress.start(stats());
-    const record = (job: Job<ImportJobData, ImportJobResult>, state: "completed" | "failed", id: string): void => {
-      const meta = outstanding.get(id);
-      if (!meta) return;
-      outstanding.delete(id);
+    const record = (job: Job<ImportJobData, ImportJobResult>, state: "completed" | "failed", row: { clientUniqueId: string; line: number }): void => {
       if (state === "completed") {
         const r = job.returnvalue;
-        journal.recordQueued(meta.clientUniqueId, {
+        j.recordQueued(row.clientUniqueId, {
           ok: true,
           callId: r.callId,
           duplicate: r.duplicate,
@@ -133,40 +146,65 @@ export async function runQueuedImport(opts: QueuedImportOptions): Promise<Import
       } else {
         const e = job.data.lastError;
         const details = e ?? { errors: [], message: job.failedReason, stage: "create" as const };
-        journal.recordQueued(meta.clientUniqueId, { ok: false, ...details });
-        const f: FailureRecord = { line: meta.line, clientUniqueId: meta.clientUniqueId, stage: details.stage, errors: details.errors, message: details.message };
-        if (details.status !== undefined) f.status = details.status;
-        if (details.requestId !== undefined) f.requestId = details.requestId;
-        if (e?.callId !== undefined) f.callId = e.callId;
-        failures.push(f);
+        j.recordQueued(row.clientUniqueId, { ok: false, ...details });
         summary.failed++;
+        if (failures.length < FAILURE_SAMPLE) {
+          const current = j.get(row.clientUniqueId);
+          const f: FailureRecord = { line: row.line, clientUniqueId: row.clientUniqueId, stage: details.stage, errors: current?.lastErrors ?? [], message: current?.lastError ?? "" };
+          if (details.status !== undefined) f.status = details.status;
+          if (current?.lastRequestId !== undefined) f.requestId = current.lastRequestId;
+          if (e?.callId !== undefined) f.callId = e.callId;
+          failures.push(f);
+        }
       }
     };
 
-    // Wait for the workers: check the states of the jobs still out (the first 1,000 each round).
-    while (outstanding.size > 0 && signal?.aborted !== true) {
-      const ids = [...outstanding.keys()].slice(0, 1000);
-      const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
-      const finished = ids.filter((_, i) => states[i] === "completed" || states[i] === "failed");
-      const jobs = await Promise.all(finished.map((id) => queue.getJob(id)));
-      finished.forEach((id, i) => {
-        const job = jobs[i];
-        const state = states[ids.indexOf(id)];
-        if (job && (state === "completed" || state === "failed")) record(job, state, id);
-      });
+    // Wait for the workers: check the jobs of the rows still open in the journal, 1,000 at a time, round and round.
+    let cursor = 0;
+    while (signal?.aborted !== true) {
+      const open = j.openPage(run, cursor, 1000);
+      const lastOpen = open[open.length - 1];
+      if (lastOpen === undefined) {
+        if (cursor === 0) break;
+        cursor = 0;
+        continue;
+      }
+      const ids = open.map((r) => jobIdFor(r.clientUniqueId));
+      const states = await Promise.all(ids.map((id) => q.getJobState(id)));
+      let finished = 0;
+      for (let i = 0; i < open.length; i++) {
+        const state = states[i];
+        const row = open[i];
+        const id = ids[i];
+        if (row === undefined || id === undefined || (state !== "completed" && state !== "failed")) continue;
+        const job = await q.getJob(id);
+        if (job) {
+          record(job, state, row);
+          finished++;
+        }
+      }
       progress.update(stats());
-      if (finished.length === 0 || outstanding.size > 0) await sleep(opts.pollMs ?? 500, signal);
+      cursor = lastOpen.line;
+      if (finished === 0) await sleep(opts.pollMs ?? 500, signal);
     }
     summary.interrupted = signal?.aborted === true;
     summary.pending = valid - summary.skipped - summary.done - summary.failed;
     progress.stop(stats());
+    summary.durationMs = Date.now() - started;
+    if (opts.report !== undefined) {
+      if ((await writeReport(opts.report, reportRecords(rows, j.failureRecords(run, runStarted)))) > 0) summary.report = opts.report;
+    }
+  } catch (err) {
+    fatal = err;
   } finally {
-    journal.close();
-    await queue.close();
+    try {
+      journal?.close();
+    } catch (err) {
+      fatal ??= err;
+    }
+    rows.close();
+    await queue?.close();
   }
-  summary.durationMs = Date.now() - started;
-  if (opts.report !== undefined) {
-    if ((await writeFailureReport(opts.report, [...invalidRecords, ...failures])) > 0) summary.report = opts.report;
-  }
+  if (fatal !== undefined) throw fatal as Error;
   return { summary, started: true, invalid: check.invalid, failures };
 }

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { RedisClient } from "bullmq";
 import { GongAbortError, RateLimitError } from "../../client/errors.js";
-import type { RateLimiter } from "../../client/rate-limiter.js";
+import type { DailyQuota, RateLimiter } from "../../client/rate-limiter.js";
 
 const SCRIPT = `
 local key = KEYS[1]
@@ -15,6 +15,7 @@ local limit = tonumber(ARGV[1])
 local windowMs = tonumber(ARGV[2])
 local perDay = tonumber(ARGV[3])
 local member = ARGV[4]
+local dayMs = tonumber(ARGV[5])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - windowMs)
@@ -26,14 +27,14 @@ if count >= limit then
   return wait
 end
 if perDay > 0 then
-  local day = math.floor(now / 86400000)
-  local dayKey = key .. ':day:' .. day
+  local day = math.floor(now / dayMs)
+  local dayKey = key .. ':day:' .. dayMs .. ':' .. day
   local used = tonumber(redis.call('GET', dayKey) or '0')
   if used >= perDay then
-    return -((day + 1) * 86400000 - now)
+    return -((day + 1) * dayMs - now)
   end
   redis.call('INCR', dayKey)
-  redis.call('PEXPIRE', dayKey, 172800000)
+  redis.call('PEXPIRE', dayKey, dayMs * 2)
 end
 redis.call('ZADD', key, now, member)
 redis.call('PEXPIRE', key, windowMs * 2)
@@ -56,8 +57,10 @@ export interface RedisRateLimiterOptions {
    * second apart cannot arrive at Gong inside the same second through network jitter).
    */
   windowMs?: number;
-  /** Daily cap (UTC day) across processes; 0 = none (default 10,000). */
+  /** Daily cap (UTC day) across processes, counted in Redis (every worker, every restart); 0 = none (default 10,000). */
   perDay?: number;
+  /** Length of the quota day (default 86,400,000 ms: UTC days); shorter days are for tests. */
+  dayMs?: number;
   /** A wait longer than this rejects with RateLimitError (default 600,000 ms). */
   maxWaitMs?: number;
 }
@@ -91,6 +94,7 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly windowMs: number;
   private readonly perDay: number;
   private readonly maxWaitMs: number;
+  private readonly dayMs: number;
   private readonly prefix = randomUUID();
   private seq = 0;
 
@@ -101,6 +105,8 @@ export class RedisRateLimiter implements RateLimiter {
     this.windowMs = opts.windowMs ?? 1100;
     this.perDay = opts.perDay ?? 10_000;
     this.maxWaitMs = opts.maxWaitMs ?? 600_000;
+    this.dayMs = opts.dayMs ?? 86_400_000;
+    if (!Number.isInteger(this.dayMs) || this.dayMs < 1) throw new RangeError(`dayMs must be a positive integer, got ${this.dayMs}`);
     if (!Number.isInteger(this.perSecond) || this.perSecond < 1) throw new RangeError(`perSecond must be a positive integer, got ${this.perSecond}`);
   }
 
@@ -112,8 +118,18 @@ export class RedisRateLimiter implements RateLimiter {
       defined.add(redis);
     }
     const member = `${this.prefix}:${++this.seq}`;
-    const result: unknown = await redis.runCommand(COMMAND, [this.key, this.perSecond, this.windowMs, this.perDay, member]);
+    const result: unknown = await redis.runCommand(COMMAND, [this.key, this.perSecond, this.windowMs, this.perDay, member, this.dayMs]);
     return Number(result);
+  }
+
+  /** Where the shared daily budget stands (undefined without one): one read of its Redis counter. */
+  async quota(): Promise<DailyQuota | undefined> {
+    if (this.perDay <= 0) return undefined;
+    const redis = await this.redis;
+    const now = Date.now();
+    const day = Math.floor(now / this.dayMs);
+    const used = Number((await redis.get(`${this.key}:day:${this.dayMs}:${day}`)) ?? "0");
+    return { day: String(day), perDay: this.perDay, spent: Number.isFinite(used) ? used : 0, resetsAt: (day + 1) * this.dayMs };
   }
 
   async acquire(signal?: AbortSignal): Promise<void> {
@@ -123,7 +139,11 @@ export class RedisRateLimiter implements RateLimiter {
       const wait = await this.tryAcquire();
       if (wait === 0) return;
       if (wait < 0) {
-        throw new RateLimitError({ status: 429, errors: ["daily request cap reached (shared Redis limiter)"], retryAfterSeconds: Math.ceil(-wait / 1000) });
+        throw new RateLimitError({
+          status: 429,
+          errors: [`daily budget of ${this.perDay} requests spent (shared Redis limiter)`],
+          retryAfterSeconds: Math.max(1, Math.ceil(-wait / 1000)),
+        });
       }
       if (Date.now() - started + wait > this.maxWaitMs) {
         throw new RateLimitError({ status: 429, errors: ["rate limiter wait too long"], retryAfterSeconds: Math.ceil(wait / 1000) });

@@ -4,7 +4,9 @@
  * is retried by BullMQ with backoff. After a crash the job comes back as stalled and resumes from its
  * progress: "sending" means look the call up before sending again.
  */
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
+import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
+import { RateLimitError } from "../../client/errors.js";
+import type { GongBinding } from "../journal.js";
 import { errorDetails, isPermanent, runTask, TaskError, type CallSender } from "../task.js";
 import { DEFAULT_QUEUE_NAME, isJobProgress, type ImportJobData, type ImportJobProgress, type ImportJobResult } from "./common.js";
 
@@ -22,6 +24,34 @@ export interface ImportWorkerOptions {
   /** Job lock duration (ms); a worker that dies loses its jobs to others after this. */
   lockDuration?: number;
   stalledInterval?: number;
+  /** The Gong this worker sends to: jobs of an import bound to another Gong are refused (onForeignJob). */
+  gong?: GongBinding | undefined;
+  /** A job of another Gong was handed back to the queue (e.g. to stop this worker, which is set up wrongly). */
+  onForeignJob?(job: Job<ImportJobData, ImportJobResult>, message: string): void;
+  /** The daily quota is spent: every worker of the queue pauses until `resumeAt` (epoch ms); the job waits, unharmed. */
+  onQuotaPause?(resumeAt: number, reason: string): void;
+  /** Applied to every text from the server before it is stored in the job (secrets). */
+  redact?: ((text: string) => string) | undefined;
+}
+
+/** The job's Gong is not the worker's: nothing was sent. */
+export class ForeignJobError extends Error {
+  override readonly name = "ForeignJobError";
+}
+
+/** The daily quota is spent: nothing more can be sent before `resumeAt`. */
+export class QuotaPauseError extends Error {
+  override readonly name = "QuotaPauseError";
+  readonly resumeAt: number;
+  constructor(cause: RateLimitError) {
+    super(cause.message);
+    this.resumeAt = Date.now() + (cause.retryAfterSeconds ?? 60) * 1000 + 250;
+  }
+}
+
+function quotaCause(err: unknown): RateLimitError | undefined {
+  const cause = err instanceof TaskError ? err.cause : err;
+  return cause instanceof RateLimitError ? cause : undefined;
 }
 
 /** Processes one job (exported for tests with a fake sender). */
@@ -29,8 +59,15 @@ export async function processImportJob(
   sender: CallSender,
   job: Job<ImportJobData, ImportJobResult>,
   signal?: AbortSignal,
+  opts: { gong?: GongBinding | undefined; redact?: ((text: string) => string) | undefined } = {},
 ): Promise<ImportJobResult> {
   const data = job.data;
+  if (data.gong !== undefined && opts.gong !== undefined && (data.gong.baseUrl !== opts.gong.baseUrl || data.gong.identity !== opts.gong.identity)) {
+    throw new ForeignJobError(
+      `job ${job.id ?? ""} (line ${data.line}) belongs to an import into ${data.gong.baseUrl} (${data.gong.label}), ` +
+        `but this worker sends to ${opts.gong.baseUrl} (${opts.gong.label}); nothing was sent. Start workers with the credentials of that Gong.`,
+    );
+  }
   const progress = isJobProgress(job.progress) ? job.progress : undefined;
   const setProgress = (p: ImportJobProgress) => job.updateProgress(p);
   const task = data.mediaFile === undefined ? { clientUniqueId: data.clientUniqueId, request: data.request } : { clientUniqueId: data.clientUniqueId, request: data.request, mediaFile: data.mediaFile };
@@ -63,7 +100,12 @@ export async function processImportJob(
     if (outcome.mediaUrl !== undefined) result.mediaUrl = outcome.mediaUrl;
     return result;
   } catch (err) {
-    const details = errorDetails(err);
+    // Quota is never a failure: the job goes back to the queue as it stands (its progress says where it was).
+    const quota = quotaCause(err);
+    if (quota !== undefined) throw new QuotaPauseError(quota);
+    const raw = errorDetails(err);
+    const redact = opts.redact ?? ((text: string) => text);
+    const details = { ...raw, errors: raw.errors.map(redact), message: redact(raw.message) };
     const stage = err instanceof TaskError ? err.stage : "create";
     const failedCallId = err instanceof TaskError ? err.callId : undefined;
     await job.updateData({ ...data, lastError: { ...details, stage, ...(failedCallId !== undefined && { callId: failedCallId }) } });
@@ -76,11 +118,32 @@ export async function processImportJob(
 export async function startImportWorker(opts: ImportWorkerOptions): Promise<Worker<ImportJobData, ImportJobResult>> {
   let sender: CallSender | undefined = typeof opts.sender === "function" ? undefined : opts.sender;
   const jobsPerSecond = opts.jobsPerSecond ?? 3;
+  const queueName = opts.queueName ?? DEFAULT_QUEUE_NAME;
+  // The queue's handle for the shared pause on quota (made on the first one).
+  let pauser: Queue | undefined;
   const worker = new Worker<ImportJobData, ImportJobResult>(
-    opts.queueName ?? DEFAULT_QUEUE_NAME,
-    async (job, _token, signal) => {
+    queueName,
+    async (job, token, signal) => {
       if (sender === undefined) throw new Error("worker not ready");
-      return processImportJob(sender, job, signal);
+      try {
+        return await processImportJob(sender, job, signal, { gong: opts.gong, redact: opts.redact });
+      } catch (err) {
+        if (err instanceof QuotaPauseError) {
+          // Pause every worker of the queue until the reset; the job goes back to waiting without using an attempt.
+          pauser ??= new Queue(queueName, { connection: opts.connection });
+          pauser.on("error", () => {});
+          await pauser.rateLimit(Math.max(1, err.resumeAt - Date.now()));
+          opts.onQuotaPause?.(err.resumeAt, err.message);
+          throw Worker.RateLimitError();
+        }
+        if (err instanceof ForeignJobError) {
+          // Hand the job back untouched (no attempt used) for a worker of the right Gong.
+          await job.moveToDelayed(Date.now() + 1000, token);
+          opts.onForeignJob?.(job, err.message);
+          throw new DelayedError();
+        }
+        throw err;
+      }
     },
     {
       connection: opts.connection,
@@ -97,6 +160,9 @@ export async function startImportWorker(opts: ImportWorkerOptions): Promise<Work
   });
   // A worker must always have an error listener, or connection errors crash the process.
   worker.on("error", () => {});
+  worker.on("closed", () => {
+    void pauser?.close();
+  });
   if (typeof opts.sender === "function") sender = await opts.sender(worker);
   await worker.waitUntilReady();
   void worker.run();
