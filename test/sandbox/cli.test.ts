@@ -93,6 +93,9 @@ describe("sandbox command", () => {
     const sb = await spawnBuilt(["--env"]);
     try {
       expect(Object.keys(sb.line)).toEqual(["baseUrl", "accessKey", "accessKeySecret", "bearerToken", "dataDir"]);
+      // The export line follows the JSON line on another stream: wait for it.
+      const deadline = Date.now() + 10_000;
+      while (!sb.stderr().includes("\nexport ") && !sb.stderr().startsWith("export ") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       const exportLine = sb.stderr().split("\n").find((l) => l.startsWith("export "));
       expect(exportLine).toBe(
         `export GONG_BASE_URL=${sb.line.baseUrl} GONG_ACCESS_KEY=${sb.line.accessKey} GONG_ACCESS_KEY_SECRET=${sb.line.accessKeySecret}`,
@@ -107,10 +110,13 @@ describe("sandbox command", () => {
   it("without --env no secret goes to stderr", async () => {
     const sb = await spawnBuilt([]);
     try {
+      const deadline = Date.now() + 10_000;
+      while (!sb.stderr().includes("set -a; . ") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(sb.stderr()).toContain("set -a; . ");
       expect(sb.stderr()).not.toContain(sb.line.accessKeySecret);
     } finally {
       expect(await sb.stop()).toBe(0);
+      expect(sb.stderr()).not.toContain(sb.line.accessKeySecret);
     }
   });
 
