@@ -18,9 +18,6 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
 ] as const;
 
-export function chromiumAvailable(): boolean {
-  return existsSync(CHROMIUM_PATH);
-}
 
 export interface LaunchedChromium {
   context: BrowserContext;
@@ -33,6 +30,9 @@ export interface LaunchedChromium {
  * for `launch()`, so the profile goes through `launchPersistentContext(userDataDir, …)`: the same browser flags.
  */
 export async function launchChromium(): Promise<LaunchedChromium> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`${CHROMIUM_PATH} is missing: the browser tests need Debian's chromium (npm test's pretest installs it: apt-get install chromium)`);
+  }
   const userDataDir = await mkdtemp(join(tmpdir(), "chromium-profile-"));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { CSP_DIRECTIVES, jsonDeeperThan } from "../../src/sandbox/app.js";
 import { hostAllowed, hostRules, parseHost } from "../../src/sandbox/hosts.js";
 import { startSandbox } from "../../src/sandbox/server.js";
-import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumAvailable } from "../helpers/chromium.js";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../helpers/chromium.js";
 import { rawRequest, rawSend, type RawResponse } from "../helpers/raw-http.js";
 import { startTestSandbox, withSandbox } from "../helpers/sandbox.js";
 
@@ -132,7 +132,7 @@ describe("Host check (DNS rebinding)", () => {
     expect(parseHost("[::ffff:127.0.0.1]:1")).toEqual({ name: "127.0.0.1", port: 1 });
   });
 
-  it.skipIf(!chromiumAvailable())("a page on another name that resolves to 127.0.0.1 (DNS rebinding) gets 421 in Chromium", async () => {
+  it("a page on another name that resolves to 127.0.0.1 (DNS rebinding) gets 421 in Chromium", async () => {
     const sb = sandbox();
     const port = new URL(sb.baseUrl).port;
     const browser = await chromium.launch({

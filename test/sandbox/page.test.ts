@@ -5,7 +5,7 @@ import type { Page } from "playwright-core";
 import { escapeHtml, formatTick, timeTicks } from "../../src/sandbox/page.js";
 import { SEED_USERS } from "../../src/sandbox/seed.js";
 import { generateConversationWav, readWavInfo } from "../../src/sandbox/wav.js";
-import { chromiumAvailable, launchChromium } from "../helpers/chromium.js";
+import { launchChromium } from "../helpers/chromium.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
 /** The CSP the sandbox's pages must work under (app.ts registers it for every page). */
@@ -89,7 +89,7 @@ describe("call page (server-rendered)", () => {
   });
 });
 
-describe.skipIf(!chromiumAvailable())("call page in headless Chromium", () => {
+describe("call page in headless Chromium", () => {
   it("shows title and parties, draws one lane per party, and the player loads the media", async () => {
     const sb = await startTestSandbox();
     const browser = await launchChromium();
@@ -149,7 +149,7 @@ describe.skipIf(!chromiumAvailable())("call page in headless Chromium", () => {
   });
 });
 
-describe.skipIf(!chromiumAvailable())("call page layout in headless Chromium (issue 12)", () => {
+describe("call page layout in headless Chromium", () => {
   it("the Parties table stays inside its card, a 4-second axis has unique whole-second ticks, a userId-only party shows the user's name", async () => {
     const sb = await startTestSandbox();
     const browser = await launchChromium();
