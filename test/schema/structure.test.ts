@@ -52,9 +52,9 @@ describe("unpaired UTF-16 surrogates", () => {
     };
     expect(issuesOf(r)).toEqual([
       "parties[0].name: contains an unpaired UTF-16 surrogate (\\ud83d at index 1)",
+      "title: contains an unpaired UTF-16 surrogate (\\udfff at index 1)",
       "context[0].objects[0].fields[0].value.k\ud800: its name contains an unpaired UTF-16 surrogate (\\ud800 at index 1)",
       "context[0].objects[0].fields[0].value.k\ud800[1]: contains an unpaired UTF-16 surrogate (\\udc01 at index 1)",
-      "title: contains an unpaired UTF-16 surrogate (\\udfff at index 1)",
     ]);
   });
 
