@@ -33,6 +33,17 @@ describe("the CLI refuses before sending", () => {
     expect(await callCount()).toBe(before);
   });
 
+  it("an --input with a key twice (JSON would keep the last): exit 2 naming the key and its line, nothing sent", async () => {
+    const before = await callCount();
+    const call = sandbox().validCall();
+    const text = JSON.stringify(call, null, 2).replace(/\n}$/, ',\n  "clientUniqueId": "b"\n}');
+    const line = text.split("\n").findIndex((l) => l.includes('"clientUniqueId": "b"')) + 1;
+    const r = await runCli(["add-call", "--input", inputFile(text)], { env: sandbox().env });
+    expect(r.stderr).toContain(`--input: has the key "clientUniqueId" twice in one object (line ${String(line)})`);
+    expect(r.code).toBe(2);
+    expect(await callCount()).toBe(before);
+  });
+
   it("--dry-run refuses fields nested 80 levels, which the sandbox would refuse, naming the path", async () => {
     let value: unknown = 1;
     for (let i = 0; i < 73; i++) value = { v: value };
