@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { ValidationError } from "../client/index.js";
+import { firstDuplicateKey } from "./duplicate-keys.js";
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -28,9 +29,15 @@ export async function readJsonInput(source: string, field = "--input"): Promise<
     throw ValidationError.of(field, code === "ENOENT" ? `file not found: ${source}` : `cannot read ${source} (${code ?? "error"})`);
   }
   if (text.trim() === "") throw ValidationError.of(field, `is empty: expected a JSON object (${source === "-" ? "stdin" : source})`);
+  let value: unknown;
   try {
-    return JSON.parse(text.replace(/^\uFEFF/, "")) as unknown;
+    value = JSON.parse(text.replace(/^\uFEFF/, "")) as unknown;
   } catch (error) {
     throw ValidationError.of(field, `is not valid JSON: ${describeJsonError(error, text).slice(0, 300)}`);
   }
+  const duplicate = firstDuplicateKey(text);
+  if (duplicate !== undefined) {
+    throw ValidationError.of(field, `has the key ${JSON.stringify(duplicate.key)} twice in one object (line ${String(duplicate.line)}): JSON would keep only the last value`);
+  }
+  return value;
 }

@@ -4,7 +4,7 @@ import { addCallMediaResponseCheck, type ResponseCheckResult } from "../schema/m
 import type { AddCallMediaResponse } from "../schema/responses.js";
 import { resolveCredentials } from "./auth.js";
 import { buildURL } from "./base-url.js";
-import { GongApiError, GongResponseError, ValidationError, type GongError } from "./errors.js";
+import { GongApiError, GongResponseError, RateLimitError, ValidationError, type GongError } from "./errors.js";
 import { printableExcerpt } from "./excerpt.js";
 import { parseJson, stringifyJson } from "./json.js";
 import { checkMediaFile } from "./media-file.js";
@@ -75,6 +75,16 @@ interface Exchange {
   beforeRetry?: ((failure: GongError) => Promise<void>) | undefined;
 }
 
+/**
+ * The largest JSON request body sent (bytes of UTF-8): the sandbox's JSON body limit, 10 MiB. Gong's limit is not
+ * documented; an Add call request is a few kilobytes unless its speech segments or context run to hundreds of
+ * thousands. A larger body is refused before anything is sent (ValidationError), not streamed for the server to refuse.
+ */
+export const MAX_JSON_BODY_BYTES = 10 * 1024 * 1024;
+
+/** A 429 that asks to wait at least this long is reported through the logger's warn (the wait is otherwise silent). */
+export const ANNOUNCED_WAIT_MS = 5000;
+
 /** Media uploads are retried at most this many times after a 5xx, timeout or reset (PUT replaces; CONTRACT.md §5); a 429 follows the general rule. */
 export const UPLOAD_MAX_RETRIES = 3;
 /** Before resending a file larger than this, confirm the call exists with GET /v2/calls/{id} (CONTRACT.md §5). */
@@ -126,11 +136,21 @@ export class GongClient {
 
   /** Sends one JSON request (with retries per `retry`) and returns the parsed, validated response body. */
   async request<T = unknown>(req: GongRequest<T>): Promise<T> {
+    const body = req.body === undefined ? undefined : stringifyJson(req.body);
+    if (body !== undefined && body.length > MAX_JSON_BODY_BYTES / 3) {
+      const bytes = Buffer.byteLength(body);
+      if (bytes > MAX_JSON_BODY_BYTES) {
+        throw ValidationError.of(
+          "(root)",
+          `the request is ${bytes.toLocaleString("en-US")} bytes as JSON; at most ${MAX_JSON_BODY_BYTES.toLocaleString("en-US")} bytes (10 MiB) may be sent in one request`,
+        );
+      }
+    }
     const res = await this.exchange({
       method: req.method,
       path: req.path,
       query: req.query,
-      body: req.body === undefined ? undefined : stringifyJson(req.body),
+      body,
       contentType: req.body === undefined ? undefined : "application/json",
       mode: req.retry ?? (req.method === "POST" ? "never" : "safe"),
       maxRetries: this.#options.maxRetries,
@@ -268,6 +288,10 @@ export class GongClient {
           const requestId = error instanceof GongApiError ? error.requestId : undefined;
           const data = { method: ex.method, path: ex.path, attempt, status, requestId, error: error.name, waitMs };
           this.log("debug", "gong retry", data);
+          if (status === 429 && waitMs >= ANNOUNCED_WAIT_MS) {
+            const asked = error instanceof RateLimitError && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds : Math.round(waitMs / 1000);
+            this.log("warn", `Gong asked to wait ${String(asked)} s (429 on ${ex.method} ${ex.path}); waiting…`, {});
+          }
         },
       },
     );

@@ -100,8 +100,9 @@ function issue(rule: string): ValidationIssue {
  * The problems Gong would have with a media file, found before any request; empty when it is fine. The path is
  * resolved (symlinks followed) and must lead to a regular, non-empty file of at most MEDIA_MAX_BYTES with a supported
  * extension, whose first bytes are that format's container header: WAV (RIFF/WAVE with a "fmt " chunk), MP3 (an ID3
- * tag or an MPEG frame), MP4 (`ftyp` at offset 4), MKV (EBML magic) or FLAC (`fLaC`). With `allowAnyFormat` any
- * extension and content pass (sent as application/octet-stream); the file must still be a regular file.
+ * tag or an MPEG frame), MP4 (`ftyp` at offset 4), MKV (EBML magic) or FLAC (`fLaC`). `allowAnyFormat` lets a file
+ * of an unknown extension through unread (sent as application/octet-stream); a supported extension's content is
+ * checked all the same, so that `passwd.wav` leading to a text file is refused with or without it.
  */
 export async function mediaFileIssues(filePath: string, allowAnyFormat = false): Promise<{ issues: ValidationIssue[]; info?: MediaFileInfo }> {
   const name = JSON.stringify(filePath);
@@ -133,7 +134,7 @@ export async function mediaFileIssues(filePath: string, allowAnyFormat = false):
     return { issues: [issue(`unsupported file type: ${what} (supported: ${list}; or allow any format): ${name}`)] };
   }
   const info: MediaFileInfo = { filePath, realPath, fileName, size, contentType: mediaContentTypeFor(fileName) ?? "application/octet-stream" };
-  if (allowAnyFormat) return { issues: [], info };
+  if (expected === undefined) return { issues: [], info };
   let found: { format?: MediaFormat; found: string };
   try {
     const handle = await open(realPath, "r");
@@ -151,7 +152,7 @@ export async function mediaFileIssues(filePath: string, allowAnyFormat = false):
     const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
     return { issues: [issue(`cannot read ${name} (${code})`)] };
   }
-  if (expected !== undefined && found.format !== expected) {
+  if (found.format !== expected) {
     if (found.format !== undefined) {
       return { issues: [issue(`content looks like ${found.format}, not ${expected} as its extension says (found ${found.found}): ${name}`)] };
     }

@@ -46,7 +46,11 @@ export const nodeTransport: Transport = (req: TransportRequest) =>
       outgoing.destroy();
     };
 
+    // The server's answer, once its head has arrived: an error writing the body after that (EPIPE or a reset: the
+    // server answered, e.g. 413, and closed without reading the rest) is not the outcome, the answer is.
+    let answer: IncomingMessage | undefined;
     const outgoing = send(req.url, { method: req.method, headers }, (res) => {
+      answer = res;
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () => {
@@ -62,6 +66,9 @@ export const nodeTransport: Transport = (req: TransportRequest) =>
       });
       res.on("aborted", () => {
         fail(new GongConnectionError("response interrupted"));
+      });
+      res.on("close", () => {
+        if (!res.complete) fail(new GongConnectionError("response interrupted"));
       });
     });
     // Whether the connection (and for https its TLS handshake) was made: an error before that sent nothing.
@@ -79,6 +86,8 @@ export const nodeTransport: Transport = (req: TransportRequest) =>
     });
     outgoing.on("error", (error: NodeJS.ErrnoException) => {
       const code = typeof error.code === "string" ? error.code : "";
+      // The answer decides: its end resolves, or its close before the end fails as an interrupted response.
+      if (answer !== undefined && (code === "EPIPE" || code === "ECONNRESET")) return;
       if (!connected && (UNREACHABLE_CODES.has(code) || isTlsHandshakeCode(code))) {
         fail(new GongUnreachableError(req.url.origin, code, error.message, { cause: error }));
         return;

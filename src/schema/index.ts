@@ -9,3 +9,4 @@ export * from "./validate.js";
 export * from "./ids.js";
 export * from "./issues.js";
 export * from "./media-response.js";
+export * from "./structure.js";

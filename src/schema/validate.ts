@@ -2,6 +2,7 @@ import { z } from "zod";
 import { buildAddCallShape, type Strictness } from "./call.js";
 import type { ValidationIssue } from "./issues.js";
 import { crossFieldIssues, type RuleProfile } from "./rules.js";
+import { structureIssues } from "./structure.js";
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] };
 
@@ -99,13 +100,15 @@ export function capIssues(issues: readonly ValidationIssue[], max = MAX_REPORTED
   return [...issues.slice(0, max), { path: "(root)", rule, message: rule }];
 }
 
-function run<T>(schema: z.ZodType<T>, input: unknown, profile: RuleProfile): ValidationResult<T> {
+function run<T>(schema: z.ZodType<T>, input: unknown, profile: RuleProfile, before: readonly ValidationIssue[] = []): ValidationResult<T> {
   const result = schema.safeParse(input, { reportInput: true });
-  if (result.success) return { ok: true, value: result.data };
+  if (result.success) return before.length > 0 ? { ok: false, issues: capIssues(before) } : { ok: true, value: result.data };
   // zod skips object refinements once a field failed; run the cross-field rules anyway so every problem is named at
   // once (toValidationIssues drops the repeats when they did run).
   const extra = crossFieldIssues(input, profile).map((c) => ({ code: "custom" as const, path: c.path, message: c.rule, input: undefined }));
-  return { ok: false, issues: capIssues(toValidationIssues([...result.error.issues, ...extra] as z.core.$ZodIssue[])) };
+  const seen = new Set(before.map((i) => i.message));
+  const rest = toValidationIssues([...result.error.issues, ...extra] as z.core.$ZodIssue[]).filter((i) => !seen.has(i.message));
+  return { ok: false, issues: capIssues([...before, ...rest]) };
 }
 
 /** The request's date-time fields. */
@@ -146,7 +149,7 @@ export function validateAddCallRequest(input: unknown): ValidationResult<AddCall
     const rule = `must be a JSON object, got ${describeType(input)}`;
     return { ok: false, issues: [{ path: "(root)", rule, message: `(root): ${rule}` }] };
   }
-  const result = run(addCallRequestSchema, withDatesAsStrings(input as Record<string, unknown>), "library");
+  const result = run(addCallRequestSchema, withDatesAsStrings(input as Record<string, unknown>), "library", structureIssues(input));
   if (!result.ok) return result;
   const value = { ...result.value };
   value.actualStart = toUtcDateTime(value.actualStart);

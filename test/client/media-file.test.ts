@@ -80,9 +80,17 @@ describe("checkMediaFile: the container header must match the extension", () => 
     expect(await rule(await file("song.flac", Buffer.concat([Buffer.from("OggS", "ascii"), tail])))).toContain("found an Ogg container");
   });
 
-  it("with allowAnyFormat, skips the content check", async () => {
-    const info = await checkMediaFile(await file("any.wav", "not audio at all"), true);
-    expect(info.contentType).toBe("audio/wav");
+  it("with allowAnyFormat, still checks the content of a supported extension", async () => {
+    expect(await rule(await file("any.wav", "not audio at all"), true)).toContain("is not WAV as its extension says: found text, not audio or video");
+    expect(await rule(await file("any.MP4", Buffer.concat([Buffer.from("fLaC", "ascii"), tail])), true)).toContain("content looks like flac, not mp4");
+  });
+
+  it("with allowAnyFormat, sends an unknown extension (or none) unread as application/octet-stream", async () => {
+    for (const name of ["notes.ogg", "recording"]) {
+      const info = await checkMediaFile(await file(name, "any bytes at all"), true);
+      expect(info.contentType).toBe("application/octet-stream");
+    }
+    expect(await rule(await file("notes2.ogg", "any bytes"))).toContain("unsupported file type");
   });
 
   it("mediaFileIssues returns the issues instead of throwing (the importer's row check)", async () => {
@@ -98,6 +106,7 @@ describe("checkMediaFile looks at the real file behind a symlink", () => {
     const link = join(dir, "passwd.wav");
     await symlink("/etc/passwd", link);
     expect(await rule(link)).toContain("found text, not audio or video");
+    expect(await rule(link, true)).toContain("found text, not audio or video");
   });
 
   it("refuses a symlink to a device or a directory, naming where it leads", async () => {
