@@ -174,6 +174,7 @@ Examples:
           primaryUserRowCheck,
         } = await import("../../importer/index.js");
         const { ReportPathError } = await import("../../importer/report.js");
+        const { JournalFileError } = await import("../../importer/journal.js");
         try {
           await checkManifestFile(manifest);
         } catch (error) {
@@ -326,7 +327,8 @@ Examples:
             error instanceof ManifestError ||
             error instanceof JournalBusyError ||
             error instanceof JournalBindingError ||
-            error instanceof ReportPathError
+            error instanceof ReportPathError ||
+            error instanceof JournalFileError
           ) {
             printError(`gong-connector: ${error.message}`);
             return EXIT.invalid;
