@@ -221,6 +221,9 @@ function tightenJournalModes(path: string): void {
   }
 }
 
+/** The journal's tables: a database holding any other table is not a journal. */
+const JOURNAL_TABLES: readonly string[] = ["calls", "meta", "quota"];
+
 const NOT_A_JOURNAL = "is not a gong-connector journal (not an SQLite database with the import's tables); give another --journal path";
 
 /**
@@ -327,7 +330,7 @@ export class Journal implements DailySpendStore {
       if (existed) {
         // Another file or database is refused before anything is written to it (no table, no WAL, no mode change).
         const tables = this.db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((t) => t.name);
-        if (tables.length > 0 && !tables.includes("calls")) throw new JournalFileError(path, NOT_A_JOURNAL);
+        if (tables.some((t) => !JOURNAL_TABLES.includes(t))) throw new JournalFileError(path, NOT_A_JOURNAL);
         if (tables.includes("calls")) {
           const columns = this.db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('calls')").all().map((c) => c.name);
           if (!["client_unique_id", "state", "request", "media_state"].every((c) => columns.includes(c))) throw new JournalFileError(path, NOT_A_JOURNAL);
