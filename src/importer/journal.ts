@@ -4,6 +4,8 @@
  * committed; a rerun resumes from it.
  */
 import { createHash } from "node:crypto";
+import { chmodSync, closeSync, constants, openSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { GongAuth } from "../client/auth.js";
 import { normalizeBaseURL } from "../client/base-url.js";
@@ -153,6 +155,78 @@ export class JournalBindingError extends Error {
 }
 
 /**
+ * The path given as the journal cannot be one: a directory, a file in a directory that does not exist, a file that
+ * is not an SQLite database, or a database without the journal's tables (it is never changed).
+ */
+export class JournalFileError extends Error {
+  override readonly name = "JournalFileError";
+  readonly path: string;
+  constructor(path: string, problem: string) {
+    super(`--journal ${path}: ${problem}`);
+    this.path = path;
+  }
+}
+
+/** The mode of the journal and its -wal/-shm files: it holds every request in full (names, e-mails, phone numbers). */
+export const JOURNAL_MODE = 0o600;
+
+function fsCode(err: unknown): string | undefined {
+  return typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : undefined;
+}
+
+/**
+ * Checks that `path` can be a journal before SQLite opens it, and creates a new one empty with mode 0600 (SQLite
+ * gives its -wal and -shm files the mode of the database). Returns whether the file existed.
+ */
+function prepareJournalFile(path: string): boolean {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    if (fsCode(err) !== "ENOENT") throw new JournalFileError(path, `cannot be used (${fsCode(err) ?? String(err)})`);
+    st = undefined;
+  }
+  if (st !== undefined) {
+    if (st.isDirectory()) throw new JournalFileError(path, "is a directory; give a file name such as calls.journal.sqlite");
+    if (!st.isFile()) throw new JournalFileError(path, "is not a regular file (a FIFO, a device or a socket); give a file name such as calls.journal.sqlite");
+    return true;
+  }
+  let dir;
+  try {
+    dir = statSync(dirname(path));
+  } catch {
+    throw new JournalFileError(path, `the directory ${dirname(path)} does not exist`);
+  }
+  if (!dir.isDirectory()) throw new JournalFileError(path, `${dirname(path)} is not a directory`);
+  try {
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, JOURNAL_MODE));
+  } catch (err) {
+    const code = fsCode(err);
+    if (code === "EEXIST") return true;
+    if (code === "EACCES" || code === "EPERM") throw new JournalFileError(path, `cannot be created in ${dirname(path)} (${code}: not writable)`);
+    throw writeFailure(path, err) ?? err;
+  }
+  chmodSync(path, JOURNAL_MODE);
+  return false;
+}
+
+/** Sets the journal and its -wal/-shm files (those that exist) to 0600. */
+function tightenJournalModes(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(file).mode & 0o777) !== JOURNAL_MODE) chmodSync(file, JOURNAL_MODE);
+    } catch (err) {
+      if (fsCode(err) !== "ENOENT") throw new JournalFileError(path, `cannot set ${file} to mode 0600 (${fsCode(err) ?? String(err)})`);
+    }
+  }
+}
+
+/** The journal's tables: a database holding any other table is not a journal. */
+const JOURNAL_TABLES: readonly string[] = ["calls", "meta", "quota"];
+
+const NOT_A_JOURNAL = "is not a gong-connector journal (not an SQLite database with the import's tables); give another --journal path";
+
+/**
  * The journal cannot be written (disk full, I/O error, read-only): what was committed before is intact, so a rerun
  * resumes once the cause is fixed.
  */
@@ -234,6 +308,7 @@ export class Journal implements DailySpendStore {
   constructor(path: string, opts: JournalOptions = {}) {
     this.path = path;
     this.redact = opts.redact ?? ((text) => text);
+    const existed = prepareJournalFile(path);
     let db: Database.Database;
     try {
       db = new Database(path);
@@ -252,6 +327,16 @@ export class Journal implements DailySpendStore {
           throw err;
         }
       }
+      if (existed) {
+        // Another file or database is refused before anything is written to it (no table, no WAL, no mode change).
+        const tables = this.db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((t) => t.name);
+        if (tables.some((t) => !JOURNAL_TABLES.includes(t))) throw new JournalFileError(path, NOT_A_JOURNAL);
+        if (tables.includes("calls")) {
+          const columns = this.db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('calls')").all().map((c) => c.name);
+          if (!["client_unique_id", "state", "request", "media_state"].every((c) => columns.includes(c))) throw new JournalFileError(path, NOT_A_JOURNAL);
+        }
+      }
+      tightenJournalModes(path);
       this.db.pragma("journal_mode = WAL");
       // NORMAL in WAL mode survives any process crash (kill -9); only an OS crash could lose the last commits,
       // and even then the lookup-first and 409 handling keep every call unique in Gong.
@@ -263,6 +348,7 @@ export class Journal implements DailySpendStore {
     } catch (err) {
       this.closed = true;
       this.db.close();
+      if (fsCode(err) === "SQLITE_NOTADB") throw new JournalFileError(path, NOT_A_JOURNAL);
       throw writeFailure(path, err) ?? err;
     }
   }

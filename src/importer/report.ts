@@ -4,7 +4,7 @@
  * then renamed over it, so a reader never sees half a report.
  */
 import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { constants, createWriteStream, type Stats } from "node:fs";
 import { lstat, open, readlink, realpath, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, extname, isAbsolute, join, resolve, sep } from "node:path";
 import { Readable, Transform } from "node:stream";
@@ -72,7 +72,7 @@ export function failuresToJsonl(records: readonly FailureRecord[]): string {
   return records.map((r) => `${failureToJsonLine(r)}\n`).join("");
 }
 
-/** The report format of a path: `.csv` gives CSV, anything else (`.jsonl`, `.ndjson`, `.json`) JSON lines. */
+/** The report format of a path: `.csv` gives CSV, `.jsonl` JSON lines (reportPathProblem refuses any other extension). */
 export function reportFormatFor(path: string): "csv" | "jsonl" {
   return extname(path).toLowerCase() === ".csv" ? "csv" : "jsonl";
 }
@@ -82,13 +82,95 @@ function absolute(path: string): string {
   return isAbsolute(path) ? path : `${process.cwd()}${sep}${path}`;
 }
 
-async function removeIfFile(path: string): Promise<void> {
+/** The report file is not one this tool may write or remove (not a report it wrote, not a regular file, wrong extension). */
+export class ReportPathError extends Error {
+  override readonly name = "ReportPathError";
+}
+
+/** The extensions a report may have: the format comes from it. */
+const REPORT_EXTENSIONS = [".csv", ".jsonl"] as const;
+
+/** The longest first line read to recognise a report (a JSONL record holds one row's errors and message). */
+const FIRST_LINE_MAX = 1024 * 1024;
+
+const CSV_HEADER = REPORT_COLUMNS.join(",");
+const JSONL_KEYS = ["line", "clientUniqueId", "stage", "errors", "message"] as const;
+
+/** The first line of the regular file `path` (without its newline), or undefined when none ends within FIRST_LINE_MAX bytes. */
+async function firstLine(path: string): Promise<{ line: string | undefined; empty: boolean }> {
+  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
-    const st = await lstat(path);
-    if (st.isFile() || st.isSymbolicLink()) await unlink(path);
-  } catch (err) {
-    if (!(err instanceof Error && "code" in err && err.code === "ENOENT")) throw err;
+    const buf = Buffer.alloc(FIRST_LINE_MAX);
+    let filled = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, filled, buf.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+      const nl = buf.subarray(0, filled).indexOf(10);
+      if (nl >= 0) return { line: buf.subarray(0, nl).toString("utf8"), empty: false };
+      if (filled === buf.length) return { line: undefined, empty: false };
+    }
+    return { line: filled === 0 ? undefined : buf.subarray(0, filled).toString("utf8"), empty: filled === 0 };
+  } finally {
+    await fh.close();
   }
+}
+
+/** Whether `line` is the first line of a report this tool wrote, in `format`. */
+function isReportFirstLine(line: string, format: "csv" | "jsonl"): boolean {
+  if (format === "csv") return line.replace(/\r$/, "") === CSV_HEADER;
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === "object" && value !== null && !Array.isArray(value) && JSONL_KEYS.every((k) => k in value);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why the report at `path` may not be written or removed, or undefined when it may: its name must end in `.csv` or
+ * `.jsonl`, and a file already there (through a symlink too) must be a regular file that is a report this tool wrote
+ * (a CSV starting with the report's header, a JSONL whose first line is a report record) or empty. Reads at most the
+ * file's first line, and opens nothing that is not a regular file (a FIFO, a device).
+ */
+export async function reportPathProblem(path: string): Promise<string | undefined> {
+  const ext = extname(path).toLowerCase();
+  if (!(REPORT_EXTENSIONS as readonly string[]).includes(ext)) {
+    return `--report ${path}: the report file name must end in .csv or .jsonl (the format comes from it)`;
+  }
+  let st: Stats;
+  try {
+    st = await stat(absolute(path));
+  } catch (err) {
+    if (errCode(err) === "ENOENT") return undefined;
+    return `--report ${path}: cannot be used (${errCode(err) ?? String(err)})`;
+  }
+  if (st.isDirectory()) return `--report ${path} is a directory; give a file name such as failures.csv`;
+  if (!st.isFile()) return `--report ${path} exists and is not a regular file (a FIFO, a device or a socket); choose another path`;
+  const notReport = `--report ${path} exists and is not a gong-connector report; choose another path or remove it`;
+  let real: string;
+  try {
+    real = await realpath(absolute(path));
+    const { line, empty } = await firstLine(real);
+    if (empty) return undefined;
+    if (line === undefined || !isReportFirstLine(line, ext === ".csv" ? "csv" : "jsonl")) return notReport;
+  } catch (err) {
+    return `--report ${path}: cannot be read to check it is a report (${errCode(err) ?? String(err)})`;
+  }
+  return undefined;
+}
+
+/** Removes the report at `path` when it is one this tool wrote; anything else is left alone (ReportPathError). */
+async function removeIfReport(path: string): Promise<void> {
+  try {
+    await lstat(path);
+  } catch (err) {
+    if (errCode(err) === "ENOENT") return;
+    throw err;
+  }
+  const problem = await reportPathProblem(path);
+  if (problem !== undefined) throw new ReportPathError(problem);
+  await unlink(path);
 }
 
 /**
@@ -98,8 +180,10 @@ async function removeIfFile(path: string): Promise<void> {
  *   order given, streaming: memory does not grow with the number of records).
  * - Written to a temporary file in the same directory, flushed to disk and renamed over `path`: a crash
  *   leaves the earlier file (or none), never half a report; on an error the temporary file is removed.
- * - When there is no record, no report is written and a file left at `path` by an earlier run is removed,
+ * - When there is no record, no report is written and a report left at `path` by an earlier run is removed,
  *   so that the report always describes the last run.
+ * - A file at `path` that is not a report this tool wrote (reportPathProblem) is never replaced nor removed:
+ *   ReportPathError.
  */
 export async function writeFailureReport(
   path: string,
@@ -119,8 +203,14 @@ export async function writeFailureReport(
     throw err;
   }
   if (first.done === true) {
-    await removeIfFile(target);
+    await iterator.return?.();
+    await removeIfReport(target);
     return 0;
+  }
+  const problem = await reportPathProblem(target);
+  if (problem !== undefined) {
+    await iterator.return?.();
+    throw new ReportPathError(problem);
   }
 
   let count = 0;
@@ -161,6 +251,8 @@ export async function writeFailureReport(
     } finally {
       await fh.close();
     }
+    const late = await reportPathProblem(target);
+    if (late !== undefined) throw new ReportPathError(late);
     await rename(temp, target);
   } catch (err) {
     await iterator.return?.();
@@ -214,8 +306,10 @@ async function identify(path: string, depth = 0): Promise<FileIdentity> {
 /**
  * Checks that `--report` can be written and is none of the import's inputs (the manifest, the journal and its WAL
  * files, a mapping...): the same path in any spelling (`./x/../calls.csv`), through a symlink, or a hard link of
- * the same file (same device and inode). Returns the problem as one sentence, or `undefined` when the path is fine.
- * Reads nothing but file metadata, so it can run before anything is read or sent.
+ * the same file (same device and inode); then that it is a report path at all (reportPathProblem: `.csv` or `.jsonl`,
+ * and a file already there is a report this tool wrote, or empty). Returns the problem as one sentence, or `undefined`
+ * when the path is fine. Reads file metadata and at most an existing report's first line, so it can run before
+ * anything is read or sent.
  */
 export async function checkReportPath(report: string, inputs: readonly ImportInput[]): Promise<string | undefined> {
   let reportId: FileIdentity;
@@ -250,5 +344,5 @@ export async function checkReportPath(report: string, inputs: readonly ImportInp
       return `--report ${report} is ${input.role} (${input.path}): writing the report would replace it; choose another report file`;
     }
   }
-  return undefined;
+  return reportPathProblem(report);
 }

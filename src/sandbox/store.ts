@@ -232,6 +232,40 @@ function tighten(path: string, mode: number): void {
  * directory the sandbox did not make is not its to change; everything the sandbox keeps in it is still 0700/0600.
  */
 function prepareDataDir(dataDir: string, mediaDir: string, dbPath: string): void {
+  let st;
+  try {
+    st = statSync(dataDir);
+  } catch (err) {
+    if (fsCode(err) !== "ENOENT") throw new DataDirError(dataDir, `cannot be used (${fsCode(err) ?? String(err)})`);
+  }
+  if (st !== undefined && !st.isDirectory()) throw new DataDirError(dataDir, "is not a directory; give a directory (it is created when missing)");
+  try {
+    makeDataDir(dataDir, mediaDir, dbPath);
+  } catch (err) {
+    const code = fsCode(err);
+    if (code === undefined) throw err;
+    const why = code === "EACCES" || code === "EPERM" || code === "EROFS" ? "cannot be written" : "cannot be used";
+    throw new DataDirError(dataDir, `${why} (${code}${typeof (err as { path?: unknown }).path === "string" ? ` on ${(err as { path: string }).path}` : ""})`);
+  }
+}
+
+function fsCode(err: unknown): string | undefined {
+  return typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : undefined;
+}
+
+/** The sandbox's data directory cannot be used: not a directory, not writable, or its sandbox.db is not the sandbox's. */
+export class DataDirError extends Error {
+  override readonly name = "DataDirError";
+  readonly dataDir: string;
+  readonly problem: string;
+  constructor(dataDir: string, problem: string) {
+    super(`the data directory ${dataDir} ${problem}`);
+    this.dataDir = dataDir;
+    this.problem = problem;
+  }
+}
+
+function makeDataDir(dataDir: string, mediaDir: string, dbPath: string): void {
   const existed = existsSync(dataDir);
   const ours = !existed || readdirSync(dataDir).every((name) => name === "media" || name.startsWith("sandbox.db"));
   mkdirSync(dataDir, { recursive: true, mode: DIR_MODE });
@@ -257,7 +291,17 @@ export class SandboxStore {
     const dbPath = join(dataDir, "sandbox.db");
     prepareDataDir(dataDir, this.mediaDir, dbPath);
     this.db = new Database(dbPath);
-    this.db.pragma("journal_mode = WAL");
+    try {
+      this.db.pragma("journal_mode = WAL");
+    } catch (err) {
+      this.db.close();
+      const code = fsCode(err);
+      if (code === "SQLITE_NOTADB") throw new DataDirError(dataDir, "holds a sandbox.db that is not an SQLite database; give another directory");
+      if (code?.startsWith("SQLITE_READONLY") === true || code?.startsWith("SQLITE_CANTOPEN") === true) {
+        throw new DataDirError(dataDir, `cannot be written (${code} on ${dbPath})`);
+      }
+      throw err;
+    }
     // SQLite gives -wal and -shm the database file's mode when it makes them; ones left by an older run are tightened.
     for (const suffix of ["-wal", "-shm"]) tighten(`${dbPath}${suffix}`, FILE_MODE);
     this.db.pragma("synchronous = NORMAL");

@@ -32,7 +32,7 @@ describe("checkReportPath", () => {
 
   it("accepts a new file and an existing report", async () => {
     expect(await checkReportPath(join(dir, "failures.csv"), inputs)).toBeUndefined();
-    writeFileSync(join(dir, "old.csv"), "x\n");
+    writeFileSync(join(dir, "old.csv"), "line,clientUniqueId,stage,status,errors,requestId,callId,message\n9,x,create,400,,,,refused\n");
     expect(await checkReportPath(join(dir, "old.csv"), inputs)).toBeUndefined();
   });
 
@@ -105,7 +105,7 @@ describe("import --report (CLI)", () => {
     const manifest = join(dir, "ok.jsonl");
     writeJsonl(manifest, [callRequest(1, "okr"), callRequest(2, "okr")]);
     const report = join(dir, "ok-failures.csv");
-    writeFileSync(report, "line,clientUniqueId\n9,from-an-earlier-run\n");
+    writeFileSync(report, "line,clientUniqueId,stage,status,errors,requestId,callId,message\n9,from-an-earlier-run,create,400,,,,refused\n");
     const r = await runCli(["import", manifest, "--report", report], sandboxEnv(sb));
     expect(r.code).toBe(0);
     expect(existsSync(report)).toBe(false);

@@ -116,7 +116,8 @@ describe("writeFailureReport", () => {
 
   it("streams: records reach the temporary file while the source is still producing, and the report appears only at the end", async () => {
     const path = join(dir, "stream.csv");
-    writeFileSync(path, "old report\n");
+    const old = "line,clientUniqueId,stage,status,errors,requestId,callId,message\n1,old,create,400,,,,old report\n";
+    writeFileSync(path, old);
     const total = 60_000;
     let seenWhileProducing = 0;
     let targetUntouched = true;
@@ -127,7 +128,7 @@ describe("writeFailureReport", () => {
           const temps = tempFiles(dir);
           expect(temps.length).toBe(1);
           seenWhileProducing = statSync(join(dir, temps[0] ?? "")).size;
-          if (readFileSync(path, "utf8") !== "old report\n") targetUntouched = false;
+          if (readFileSync(path, "utf8") !== old) targetUntouched = false;
         }
         yield record(i);
       }
@@ -143,7 +144,8 @@ describe("writeFailureReport", () => {
 
   it("keeps the earlier report and leaves no temporary file when the source fails midway", async () => {
     const path = join(dir, "fails.jsonl");
-    writeFileSync(path, "earlier\n");
+    const earlier = '{"line":1,"clientUniqueId":"e","stage":"create","errors":[],"message":"earlier"}\n';
+    writeFileSync(path, earlier);
     function* source(): Generator<FailureRecord> {
       for (let i = 1; i <= 5000; i++) {
         if (i === 4000) throw new Error("journal went away");
@@ -151,14 +153,15 @@ describe("writeFailureReport", () => {
       }
     }
     await expect(writeFailureReport(path, source())).rejects.toThrow("journal went away");
-    expect(readFileSync(path, "utf8")).toBe("earlier\n");
+    expect(readFileSync(path, "utf8")).toBe(earlier);
     expect(tempFiles(dir)).toEqual([]);
   });
 
   it("keeps the earlier report when the writing process is killed with SIGKILL midway", async () => {
     const sub = mkdtempSync(join(dir, "kill-"));
     const path = join(sub, "failures.csv");
-    writeFileSync(path, "earlier\n");
+    const earlier = "line,clientUniqueId,stage,status,errors,requestId,callId,message\n1,e,create,400,,,,earlier\n";
+    writeFileSync(path, earlier);
     const script = `
       import { writeFailureReport } from ${JSON.stringify(join(ROOT, "src/importer/report.ts"))};
       async function* source() {
@@ -178,14 +181,14 @@ describe("writeFailureReport", () => {
     }
     child.kill("SIGKILL");
     expect(await exited).toBe("SIGKILL");
-    expect(readFileSync(path, "utf8")).toBe("earlier\n");
+    expect(readFileSync(path, "utf8")).toBe(earlier);
   });
 
   it("writes nothing when there is no record, and removes a report left by an earlier run", async () => {
     const path = join(dir, "none.csv");
     expect(await writeFailureReport(path, [])).toBe(0);
     expect(existsSync(path)).toBe(false);
-    writeFileSync(path, "stale\n");
+    writeFileSync(path, "line,clientUniqueId,stage,status,errors,requestId,callId,message\n1,stale,create,400,,,,stale\n");
     expect(await writeFailureReport(path, (function* () {})())).toBe(0);
     expect(existsSync(path)).toBe(false);
     expect(tempFiles(dir)).toEqual([]);

@@ -97,7 +97,7 @@ export function importCommand(): Command {
     .option("-c, --concurrency <n>", "calls in flight at once (requests are paced by the rate limit)", positiveInt("--concurrency"), 4)
     .option(
       "-r, --report <file>",
-      "write failed and invalid rows to FILE (.csv or .jsonl); when no row failed no FILE is written and one left by an earlier run is removed",
+      "write failed and invalid rows to FILE (.csv or .jsonl); when no row failed no FILE is written and a report left by an earlier run is removed; an existing FILE that is not a gong-connector report is never replaced nor removed (exit 2)",
     )
     .option("--skip-invalid", "import the valid rows even when some rows are invalid")
     .option("--check-users", "also refuse rows whose primary user Gong would refuse (unknown, inactive, call import off): one walk of /v2/users")
@@ -173,6 +173,8 @@ Examples:
           validateManifest,
           primaryUserRowCheck,
         } = await import("../../importer/index.js");
+        const { ReportPathError } = await import("../../importer/report.js");
+        const { JournalFileError } = await import("../../importer/journal.js");
         try {
           await checkManifestFile(manifest);
         } catch (error) {
@@ -321,7 +323,13 @@ Examples:
           }
           return importExitCode(result);
         } catch (error) {
-          if (error instanceof ManifestError || error instanceof JournalBusyError || error instanceof JournalBindingError) {
+          if (
+            error instanceof ManifestError ||
+            error instanceof JournalBusyError ||
+            error instanceof JournalBindingError ||
+            error instanceof ReportPathError ||
+            error instanceof JournalFileError
+          ) {
             printError(`gong-connector: ${error.message}`);
             return EXIT.invalid;
           }

@@ -177,7 +177,15 @@ Examples:
         if (flags.faultSeed !== undefined) opts.faultSeed = flags.faultSeed;
         if (flags.maxMediaBytes !== undefined) opts.maxMediaBytes = flags.maxMediaBytes;
         const { startSandbox } = await import("../../sandbox/server.js");
-        const sb = await startSandbox(opts);
+        const { DataDirError } = await import("../../sandbox/store.js");
+        let sb: Awaited<ReturnType<typeof startSandbox>>;
+        try {
+          sb = await startSandbox(opts);
+        } catch (error) {
+          if (!(error instanceof DataDirError)) throw error;
+          printError(`gong-connector: --data ${error.dataDir}: ${error.problem}`);
+          return EXIT.invalid;
+        }
         const line: Record<string, string> = {
           baseUrl: sb.baseUrl,
           accessKey: sb.accessKey,
