@@ -4,7 +4,6 @@ export {
   checkManifestFile,
   checkMediaRoot,
   CSV_TOP_LEVEL_FIELDS,
-  jsonNestsDeeperThan,
   ManifestError,
   MAX_COLUMN_INDEX,
   MAX_JSON_DEPTH,

@@ -13,6 +13,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, sep } from "nod
 import { Readable } from "node:stream";
 import { CsvError, parse } from "csv-parse";
 import type { ManifestFormat, RawManifestRow, RowIssue } from "./types.js";
+import { jsonDeeperThan } from "../schema/structure.js";
 
 /** The manifest format from the file extension (`.jsonl`, `.ndjson`, `.json` -> jsonl; `.csv` -> csv). */
 export function manifestFormatFor(path: string): ManifestFormat | undefined {
@@ -165,22 +166,6 @@ export async function* readManifestLines(path: string, maxLineBytes = MAX_LINE_B
 // JSON values: depth and reserved keys
 // ---------------------------------------------------------------------------------------------
 
-/** Whether the JSON text nests arrays/objects deeper than `max` (one pass over the text, before parsing it). */
-export function jsonNestsDeeperThan(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) return true;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return false;
-}
 
 function joinPath(base: string, key: string | number): string {
   if (typeof key === "number") return `${base}[${key}]`;
@@ -207,7 +192,7 @@ function reservedJsonKeys(value: unknown, basePath: string): RowIssue[] {
 
 /** Parses JSON from a manifest: nesting bounded, `__proto__` keys reported. `undefined` value when not parsed. */
 function parseJson(text: string, path: string, issues: RowIssue[], what: string): { value?: unknown } {
-  if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) {
+  if (jsonDeeperThan(text, MAX_JSON_DEPTH)) {
     issues.push({ path, rule: `${what} nests deeper than ${MAX_JSON_DEPTH} levels` });
     return {};
   }

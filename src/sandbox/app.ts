@@ -13,6 +13,9 @@ import { Errors, SandboxError, errorBody } from "./errors.js";
 import { hostAllowed, hostRules, type HostRule } from "./hosts.js";
 import { newRequestId } from "./ids.js";
 import { registerPageRoutes } from "./page-routes.js";
+import { jsonDeeperThan } from "../schema/structure.js";
+
+export { jsonDeeperThan };
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -71,22 +74,6 @@ function routedPath(request: FastifyRequest): string {
   });
 }
 
-/** Whether a JSON text nests arrays/objects deeper than `max` (one linear pass; strings skipped). */
-export function jsonDeeperThan(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) return true;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return false;
-}
 
 /** The client address failed authentications are counted against (an IPv6 client by its /64). */
 export function addressKey(ip: string | undefined): string {

@@ -77,3 +77,20 @@ export function structureIssues(input: unknown, maxDepth = MAX_REQUEST_DEPTH): V
   }
   return out;
 }
+
+/** Whether a JSON text nests arrays/objects deeper than `max` (one linear pass; strings skipped). */
+export function jsonDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
