@@ -53,15 +53,15 @@ function isSummary(v: unknown): v is ImportSummaryLine {
 
 /** Whether dist/cli/main.js has the `import` command wired in (else the bench runs the command module directly). */
 export function cliHasImport(): boolean {
-  const program = readFileSync(join(ROOT, "dist", "cli", "program.js"), "utf8");
+  const program = readFileSync(join(ROOT, "packages", "cli", "dist", "program.js"), "utf8");
   return program.includes("importCommand()");
 }
 
 /** Runs `gong-connector import ARGS` (through main.js when wired, else through the import command module itself). */
 async function runImportCli(args: readonly string[], options: RunOptions): Promise<RunResult> {
   if (cliHasImport()) return runCli(["import", ...args], options);
-  const cmd = pathToFileURL(join(ROOT, "dist", "cli", "commands", "import.js")).href;
-  const exit = pathToFileURL(join(ROOT, "dist", "cli", "exit.js")).href;
+  const cmd = pathToFileURL(join(ROOT, "packages", "cli", "dist", "commands", "import.js")).href;
+  const exit = pathToFileURL(join(ROOT, "packages", "cli", "dist", "exit.js")).href;
   const script = `
 import { importCommand } from ${JSON.stringify(cmd)};
 import { takeExitCode } from ${JSON.stringify(exit)};

@@ -9,7 +9,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { generateConversationWav } from "../src/sandbox/index.js";
+import { generateConversationWav } from "@gong-connector/sandbox";
 import { validCall } from "./lib/calls.js";
 import { childEnv, CLI, runCli } from "./lib/proc.js";
 import type { BenchOptions, BenchSection, Figure } from "./lib/report.js";

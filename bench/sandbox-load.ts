@@ -5,7 +5,7 @@
 import autocannon from "autocannon";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { GongClient } from "../src/client/index.js";
+import { GongClient } from "@gong-connector/client";
 import { createCall, validCall } from "./lib/calls.js";
 import { writeMediaFile } from "./lib/files.js";
 import { RssSampler } from "./lib/proc.js";

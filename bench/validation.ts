@@ -1,5 +1,5 @@
 /** Target 3a — Add call requests validated per second (the library's own check, in process). */
-import { validateAddCallRequest } from "../src/schema/index.js";
+import { validateAddCallRequest } from "@gong-connector/schema";
 import { validCall } from "./lib/calls.js";
 import type { BenchOptions, BenchSection } from "./lib/report.js";
 import { fixed, int, median } from "./lib/stats.js";

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { generateConversationWav } from "../src/sandbox/index.js";
+import { generateConversationWav } from "@gong-connector/sandbox";
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), "media");
 mkdirSync(dir, { recursive: true });

@@ -2,8 +2,8 @@
  * Bulk import from code, against the environment's Gong (or a sandbox):
  *   GONG_BASE_URL=… GONG_ACCESS_KEY=… GONG_ACCESS_KEY_SECRET=… npx tsx examples/import-from-code.ts examples/calls.jsonl
  */
-import { clientFromEnv } from "../src/client/index.js";
-import { defaultProgress, formatInvalidRows, runImport, senderFromClient } from "../src/importer/index.js";
+import { clientFromEnv } from "@gong-connector/client";
+import { defaultProgress, formatInvalidRows, runImport, senderFromClient } from "@gong-connector/importer";
 
 const manifest = process.argv[2] ?? new URL("./calls.jsonl", import.meta.url).pathname;
 const controller = new AbortController();

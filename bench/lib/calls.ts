@@ -1,5 +1,5 @@
 /** Valid Add call requests for the benches (the sandbox's seeded users, so it accepts them). */
-import { SEED_USERS } from "../../src/sandbox/seed.js";
+import { SEED_USERS } from "../../packages/sandbox/src/internal/seed.js";
 
 export const HOST_USER_ID: string = SEED_USERS.host;
 export const REP_USER_ID: string = SEED_USERS.rep;

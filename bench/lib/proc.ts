@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-export const CLI = join(ROOT, "dist", "cli", "main.js");
+export const CLI = join(ROOT, "packages", "cli", "dist", "main.js");
 
 /** A preload that writes the process's peak RSS (bytes, from getrusage) to $BENCH_RSS_FILE when it exits. */
 export const RSS_PRELOAD =
@@ -139,8 +139,8 @@ export class RssSampler {
 
 /** Makes sure dist/ is built (the CLI and the sandbox child run from it). */
 export async function ensureBuilt(force: boolean): Promise<void> {
-  if (!force && existsSync(CLI) && existsSync(join(ROOT, "dist", "sandbox", "index.js"))) return;
+  if (!force && existsSync(CLI) && existsSync(join(ROOT, "packages", "sandbox", "dist", "index.js"))) return;
   const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
-  const r = await runNode(tsc, ["-p", "tsconfig.build.json"], { timeoutMs: 300_000 });
+  const r = await runNode(tsc, ["-b", "tsconfig.build.json"], { timeoutMs: 300_000 });
   if (r.code !== 0) throw new Error(`build failed (exit ${r.code}):\n${r.stdout}${r.stderr}`);
 }

@@ -82,7 +82,7 @@ function waitForLine(child: ChildProcess): Promise<string> {
 
 /** Starts a sandbox child on 127.0.0.1 (rate limits off unless given). */
 export async function startSandboxChild(options: SandboxChildOptions = {}): Promise<SandboxChild> {
-  const sandboxUrl = pathToFileURL(join(ROOT, "dist", "sandbox", "index.js")).href;
+  const sandboxUrl = pathToFileURL(join(ROOT, "packages", "sandbox", "dist", "index.js")).href;
   const opts = { ratePerSecond: options.ratePerSecond ?? 0, ratePerDay: options.ratePerDay ?? 0, ...(options.dataDir !== undefined && { dataDir: options.dataDir }) };
   const child = spawn(process.execPath, ["--input-type=module", "-e", LAUNCHER(sandboxUrl)], {
     env: childEnv({ BENCH_SANDBOX_OPTIONS: JSON.stringify(opts) }),

@@ -1,0 +1,218 @@
+/**
+ * The command line under hostile input, run as a user runs it (the built CLI as a subprocess):
+ * misspelt and unknown options on every command, and terminal control characters from a file name, a manifest, a
+ * request or a server's answer, which must reach the terminal escaped (`\x1b`), never raw.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildProgram } from "../../packages/cli/src/program.js";
+import { escapeControls, escapeJsonControls } from "../../packages/cli/src/output.js";
+import { runCli } from "../../test-support/run-cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "gc-hostile-cli-"));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Every character a terminal may act on: C0 (but \n, \t), DEL, C1, bidi controls, line separators. */
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const NASTY = "\u001b[2J\u001b]0;pwned\u0007\r\u0085\u009b31m\u202eevil\u2066\u2028x\u0000";
+/** The same without NUL, which no command-line argument can hold. */
+const NASTY_ARG = NASTY.replace("\u0000", "");
+
+/** A local server that counts requests and answers each with `answer`. */
+let server: Server;
+let requests = 0;
+let answer: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end();
+let baseUrl = "";
+const env = () => ({ GONG_BASE_URL: baseUrl, GONG_ACCESS_KEY: "key-1", GONG_ACCESS_KEY_SECRET: "secret-1" });
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    requests++;
+    req.resume();
+    req.on("end", () => {
+      answer(req, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no address");
+  baseUrl = `http://127.0.0.1:${address.port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => { resolve(); })));
+
+const valid = {
+  clientUniqueId: "hostile-cli-1",
+  actualStart: "2024-05-01T10:00:00Z",
+  primaryUser: "7782342274025937895",
+  direction: "Inbound",
+  parties: [{ userId: "7782342274025937895" }],
+};
+
+describe("escaping terminal controls", () => {
+  it("escapeControls shows every control visibly and leaves newlines, tabs and other text alone", () => {
+    expect(escapeControls("a\u001b[31mb\u0007\r\n\tc")).toBe("a\\x1b[31mb\\x07\\x0d\n\tc");
+    expect(escapeControls("\u009b\u0085\u007f\u202e\u2066\u200f\u061c\u2028\u2029")).toBe(
+      "\\x9b\\x85\\x7f\\u202e\\u2066\\u200f\\u061c\\u2028\\u2029",
+    );
+    expect(escapeControls("Zoë 日本 😀 – ok")).toBe("Zoë 日本 😀 – ok");
+    expect(escapeControls(NASTY)).not.toMatch(CONTROLS);
+  });
+
+  it("escapeJsonControls keeps the JSON value and leaves no raw control", () => {
+    const value = { title: NASTY, nested: [NASTY] };
+    const json = escapeJsonControls(JSON.stringify(value));
+    expect(json).not.toMatch(CONTROLS);
+    expect(JSON.parse(json)).toEqual(value);
+  });
+
+  it("a file name with controls is escaped in the error", async () => {
+    const r = await runCli(["add-call", "--input", join(dir, `missing${NASTY_ARG}.json`)], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("file not found");
+    expect(r.stderr).toContain("\\x1b[2J");
+    expect(r.stderr).toContain("\\u202eevil");
+    expect(r.stderr).not.toMatch(CONTROLS);
+  });
+
+  it("a request's fields with controls are escaped in the validation errors and on stdout (--dry-run)", async () => {
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, JSON.stringify({ ...valid, direction: NASTY, parties: [{ userId: NASTY }] }));
+    const r = await runCli(["add-call", "--input", bad], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toMatch(CONTROLS);
+
+    const good = join(dir, "good.json");
+    writeFileSync(good, JSON.stringify({ ...valid, title: NASTY }));
+    const before = requests;
+    const dry = await runCli(["add-call", "--input", good, "--dry-run"], { env: env() });
+    expect(dry.code).toBe(0);
+    expect(requests).toBe(before);
+    expect(dry.stdout).not.toMatch(CONTROLS);
+    expect((JSON.parse(dry.stdout) as { title: string }).title).toBe(NASTY);
+  });
+
+  it("a server's error answer with controls is escaped (message, errors, requestId)", async () => {
+    answer = (_req, res) => {
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end(JSON.stringify({ requestId: `req${NASTY}`, errors: [`bad thing ${NASTY}`] }));
+    };
+    const input = join(dir, "valid.json");
+    writeFileSync(input, JSON.stringify(valid));
+    const r = await runCli(["add-call", "--input", input], { env: env() });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/bad thing \\(x1b|u001b)\[2J/);
+    expect(r.stderr).not.toMatch(CONTROLS);
+  });
+
+  it("a server's list with controls in names reaches stdout as escaped JSON of the same values", async () => {
+    answer = (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ requestId: "r", records: { totalRecords: 1 }, users: [{ id: "1", firstName: NASTY, lastName: "Rep", emailAddress: "a@b.c" }] }));
+    };
+    const r = await runCli(["users"], { env: env() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(CONTROLS);
+    expect((JSON.parse(r.stdout) as { name: string }[])[0]?.name).toBe(`${NASTY} Rep`);
+  });
+
+  it("a manifest's invalid rows with controls are escaped in the import's report on stderr", async () => {
+    const manifest = join(dir, "nasty.jsonl");
+    writeFileSync(manifest, `${JSON.stringify({ ...valid, clientUniqueId: `cuid${NASTY}`, direction: NASTY })}\n`);
+    const r = await runCli(["import", manifest, "--dry-run"], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("cuid\\x1b[2J");
+    expect(r.stderr).not.toMatch(CONTROLS);
+    expect(r.stdout).not.toMatch(CONTROLS);
+  });
+
+  it("an unknown option with controls is escaped in commander's message", async () => {
+    const r = await runCli(["add-call", `--inp${NASTY_ARG}`], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option");
+    expect(r.stderr).not.toMatch(CONTROLS);
+  });
+});
+
+/** A misspelling of a long option: two letters swapped at the end (`--input` → `--inptu`). */
+function misspell(long: string): string {
+  const name = long.slice(2);
+  return `--${name.slice(0, -2)}${name.slice(-1)}${name.slice(-2, -1)}`;
+}
+
+describe("unknown options, on every command", () => {
+  const commands = buildProgram().commands;
+
+  it("covers every command", () => {
+    expect(commands.map((c) => c.name()).sort()).toEqual(
+      ["add-call", "add-media", "call", "calls", "demo", "import", "sandbox", "schema", "users", "worker", "workspaces"].sort(),
+    );
+  });
+
+  for (const command of commands) {
+    const options = command.options.filter((o) => o.long !== undefined && o.long.length > 5 && o.long !== "--version");
+    const target = options.find((o) => o.required) ?? options[0];
+    if (target?.long === undefined) continue;
+    const wrong = misspell(target.long);
+    it(`${command.name()} ${wrong}: names the unknown option, suggests ${target.long}, exit 2, before any other check`, async () => {
+      const before = requests;
+      const r = await runCli([command.name(), wrong, "x"], { env: env(), timeoutMs: 20_000 });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`error: unknown option '${wrong}'`);
+      expect(r.stderr).toContain(`(Did you mean ${target.long}?)`);
+      expect(r.stderr).not.toContain("required option");
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe("");
+      expect(requests).toBe(before);
+    });
+  }
+
+  it("a missing required option is still named, once the options are known", async () => {
+    const r = await runCli(["add-call"], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("error: required option '-i, --input <file>' not specified");
+    const m = await runCli(["add-media", "--file", "x.wav"], { env: env() });
+    expect(m.code).toBe(2);
+    expect(m.stderr).toContain("error: required option '-c, --call-id <id>' not specified");
+  });
+
+  it("an unknown command is named with a suggestion, exit 2", async () => {
+    const r = await runCli(["add-cal"], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("error: unknown command 'add-cal'");
+    expect(r.stderr).toContain("(Did you mean add-call?)");
+  });
+});
+
+describe("bad option values, on every command that takes one", () => {
+  const cases: [string[], string | RegExp][] = [
+    [["demo", "--port", "abc"], "option '-p, --port <port>' argument 'abc' is invalid"],
+    [["demo", "--port", "99999"], "option '-p, --port <port>' argument '99999' is invalid"],
+    [["sandbox", "--port", "-1"], "--port"],
+    [["sandbox", "--fault-500", "2"], "option '--fault-500 <share>' argument '2' is invalid"],
+    [["sandbox", "--duplicates", "maybe"], "option '--duplicates <mode>' argument 'maybe' is invalid"],
+    [["import", "x.jsonl", "--concurrency", "0"], "--concurrency must be a positive integer"],
+    [["worker", "--queue", "redis://127.0.0.1:1", "--concurrency", "many"], "--concurrency must be a positive integer"],
+    [["calls", "--from", "1 May 2024"], "--from: must be an ISO-8601 date-time with a zone"],
+    [["call", "12345678901234567890123"], "must be a Gong id"],
+    [["schema", "add-everything"], /action.*: add-call/],
+    [["add-call", "--input", "call.json", "extra"], "too many arguments"],
+    [["users", "extra"], "too many arguments"],
+  ];
+  for (const [args, message] of cases) {
+    it(`${args.join(" ")}: exit 2, naming the option`, async () => {
+      const before = requests;
+      const r = await runCli(args, { env: env(), timeoutMs: 20_000 });
+      expect(r.code).toBe(2);
+      if (typeof message === "string") expect(r.stderr).toContain(message);
+      else expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(requests).toBe(before);
+    });
+  }
+});

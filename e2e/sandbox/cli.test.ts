@@ -1,0 +1,202 @@
+import { execFile, spawn } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { sandboxCommand, shellQuote } from "../../packages/cli/src/commands/sandbox.js";
+import { demoCommand } from "../../packages/cli/src/commands/demo.js";
+import { spawnCommand, spawnSandbox } from "../../test-support/child-sandbox.js";
+import { rawRequest } from "../../test-support/raw-http.js";
+import { CLI } from "../../test-support/dist.js";
+
+const run = promisify(execFile);
+const MAIN = CLI;
+
+/** Starts the built CLI's `sandbox` (as a user runs it) and collects stdout lines and stderr. */
+async function spawnBuilt(args: string[]) {
+  const child = spawn(process.execPath, [MAIN, "sandbox", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const lines: string[] = [];
+  const rl = createInterface({ input: child.stdout });
+  rl.on("line", (l) => lines.push(l));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => { resolve(code); }));
+  const deadline = Date.now() + 20_000;
+  while (lines.length === 0) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`no JSON line; stderr: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const line = JSON.parse(lines[0] ?? "") as { baseUrl: string; accessKey: string; accessKeySecret: string; dataDir: string };
+  return {
+    line,
+    lines,
+    stderr: () => stderr,
+    stop: async () => {
+      child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
+
+describe("sandbox command", () => {
+  it("prints one JSON line first, serves, and stops cleanly on SIGTERM (temp data removed)", async () => {
+    const sb = await spawnSandbox(["--port", "0", "--rate-per-second", "0"]);
+    try {
+      expect(Object.keys(sb.line)).toEqual(expect.arrayContaining(["baseUrl", "accessKey", "accessKeySecret"]));
+      expect(sb.line.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const auth = `Basic ${Buffer.from(`${sb.line.accessKey}:${sb.line.accessKeySecret}`).toString("base64")}`;
+      const res = await fetch(`${sb.line.baseUrl}/v2/workspaces`, { headers: { authorization: auth } });
+      expect(res.status).toBe(200);
+      expect(sb.line.adminToken).toBeUndefined();
+    } finally {
+      expect(await sb.stop("SIGTERM")).toBe(0);
+    }
+    expect(existsSync(sb.line.dataDir)).toBe(false);
+  });
+
+  it("keeps --data across a restart and stops on SIGINT; --admin prints the admin token", async () => {
+    const data = await mkdtemp(join(tmpdir(), "sandbox-cli-"));
+    try {
+      const a = await spawnSandbox(["--data", data, "--admin"]);
+      expect(a.line.adminToken).toMatch(/^sbx_admin_/);
+      expect(await a.stop("SIGINT")).toBe(0);
+      const b = await spawnSandbox(["--data", data]);
+      expect(b.line.accessKey).toBe(a.line.accessKey);
+      expect(await b.stop()).toBe(0);
+      expect(existsSync(join(data, "sandbox.db"))).toBe(true);
+    } finally {
+      await rm(data, { recursive: true, force: true });
+    }
+  });
+
+  it("-v logs every request on stderr; stdout holds only the JSON line (built CLI)", async () => {
+    const sb = await spawnBuilt(["-v", "--rate-per-second", "0"]);
+    try {
+      const auth = `Basic ${Buffer.from(`${sb.line.accessKey}:${sb.line.accessKeySecret}`).toString("base64")}`;
+      expect((await fetch(`${sb.line.baseUrl}/v2/workspaces`, { headers: { authorization: auth } })).status).toBe(200);
+      expect((await fetch(`${sb.line.baseUrl}/v2/users`)).status).toBe(403);
+      const deadline = Date.now() + 10_000;
+      while (!sb.stderr().includes('"statusCode":403') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(sb.stderr()).toMatch(/"url":"\/v2\/workspaces"/);
+      expect(sb.stderr()).toContain('"statusCode":403');
+      expect(sb.stderr()).not.toContain(sb.line.accessKeySecret);
+      expect(sb.lines).toHaveLength(1);
+    } finally {
+      expect(await sb.stop()).toBe(0);
+    }
+    expect(sb.lines).toHaveLength(1);
+  });
+
+  it("--env prints a shell-quoted export line on stderr that a shell can eval; the JSON line is unchanged", async () => {
+    const sb = await spawnBuilt(["--env"]);
+    try {
+      expect(Object.keys(sb.line)).toEqual(["baseUrl", "accessKey", "accessKeySecret", "bearerToken", "dataDir"]);
+      // The export line follows the JSON line on another stream: wait for it.
+      const deadline = Date.now() + 10_000;
+      while (!sb.stderr().includes("\nexport ") && !sb.stderr().startsWith("export ") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const exportLine = sb.stderr().split("\n").find((l) => l.startsWith("export "));
+      expect(exportLine).toBe(
+        `export GONG_BASE_URL=${sb.line.baseUrl} GONG_ACCESS_KEY=${sb.line.accessKey} GONG_ACCESS_KEY_SECRET=${sb.line.accessKeySecret}`,
+      );
+      const { stdout } = await run("sh", ["-c", `${exportLine ?? ""}; printf '%s|%s|%s' "$GONG_BASE_URL" "$GONG_ACCESS_KEY" "$GONG_ACCESS_KEY_SECRET"`]);
+      expect(stdout).toBe(`${sb.line.baseUrl}|${sb.line.accessKey}|${sb.line.accessKeySecret}`);
+    } finally {
+      expect(await sb.stop()).toBe(0);
+    }
+  });
+
+  it("without --env no secret goes to stderr", async () => {
+    const sb = await spawnBuilt([]);
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!sb.stderr().includes("set -a; . ") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(sb.stderr()).toContain("set -a; . ");
+      expect(sb.stderr()).not.toContain(sb.line.accessKeySecret);
+    } finally {
+      expect(await sb.stop()).toBe(0);
+      expect(sb.stderr()).not.toContain(sb.line.accessKeySecret);
+    }
+  });
+
+  it("writes <data>/sandbox.env (0600) that `set -a; . file` loads for the CLI; removes it on stop", async () => {
+    const data = await mkdtemp(join(tmpdir(), "sandbox-env-"));
+    try {
+      const sb = await spawnBuilt(["--data", data]);
+      const file = join(data, "sandbox.env");
+      try {
+        expect(statSync(file).mode & 0o777).toBe(0o600);
+        const script = `set -a; . ${shellQuote(file)}; set +a; exec ${shellQuote(process.execPath)} ${MAIN} workspaces`;
+        const { stdout } = await run("sh", ["-c", script], { env: { PATH: process.env.PATH ?? "", HOME: data } });
+        expect(JSON.parse(stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ name: expect.any(String) as string })]));
+      } finally {
+        expect(await sb.stop()).toBe(0);
+      }
+      expect(existsSync(file)).toBe(false);
+    } finally {
+      await rm(data, { recursive: true, force: true });
+    }
+  });
+
+  it("--allowed-host adds a Host name; a malformed one is a usage error (exit 2)", async () => {
+    const sb = await spawnBuilt(["--allowed-host", "sandbox.lan", "--allowed-host", "other.lan:8080"]);
+    try {
+      expect((await rawRequest(sb.line.baseUrl, { target: "/", headers: { host: "sandbox.lan" } })).status).toBe(200);
+      expect((await rawRequest(sb.line.baseUrl, { target: "/", headers: { host: "other.lan:8080" } })).status).toBe(200);
+      expect((await rawRequest(sb.line.baseUrl, { target: "/", headers: { host: "evil.example" } })).status).toBe(421);
+    } finally {
+      expect(await sb.stop()).toBe(0);
+    }
+    const bad = await run(process.execPath, [MAIN, "sandbox", "--allowed-host", "bad host"]).catch((e: unknown) => e as { code: number; stderr: string });
+    expect((bad as { code: number }).code).toBe(2);
+    expect((bad as { stderr: string }).stderr).toMatch(/--allowed-host/);
+  });
+
+  it("shellQuote leaves plain values alone and quotes anything else", () => {
+    expect(shellQuote("http://127.0.0.1:8787")).toBe("http://127.0.0.1:8787");
+    expect(shellQuote("a b'c$")).toBe(`'a b'\\''c$'`);
+  });
+
+  it("--help lists every flag with an example", () => {
+    let text = "";
+    const cmd = sandboxCommand();
+    cmd.configureOutput({ writeOut: (s) => (text += s) });
+    cmd.outputHelp();
+    for (const flag of ["--host", "--port", "--data", "--rate-per-second", "--rate-per-day", "--duplicates", "--fault-500", "--fault-503", "--fault-429", "--latency-ms", "--drop-after-commit", "--admin", "--env", "--allowed-host", "-v"]) {
+      const examples = text.slice(text.indexOf("Examples:"));
+      expect(examples, flag).toContain(flag);
+    }
+  });
+
+  it("refuses a share outside 0..1", async () => {
+    const cmd = sandboxCommand().exitOverride().configureOutput({ writeErr: () => undefined });
+    await expect(cmd.parseAsync(["node", "sandbox", "--fault-500", "2"])).rejects.toThrow(/0 to 1/);
+  });
+
+  it("demo: adds a call with a generated recording through the library, prints the page URL, serves until SIGINT", async () => {
+    const demo = await spawnCommand("demo");
+    try {
+      const line = demo.line as unknown as { url: string; callId: string };
+      expect(line.url).toMatch(/\/call\?id=\d{19}$/);
+      const page = await (await fetch(line.url)).text();
+      expect(page).toContain("Discovery call with Acme Corp");
+      expect(page).toContain("Grace Hopper");
+      const media = await fetch(`${new URL(line.url).origin}/media/${line.callId}`, { headers: { range: "bytes=0-3" } });
+      expect(media.status).toBe(206);
+      expect(Buffer.from(await media.arrayBuffer()).toString("ascii")).toBe("RIFF");
+    } finally {
+      expect(await demo.stop("SIGINT")).toBe(0);
+    }
+  });
+
+  it("demo --help has examples", () => {
+    let text = "";
+    const cmd = demoCommand();
+    cmd.configureOutput({ writeOut: (s) => (text += s) });
+    cmd.outputHelp();
+    expect(text).toContain("Examples:");
+    expect(text).toContain("--once");
+  });
+});

@@ -1,0 +1,347 @@
+import { resolve } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { clientFromEnv, clientOptionsFromEnv, ValidationError } from "@gong-connector/client";
+import { createRateLimiter, DAY_MS, type DailyRateLimiter } from "@gong-connector/client";
+// The importer (SQLite, BullMQ) is loaded only when the command runs, so other commands start fast.
+import type { ImportResult, ManifestFormat } from "@gong-connector/importer";
+import { action } from "../action.js";
+import { stderrLogger } from "../client.js";
+import { EXIT, interruptSignal } from "../exit.js";
+import { printError, printJson } from "../output.js";
+
+interface ImportFlags {
+  journal?: string;
+  concurrency: number;
+  report?: string;
+  skipInvalid?: boolean;
+  checkUsers?: boolean;
+  mediaRoot?: string;
+  format?: ManifestFormat;
+  rateLimit?: number;
+  dailyBudget?: number;
+  stopOnQuota?: boolean;
+  rebindJournal?: boolean;
+  queue?: string;
+  queueName?: string;
+  attempts?: number;
+  dryRun?: boolean;
+  progressInterval: number;
+  baseUrl?: string;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+export function positiveInt(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    return n;
+  };
+}
+
+function positiveNumber(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+    return n;
+  };
+}
+
+function format(value: string): ManifestFormat {
+  if (value !== "jsonl" && value !== "csv") throw new InvalidArgumentError("--format must be jsonl or csv");
+  return value;
+}
+
+/** A redis:// URL without its password, for the summary. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== "") u.password = "***";
+    return u.toString();
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+/**
+ * Test hook: GONG_CONNECTOR_TEST_DAY_SECONDS shortens the quota day the importer counts its daily budget in (and the
+ * worker's shared budget), to match a sandbox started with --day-seconds. Gong's day is 24 h from 00:00 UTC.
+ */
+export const TEST_DAY_SECONDS_VARIABLE = "GONG_CONNECTOR_TEST_DAY_SECONDS";
+
+/** The quota day length in ms: 24 h, or the test hook's seconds. */
+export function quotaDayMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[TEST_DAY_SECONDS_VARIABLE]?.trim();
+  if (raw === undefined || raw === "") return DAY_MS;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) {
+    throw ValidationError.of(TEST_DAY_SECONDS_VARIABLE, "must be a whole number of seconds from 1 to 86400");
+  }
+  return seconds * 1000;
+}
+
+/** The exit code of an import result (DESIGN.md): 2 invalid manifest, 130 interrupted, 6 stopped on quota, 5 some failed, else 0. */
+export function importExitCode(result: ImportResult): number {
+  if (!result.started) return EXIT.invalid;
+  if (result.summary.interrupted) return EXIT.interrupted;
+  if (result.summary.quotaStopped) return EXIT.quotaStopped;
+  if (result.summary.failed > 0) return EXIT.partlyFailed;
+  return EXIT.ok;
+}
+
+export function importCommand(): Command {
+  return new Command("import")
+    .description("Bulk import calls (and recordings) from a JSONL or CSV manifest; resumable, exactly once per clientUniqueId.")
+    .argument("<manifest>", "JSONL (one Add call request per line, optional mediaFile) or CSV (see docs/importer.md)")
+    .option("-j, --journal <file>", "SQLite journal (default: <manifest>.journal.sqlite); rerun with it to resume")
+    .option("-c, --concurrency <n>", "calls in flight at once (requests are paced by the rate limit)", positiveInt("--concurrency"), 4)
+    .option(
+      "-r, --report <file>",
+      "write failed and invalid rows to FILE (.csv or .jsonl); when no row failed no FILE is written and a report left by an earlier run is removed; an existing FILE that is not a gong-connector report is never replaced nor removed (exit 2)",
+    )
+    .option("--skip-invalid", "import the valid rows even when some rows are invalid")
+    .option("--check-users", "also refuse rows whose primary user Gong would refuse (unknown, inactive, call import off): one walk of /v2/users")
+    .option(
+      "--media-root <dir>",
+      "media files (mediaFile) must be inside DIR (after resolving symlinks); default: the manifest's directory",
+    )
+    .option("--format <format>", "manifest format, jsonl or csv (default: from the extension)", format)
+    .option("--rate-limit <perSecond>", "requests per second to Gong (default 3, Gong's limit)", positiveInt("--rate-limit"))
+    .option(
+      "--daily-budget <n>",
+      "requests this import may send per UTC day, look-ups and uploads included (default 10,000, Gong's quota); counted in the journal across reruns, so leave headroom for other integrations",
+      positiveInt("--daily-budget"),
+    )
+    .option("--stop-on-quota", "when the daily quota is spent, stop at once (exit 6, rows left pending) instead of waiting for the reset")
+    .option("--rebind-journal", "use a journal bound to another Gong with this one (only if the same tenant really moved to another URL or key)")
+    .option("--queue <redis-url>", "put the rows on a BullMQ queue for `worker` processes and wait for them")
+    .option("--queue-name <name>", "BullMQ queue name (default gong-import)")
+    .option("--attempts <n>", "queue mode: attempts per job before it fails (default 5; 4xx fail at once)", positiveInt("--attempts"))
+    .option("--dry-run", "validate the manifest and media files, send nothing")
+    .option("--progress-interval <seconds>", "seconds between progress lines when stderr is not a terminal", positiveNumber("--progress-interval"), 5)
+    .option("--base-url <url>", "Gong API base URL (default: $GONG_BASE_URL or https://api.gong.io)")
+    .option("-v, --verbose", "log each request on stderr (credentials are never logged)")
+    .option("-q, --quiet", "no progress on stderr")
+    .option("--json", "results as JSON on stdout (always so; accepted for scripts that ask)")
+    .addHelpText(
+      "after",
+      `
+Every row is checked before anything is sent; invalid rows are listed with their line numbers and the
+import does not start (exit 2) unless --skip-invalid is given. Prints a summary JSON on stdout:
+{"total","done","skipped","failed","invalid","pending","created","duplicates","recovered","mediaUploaded",
+"interrupted","quotaWaits","quotaStopped","resumeAt","durationMs","journal","report"}. The first 100 invalid
+rows are printed; the report lists them all.
+
+Quota: rows never fail because of Gong's daily quota (10,000 requests per company and UTC day) or of
+--daily-budget. By default the import waits for the reset (the progress line counts down, the ETA is in days
+when it comes to that); with --stop-on-quota it stops at once with exit 6 and prints when to rerun.
+
+The journal is bound to the Gong it was first used with (base URL and access key or token, never a secret);
+another Gong is refused (exit 2): use a new --journal for it.
+
+Exit codes: 0 all imported, 2 invalid manifest or a journal of another Gong, 4 the journal's disk is full
+(or failing; nothing is lost, rerun to resume), 5 some rows failed (see --report), 6 stopped on quota
+(--stop-on-quota; rerun after the reset), 130 interrupted (rerun the same command to resume).
+Credentials from GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET or GONG_BEARER_TOKEN (and GONG_BASE_URL).
+
+Examples:
+  $ gong-connector import examples/calls.jsonl --report failures.csv
+  $ gong-connector import examples/calls.csv --concurrency 8 --skip-invalid
+  $ gong-connector import calls.jsonl --dry-run
+  $ gong-connector import calls.jsonl --queue redis://127.0.0.1:6379   # then: gong-connector worker --queue …`,
+    )
+    .action(
+      action(async (manifest: string, flags: ImportFlags) => {
+        const {
+          checkManifestFile,
+          checkReportPath,
+          defaultJournalPath,
+          defaultProgress,
+          formatInvalidRows,
+          gongBinding,
+          JournalBindingError,
+          JournalBusyError,
+          JournalWriteError,
+          ManifestError,
+          runImport,
+          secretRedactor,
+          secretsOf,
+          senderFromClient,
+          silentProgress,
+          validateManifest,
+          primaryUserRowCheck,
+          ReportPathError,
+          JournalFileError,
+        } = await import("@gong-connector/importer");
+        try {
+          await checkManifestFile(manifest);
+        } catch (error) {
+          if (!(error instanceof ManifestError)) throw error;
+          printError(`gong-connector: ${error.message}`);
+          return EXIT.invalid;
+        }
+        if (flags.report !== undefined) {
+          const journal = flags.journal ?? defaultJournalPath(manifest);
+          const problem = await checkReportPath(flags.report, [
+            { role: "the manifest", path: manifest },
+            ...["", "-wal", "-shm", "-journal"].map((suffix) => ({ role: "the journal", path: `${journal}${suffix}` })),
+          ]);
+          if (problem !== undefined) {
+            printError(`gong-connector: ${problem}; nothing was read or sent`);
+            return EXIT.invalid;
+          }
+        }
+        const signal = interruptSignal();
+        const progressLabel = "import";
+        const progress = flags.quiet === true ? silentProgress : defaultProgress({ intervalMs: flags.progressInterval * 1000, label: progressLabel });
+        const onValidated = (check: { invalid: Parameters<typeof formatInvalidRows>[0]; invalidCount: number }): void => {
+          if (check.invalidCount === 0) return;
+          printError(`gong-connector: ${check.invalidCount} invalid row(s) in ${manifest}:\n${formatInvalidRows(check.invalid, check.invalidCount)}`);
+          if (flags.skipInvalid === true) printError("gong-connector: --skip-invalid: importing the valid rows only");
+          else printError("gong-connector: nothing was sent; fix the rows or rerun with --skip-invalid");
+        };
+        const dayMs = quotaDayMs();
+        // One client (one rate limiter, one daily budget) for the users check and the import itself. A daily budget
+        // spent, or a 429 asking to wait longer than a second, comes back to the importer, which waits for every
+        // row at once (or stops), rather than each request on its own.
+        let limiter: DailyRateLimiter | undefined;
+        let client: ReturnType<typeof clientFromEnv> | undefined;
+        const gongClient = () =>
+          (client ??= clientFromEnv(process.env, {
+            ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }),
+            rateLimit: (limiter = createRateLimiter({
+              perSecond: flags.rateLimit ?? 3,
+              perDay: flags.dailyBudget ?? 10_000,
+              dayMs,
+              maxDayWaitMs: 0,
+            })),
+            maxRetryAfterSeconds: 1,
+            logger: stderrLogger(flags.verbose === true),
+          }));
+        const clientOptions = () => clientOptionsFromEnv(process.env, { ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }) });
+        let checkRow: ReturnType<typeof primaryUserRowCheck> | undefined;
+        if (flags.checkUsers === true) {
+          const { listUsers } = await import("@gong-connector/client");
+          checkRow = primaryUserRowCheck(await listUsers(gongClient(), { signal }));
+        }
+        const binding = () => {
+          const o = clientOptions();
+          return { gong: gongBinding(gongClient().baseURL, o.auth), redact: secretRedactor(secretsOf(o.auth)) };
+        };
+        const common = {
+          manifest,
+          checkRow,
+          ...(flags.mediaRoot !== undefined && { mediaRoot: flags.mediaRoot }),
+          rebindJournal: flags.rebindJournal === true,
+          ...(flags.format !== undefined && { format: flags.format }),
+          ...(flags.journal !== undefined && { journal: flags.journal }),
+          ...(flags.report !== undefined && { report: flags.report }),
+          skipInvalid: flags.skipInvalid === true,
+          signal,
+          progress,
+          onValidated,
+        };
+        try {
+          if (flags.dryRun === true) {
+            const check = await validateManifest(manifest, {
+              ...(flags.format !== undefined && { format: flags.format }),
+              ...(flags.mediaRoot !== undefined && { mediaRoot: flags.mediaRoot }),
+              checkRow,
+            });
+            onValidated(check);
+            printJson({
+              total: check.total,
+              valid: check.valid,
+              invalid: check.invalidCount,
+              withMedia: check.withMedia,
+              invalidRows: check.invalid,
+              ...(check.invalidCount > check.invalid.length && { invalidRowsOmitted: check.invalidCount - check.invalid.length }),
+            });
+            return check.invalidCount > 0 ? EXIT.invalid : EXIT.ok;
+          }
+          let result: ImportResult;
+          if (flags.queue !== undefined) {
+            if (flags.stopOnQuota === true || flags.dailyBudget !== undefined) {
+              printError("gong-connector: --stop-on-quota and --daily-budget are for direct imports; in queue mode give the workers --daily-budget (they pause together when it is spent)");
+              return EXIT.invalid;
+            }
+            const { connectionFromUrl, runQueuedImport } = await import("@gong-connector/importer/queue");
+            result = await runQueuedImport({
+              ...common,
+              ...binding(),
+              connection: connectionFromUrl(flags.queue),
+              queueLabel: redactRedisUrl(flags.queue),
+              ...(flags.queueName !== undefined && { queueName: flags.queueName }),
+              ...(flags.attempts !== undefined && { attempts: flags.attempts }),
+            });
+          } else {
+            const sender = senderFromClient(gongClient());
+            result = await runImport({
+              ...common,
+              ...binding(),
+              sender,
+              concurrency: flags.concurrency,
+              onQuota: flags.stopOnQuota === true ? "stop" : "wait",
+              onJournal: (journal) => {
+                limiter?.useStore(journal);
+              },
+              quota: () => ({ ...(limiter ?? createRateLimiter()).quota(), dayMs }),
+              onQuotaWait: (wait) => {
+                const at = new Date(wait.resumeAt).toISOString().replace(/\.\d{3}Z$/, "Z");
+                const inS = Math.max(0, Math.round((wait.resumeAt - Date.now()) / 1000));
+                printError(
+                  wait.stopping
+                    ? `gong-connector: daily quota spent (${wait.reason}); stopping (--stop-on-quota). Rerun the same command after ${at} to resume.`
+                    : `gong-connector: daily quota spent (${wait.reason}); waiting ${inS}s for the reset, until ${at}. The import resumes by itself (Ctrl-C stops it; a rerun resumes).`,
+                );
+              },
+            });
+          }
+          const summary = result.started
+            ? result.summary
+            : {
+                ...result.summary,
+                invalidRows: result.invalid,
+                ...(result.summary.invalid > result.invalid.length && { invalidRowsOmitted: result.summary.invalid - result.invalid.length }),
+              };
+          printJson(summary);
+          if (result.summary.report !== undefined) {
+            const rows = result.summary.failed + result.summary.invalid;
+            printError(`gong-connector: report of ${rows} failed or invalid row(s) written to ${result.summary.report}`);
+          } else if (flags.report !== undefined && !result.summary.interrupted && !result.summary.quotaStopped) {
+            printError(`gong-connector: no row failed; no report written (${flags.report})`);
+          }
+          if (result.summary.quotaStopped) {
+            printError(
+              `gong-connector: stopped on quota; ${result.summary.pending} row(s) pending. Rerun the same command after ${result.summary.resumeAt ?? "the reset"} to resume (journal ${resolve(result.summary.journal ?? "")}).`,
+            );
+          } else if (result.summary.interrupted) {
+            printError(`gong-connector: interrupted; the journal is saved. Rerun the same command to resume (journal ${resolve(result.summary.journal ?? "")}).`);
+          } else if (result.summary.failed > 0) {
+            printError(`gong-connector: ${result.summary.failed} row(s) failed${flags.report === undefined ? " (add --report FILE for the list)" : `; see ${flags.report}`}. Rerun to retry them.`);
+          }
+          return importExitCode(result);
+        } catch (error) {
+          if (
+            error instanceof ManifestError ||
+            error instanceof JournalBusyError ||
+            error instanceof JournalBindingError ||
+            error instanceof ReportPathError ||
+            error instanceof JournalFileError
+          ) {
+            printError(`gong-connector: ${error.message}`);
+            return EXIT.invalid;
+          }
+          if (error instanceof JournalWriteError) {
+            printError(`gong-connector: ${error.message}`);
+            return EXIT.gaveUp;
+          }
+          if (error instanceof Error && "code" in error && error.code === "ENOENT") {
+            printError(`gong-connector: ${error.message}`);
+            return EXIT.invalid;
+          }
+          throw error;
+        }
+      }),
+    );
+}

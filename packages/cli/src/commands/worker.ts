@@ -1,0 +1,173 @@
+import { Command } from "commander";
+import { clientFromEnv, clientOptionsFromEnv } from "@gong-connector/client";
+import { action } from "../action.js";
+import { stderrLogger } from "../client.js";
+import { EXIT, interruptSignal } from "../exit.js";
+import { printError, printJson } from "../output.js";
+import { positiveInt, quotaDayMs, redactRedisUrl } from "./import.js";
+
+interface WorkerFlags {
+  queue: string;
+  queueName?: string;
+  concurrency: number;
+  rateLimit: number;
+  rateKey?: string;
+  dailyBudget?: number;
+  exitWhenIdle?: number;
+  lockSeconds: number;
+  baseUrl?: string;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function workerCommand(): Command {
+  return new Command("worker")
+    .description("Process a queued import (see `import --queue`): any number of workers share one Gong rate limit through Redis.")
+    .requiredOption("--queue <redis-url>", "Redis URL of the BullMQ queue, e.g. redis://127.0.0.1:6379")
+    .option("--queue-name <name>", "BullMQ queue name (default gong-import)")
+    .option("-c, --concurrency <n>", "jobs in flight in this process", positiveInt("--concurrency"), 4)
+    .option("--rate-limit <perSecond>", "requests per second to Gong across ALL workers", positiveInt("--rate-limit"), 3)
+    .option("--rate-key <key>", "Redis key of the shared limiter (default gong-connector:ratelimit: one per Gong company)")
+    .option(
+      "--daily-budget <n>",
+      "requests per UTC day across ALL workers, counted in Redis (default 10,000, Gong's quota); when spent, every worker pauses until the reset",
+      positiveInt("--daily-budget"),
+    )
+    .option("--exit-when-idle <seconds>", "exit 0 once the queue has had no waiting, active or delayed job for this long", positiveInt("--exit-when-idle"))
+    .option(
+      "--lock-seconds <seconds>",
+      "how long a job stays with a worker that stops answering (killed, frozen) before another worker takes it up",
+      positiveInt("--lock-seconds"),
+      30,
+    )
+    .option("--base-url <url>", "Gong API base URL (default: $GONG_BASE_URL or https://api.gong.io)")
+    .option("-v, --verbose", "log each request on stderr (credentials are never logged)")
+    .option("-q, --quiet", "no line per job on stderr")
+    .option("--json", "results as JSON on stdout (always so; accepted for scripts that ask)")
+    .addHelpText(
+      "after",
+      `
+Runs until SIGINT/SIGTERM (then finishes the jobs in flight and exits 130) or, with --exit-when-idle, until the
+queue is empty. When the daily quota is spent (Gong's 429, or --daily-budget), every worker pauses until the
+reset and no job fails for it. A job queued by an import into another Gong (other base URL or credentials) is
+handed back untouched and the worker stops with exit 2. Media paths in the jobs are absolute: every worker must see the files at the same paths.
+Prints {"processed","failed"} on stdout when it stops. Credentials from GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET
+or GONG_BEARER_TOKEN (and GONG_BASE_URL).
+
+Examples:
+  $ gong-connector worker --queue redis://127.0.0.1:6379
+  $ gong-connector worker --queue redis://redis.internal:6379/2 --concurrency 8 --exit-when-idle 30`,
+    )
+    .action(
+      action(async (flags: WorkerFlags) => {
+        // Loaded only when the command runs, so other commands start fast.
+        const { Queue } = await import("bullmq");
+        const { gongBinding, secretRedactor, secretsOf, senderFromClient } = await import("@gong-connector/importer");
+        const { connectionFromUrl, DEFAULT_QUEUE_NAME, DEFAULT_RATE_KEY, RedisRateLimiter, startImportWorker } = await import("@gong-connector/importer/queue");
+        const dayMs = quotaDayMs();
+        const connection = connectionFromUrl(flags.queue);
+        const queueName = flags.queueName ?? DEFAULT_QUEUE_NAME;
+        const signal = interruptSignal();
+        const logger = stderrLogger(flags.verbose === true);
+        // Fail on missing credentials before touching the queue.
+        const probe = clientFromEnv(process.env, { ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }), logger });
+        const auth = clientOptionsFromEnv(process.env).auth;
+        let processed = 0;
+        let failed = 0;
+        let foreign: string | undefined;
+        let pausedUntil = 0;
+        const stop = new AbortController();
+        const worker = await startImportWorker({
+          gong: gongBinding(probe.baseURL, auth),
+          redact: secretRedactor(secretsOf(auth)),
+          onForeignJob: (_job, message) => {
+            if (foreign !== undefined) return;
+            foreign = message;
+            printError(`gong-connector: worker: ${message}`);
+            stop.abort();
+          },
+          onQuotaPause: (resumeAt, reason) => {
+            if (resumeAt <= pausedUntil + 1000) return;
+            pausedUntil = resumeAt;
+            const at = new Date(resumeAt).toISOString().replace(/\.\d{3}Z$/, "Z");
+            if (flags.quiet !== true) printError(`worker: daily quota spent (${reason}); every worker pauses until ${at}, no job fails for it`);
+          },
+          connection,
+          queueName,
+          concurrency: flags.concurrency,
+          jobsPerSecond: flags.rateLimit,
+          // A live worker renews its locks every half period, so a long upload keeps its job; a dead one loses it.
+          lockDuration: flags.lockSeconds * 1000,
+          stalledInterval: flags.lockSeconds * 1000,
+          sender: (w) => {
+            const limiter = new RedisRateLimiter({
+              redis: w.client,
+              key: flags.rateKey ?? DEFAULT_RATE_KEY,
+              perSecond: flags.rateLimit,
+              perDay: flags.dailyBudget ?? 10_000,
+              dayMs,
+            });
+            const client = clientFromEnv(process.env, {
+              ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }),
+              rateLimit: limiter,
+              // A quota 429 (a wait of more than a second) pauses every worker, rather than each request on its own.
+              maxRetryAfterSeconds: 1,
+              logger,
+            });
+            return senderFromClient(client, { onWarning: (m) => { printError(`gong-connector: warning: ${m}`); } });
+          },
+          onJobDone: (job, result, error) => {
+            if (result) processed++;
+            const final = error !== undefined && (error.name === "UnrecoverableError" || job.attemptsMade >= (job.opts.attempts ?? 1));
+            if (final) failed++;
+            if (flags.quiet === true) return;
+            if (result) {
+              const how = result.duplicate ? "already in Gong" : result.recovered ? "recovered" : "created";
+              printError(`worker: line ${job.data.line} ${job.data.clientUniqueId} -> ${result.callId} (${how}${result.mediaUploaded ? ", media uploaded" : ""})`);
+            } else if (error) {
+              printError(`worker: line ${job.data.line} ${job.data.clientUniqueId} ${final ? "failed" : "will retry"}: ${error.message}`);
+            }
+          },
+        });
+        worker.on("error", (err) => {
+          printError(`gong-connector: worker: ${err.message}`);
+        });
+        if (flags.quiet !== true) printError(`worker: processing ${queueName} on ${redactRedisUrl(flags.queue)} (${flags.rateLimit} req/s across all workers)`);
+
+        let interrupted = false;
+        const queue = flags.exitWhenIdle === undefined ? undefined : new Queue(queueName, { connection });
+        queue?.on("error", () => {});
+        try {
+          const idleMs = (flags.exitWhenIdle ?? 0) * 1000;
+          let idleSince: number | undefined;
+          while (!signal.aborted && !stop.signal.aborted) {
+            if (queue) {
+              const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children", "paused");
+              const busy = Object.values(counts).some((n) => n > 0);
+              if (busy) idleSince = undefined;
+              else idleSince ??= Date.now();
+              if (idleSince !== undefined && Date.now() - idleSince >= idleMs) break;
+            }
+            await new Promise<void>((resolve) => {
+              const t = setTimeout(resolve, 500);
+              signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
+              stop.signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
+            });
+          }
+          interrupted = signal.aborted;
+        } finally {
+          // Finish the jobs in flight (a second signal exits at once; those jobs are then taken up again as stalled).
+          await worker.close();
+          await queue?.close();
+          await sleep(0);
+        }
+        printJson({ processed, failed, interrupted, ...(foreign !== undefined && { refused: foreign }) });
+        if (foreign !== undefined) return EXIT.invalid;
+        return interrupted ? EXIT.interrupted : EXIT.ok;
+      }),
+    );
+}

@@ -1,0 +1,174 @@
+import { CommanderError } from "commander";
+import { MediaUploadFailedError } from "@gong-connector/client";
+import {
+  DEFAULT_BASE_URL,
+  GongAbortError,
+  GongApiError,
+  GongConnectionError,
+  GongError,
+  GongResponseError,
+  GongUnreachableError,
+  isLoopbackHost,
+  RateLimitError,
+  RecordingDisabledError,
+  ValidationError,
+} from "@gong-connector/client";
+import { formatIssues } from "@gong-connector/schema";
+import { baseUrlSetting, printableUrl, setupErrorOf, type BaseUrlSetting } from "./client.js";
+import { EXIT } from "./exit.js";
+import { printError, printJson } from "./output.js";
+import { ConfigurationError } from "./setup-error.js";
+
+/** The scope a bearer token needs for an endpoint (CONTRACT.md §1). */
+function scopeFor(endpoint: string | undefined): string | undefined {
+  if (endpoint === undefined) return undefined;
+  const [method, path = ""] = endpoint.split(" ");
+  if (path.startsWith("/v2/users")) return "api:users:read";
+  if (path.startsWith("/v2/workspaces")) return "api:workspaces:read";
+  if (path.startsWith("/v2/calls")) return method === "GET" ? "api:calls:read:basic" : "api:calls:create";
+  return undefined;
+}
+
+/** The base URL setting as the user made it: the flag or variable they set, or the default. */
+function currentSetting(origin?: string): BaseUrlSetting {
+  const recorded = baseUrlSetting();
+  if (recorded !== undefined) return recorded;
+  const fromEnv = process.env.GONG_BASE_URL?.trim();
+  if (fromEnv === undefined || fromEnv === "") return { source: undefined, value: DEFAULT_BASE_URL };
+  let envOrigin: string | undefined;
+  try {
+    envOrigin = new URL(fromEnv).origin;
+  } catch {
+    envOrigin = undefined;
+  }
+  return origin === undefined || envOrigin === origin ? { source: "GONG_BASE_URL", value: fromEnv } : { source: "--base-url", value: origin };
+}
+
+function describeSetting(setting: BaseUrlSetting): string {
+  return setting.source === undefined
+    ? `GONG_BASE_URL is not set, so the default ${DEFAULT_BASE_URL} was used`
+    : `${setting.source} is ${printableUrl(setting.value)}`;
+}
+
+/** Credentials that look like the sandbox's, used against Gong's default host: GONG_BASE_URL was probably forgotten. */
+function sandboxCredentialsHint(setting: BaseUrlSetting): string | undefined {
+  if (setting.source !== undefined) return undefined;
+  const key = process.env.GONG_ACCESS_KEY?.trim() ?? "";
+  const token = process.env.GONG_BEARER_TOKEN?.trim() ?? "";
+  if (!key.startsWith("sbx_") && !token.startsWith("sbx_")) return undefined;
+  return "  The credentials look like the sandbox's (sbx_…): GONG_BASE_URL is probably missing; set it to the baseUrl the sandbox printed.";
+}
+
+function credentialsHint(error: GongApiError): string[] {
+  const lines = ["  Check GONG_ACCESS_KEY / GONG_ACCESS_KEY_SECRET (or GONG_BEARER_TOKEN) and GONG_BASE_URL."];
+  const scope = scopeFor(error.endpoint);
+  if (error.status === 403 && scope !== undefined) lines[0] = `${lines[0]?.slice(0, -1) ?? ""}, or the token lacks the scope ${scope}.`;
+  return lines;
+}
+
+function describeApiError(error: GongApiError): string {
+  const lines: string[] = [];
+  const endpoint = error.endpoint === undefined ? "" : ` to ${error.endpoint}`;
+  if (error instanceof RateLimitError) {
+    lines.push(`gong-connector: gave up: Gong's rate limit (429)${endpoint}${error.attempts !== undefined ? ` after ${error.attempts} attempts` : ""}`);
+  } else if (error.status >= 500) {
+    lines.push(`gong-connector: gave up: Gong answered ${error.status}${endpoint}${error.attempts !== undefined ? ` after ${error.attempts} attempts` : ""}`);
+  } else {
+    const kind = error.name === "GongApiError" ? "" : ` ${error.name.replace(/Error$/, "")}`;
+    lines.push(`gong-connector: Gong refused the request${endpoint} (${error.status}${kind})`);
+  }
+  for (const e of error.errors) lines.push(`  - ${e}`);
+  if (error.errors.length === 0 && error.body !== undefined) lines.push(`  body: ${error.body}`);
+  if (error instanceof RecordingDisabledError) {
+    lines.push("  The primary user must be enabled for call import (telephony calls imported) in Gong's settings.");
+  }
+  const setting = currentSetting();
+  if (error.status === 401 || error.status === 403) lines.push(...credentialsHint(error));
+  if (error.status === 404 && error.endpoint !== undefined && /^(GET \/v2\/(users|workspaces)|POST \/v2\/calls)$/.test(error.endpoint)) {
+    lines.push(`  ${error.endpoint} always exists on Gong's API: is the base URL right? ${describeSetting(setting)}.`);
+  }
+  if (error.status === 401 || error.status === 403 || error.status === 404) {
+    const hint = sandboxCredentialsHint(setting);
+    if (hint !== undefined) lines.push(hint);
+  }
+  lines.push(`  requestId: ${error.requestId ?? "(none)"}`);
+  return lines.join("\n");
+}
+
+function describeUnreachable(error: GongUnreachableError): string {
+  const setting = currentSetting(error.origin);
+  const lines = [`gong-connector: ${error.message}.`, `  ${describeSetting(setting)}.`];
+  let url: URL | undefined;
+  try {
+    url = new URL(error.origin);
+  } catch {
+    url = undefined;
+  }
+  if (url !== undefined && isLoopbackHost(url.hostname) && error.code === "ECONNREFUSED") {
+    const port = url.port !== "" ? url.port : url.protocol === "https:" ? "443" : "80";
+    lines.push(`  Nothing listens on ${url.hostname}:${port}: is \`gong-connector sandbox\` running? Its JSON line gives the baseUrl.`);
+  }
+  const hint = sandboxCredentialsHint(setting);
+  if (hint !== undefined) lines.push(hint);
+  return lines.join("\n");
+}
+
+/** Quotes a path for a POSIX shell when it needs it. */
+export function shellQuote(text: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}
+
+/** A ValidationError of the client's own setup (a variable or the base URL), not of the user's request. */
+function isSetupValidation(error: ValidationError): boolean {
+  return error.issues.length > 0 && error.issues.every((i) => i.path === "baseURL" || /^GONG_[A-Z_]+$/.test(i.path));
+}
+
+/** Reports an error on stderr (never a stack trace for a user's mistake or a refusal) and returns the exit code. */
+export function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
+    return EXIT.invalid;
+  }
+  if (error instanceof MediaUploadFailedError) {
+    printJson({ ...error.call, media: null });
+    printError(`gong-connector: the call was added (callId ${error.call.callId}) but its media upload failed.`);
+    const file = error.filePath === undefined ? "<file>" : shellQuote(error.filePath);
+    printError(`  Retry the upload with: gong-connector add-media --call-id ${error.call.callId} --file ${file}`);
+    return reportError(error.cause);
+  }
+  if (error instanceof ValidationError && isSetupValidation(error)) return reportError(setupErrorOf(error, currentSetting()));
+  if (error instanceof ConfigurationError) {
+    printError(`gong-connector: ${error.message}`);
+    return EXIT.invalid;
+  }
+  if (error instanceof ValidationError) {
+    printError(`gong-connector: invalid input, nothing was sent:\n${formatIssues(error.issues)}`);
+    return EXIT.invalid;
+  }
+  if (error instanceof GongApiError) {
+    printError(describeApiError(error));
+    return error instanceof RateLimitError || error.status >= 500 ? EXIT.gaveUp : EXIT.refused;
+  }
+  if (error instanceof GongAbortError) {
+    printError("gong-connector: interrupted");
+    return EXIT.interrupted;
+  }
+  if (error instanceof GongUnreachableError) {
+    printError(describeUnreachable(error));
+    return EXIT.gaveUp;
+  }
+  if (error instanceof GongConnectionError || error instanceof GongResponseError) {
+    const attempts = error.attempts !== undefined ? ` after ${error.attempts} attempts` : "";
+    printError(`gong-connector: gave up${attempts}: ${error.message}`);
+    return EXIT.gaveUp;
+  }
+  if (error instanceof GongError) {
+    printError(`gong-connector: ${error.message}`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  printError(`gong-connector: unexpected error (a bug): ${message}`);
+  if (process.env.GONG_DEBUG === "1" && error instanceof Error && error.stack !== undefined) printError(error.stack);
+  else printError("  Set GONG_DEBUG=1 to see the details.");
+  return EXIT.bug;
+}

@@ -1,0 +1,48 @@
+import type { GongClient } from "../index.js";
+import { callBasicDataSchema, instantOf, type CallBasicData } from "@gong-connector/schema";
+
+export interface FindCallQuery {
+  clientUniqueId: string;
+  /** The call's actual start (ISO-8601 with a zone), as sent in Add call. */
+  actualStart: string;
+  workspaceId?: string | undefined;
+}
+
+export interface FindCallOptions {
+  signal?: AbortSignal | undefined;
+  onWarning?: ((message: string) => void) | undefined;
+}
+
+const SECOND_MS = 1000;
+
+/** `YYYY-MM-DDTHH:mm:ssZ` (Gong's examples; fractions dropped). */
+export function toGongDateTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/**
+ * Looks a call up by its `clientUniqueId`: GET /v2/calls over the one second Gong files the call under (`actualStart`
+ * truncated to the second, as Add call sends it, to one second later; plus `workspaceId` when given), stopping at the
+ * first exact match. Usually one request; when several calls started in that second, only their pages are read.
+ * Undefined when not found; new calls may be listed late, so a miss proves nothing.
+ */
+export async function findCallByClientUniqueId(
+  client: GongClient,
+  query: FindCallQuery,
+  options: FindCallOptions = {},
+): Promise<CallBasicData | undefined> {
+  const start = instantOf(query.actualStart);
+  if (Number.isNaN(start)) throw new TypeError(`actualStart is not a date-time: ${query.actualStart}`);
+  const second = Math.floor(start / SECOND_MS) * SECOND_MS;
+  const calls = client.paginate(
+    "/v2/calls",
+    { fromDateTime: toGongDateTime(second), toDateTime: toGongDateTime(second + SECOND_MS), workspaceId: query.workspaceId },
+    "calls",
+    { signal: options.signal, schema: callBasicDataSchema },
+  );
+  for await (const call of calls) {
+    // Leaving the loop ends the paging: no further page is requested.
+    if (call.clientUniqueId === query.clientUniqueId) return call;
+  }
+  return undefined;
+}

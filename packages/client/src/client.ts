@@ -1,0 +1,320 @@
+import type { ZodType } from "zod";
+import { GONG_ID_PATTERN } from "@gong-connector/schema";
+import { addCallMediaResponseCheck, type ResponseCheckResult } from "@gong-connector/schema";
+import type { AddCallMediaResponse } from "@gong-connector/schema";
+import { resolveCredentials } from "./auth.js";
+import { buildURL } from "./internal/base-url.js";
+import { GongApiError, GongResponseError, RateLimitError, ValidationError, type GongError } from "./errors.js";
+import { printableExcerpt } from "./internal/excerpt.js";
+import { parseJson, stringifyJson } from "./internal/json.js";
+import { checkMediaFile } from "./internal/media-file.js";
+import { createMultipartBody, type MultipartBody } from "./internal/multipart.js";
+import {
+  clientOptionsFromEnv,
+  normalizeClientOptions,
+  type GongClientOptions,
+  type GongLogger,
+  type NormalizedClientOptions,
+} from "./options.js";
+import { paginateWith, type InvalidItem } from "./internal/paginate.js";
+import type { RateLimiter } from "./internal/rate-limiter.js";
+import { basicAuthSecrets, bearerSecrets, redactSecrets, redactValue } from "./internal/redact.js";
+import { withRetry, type RetryMode } from "./internal/retry.js";
+import type { TransportResponse } from "./internal/transport.js";
+
+export type HttpMethod = "GET" | "POST" | "PUT";
+export type Query = Readonly<Record<string, string | undefined>>;
+
+export interface GongRequest<T> {
+  method: HttpMethod;
+  /** API path, e.g. "/v2/calls"; joined to the base URL (keeping its path prefix). */
+  path: string;
+  query?: Query | undefined;
+  /** Sent as JSON (bigint values as strings). */
+  body?: unknown;
+  /** Validates the parsed response (loose schemas let unknown fields through). */
+  schema?: ZodType<T> | undefined;
+  /** Default "safe" for GET and PUT, "never" for POST (only 429 is retried). */
+  retry?: RetryMode | undefined;
+  signal?: AbortSignal | undefined;
+  /** Per attempt; default the client's timeoutMs. */
+  timeoutMs?: number | undefined;
+}
+
+export interface UploadMediaOptions {
+  signal?: AbortSignal | undefined;
+  /** File bytes sent so far in this attempt, and the file size. */
+  onProgress?: ((sent: number, total: number) => void) | undefined;
+  /** Send files of any extension as application/octet-stream. */
+  allowAnyFormat?: boolean | undefined;
+}
+
+export interface PaginateRequestOptions<T> {
+  signal?: AbortSignal | undefined;
+  schema?: ZodType<T> | undefined;
+  /**
+   * Items the schema refuses are skipped and reported here (keeping the valid ones) instead of failing the whole
+   * list with GongResponseError.
+   */
+  onInvalidItem?: ((item: InvalidItem) => void) | undefined;
+}
+
+interface Exchange {
+  method: HttpMethod;
+  path: string;
+  query?: Query | undefined;
+  body?: string | MultipartBody | undefined;
+  contentType?: string | undefined;
+  mode: RetryMode;
+  maxRetries: number;
+  maxFailureRetries?: number | undefined;
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+  idleTimeoutMs?: number | undefined;
+  /** Runs before each retry (attempt ≥ 2), inside the retry loop, with the failure that caused it. */
+  beforeRetry?: ((failure: GongError) => Promise<void>) | undefined;
+}
+
+/**
+ * The largest JSON request body sent (bytes of UTF-8): the sandbox's JSON body limit, 10 MiB. Gong's limit is not
+ * documented; an Add call request is a few kilobytes unless its speech segments or context run to hundreds of
+ * thousands. A larger body is refused before anything is sent (ValidationError), not streamed for the server to refuse.
+ */
+export const MAX_JSON_BODY_BYTES = 10 * 1024 * 1024;
+
+/** A 429 that asks to wait at least this long is reported through the logger's warn (the wait is otherwise silent). */
+export const ANNOUNCED_WAIT_MS = 5000;
+
+/** Media uploads are retried at most this many times after a 5xx, timeout or reset (PUT replaces; CONTRACT.md §5); a 429 follows the general rule. */
+export const UPLOAD_MAX_RETRIES = 3;
+/** Before resending a file larger than this, confirm the call exists with GET /v2/calls/{id} (CONTRACT.md §5). */
+export const UPLOAD_CONFIRM_BYTES = 100_000_000;
+
+/** What a response body is checked with: a zod schema, or a check with the same `safeParse` (the media response's). */
+interface ResponseCheck<T> {
+  safeParse(value: unknown): ResponseCheckResult<T> | ReturnType<ZodType<T>["safeParse"]>;
+}
+
+function requestIdOf(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const id = (value as { requestId?: unknown }).requestId;
+  return typeof id === "string" ? id : undefined;
+}
+
+/** A client of Gong's API v2: auth, retries, rate limit, typed errors, streaming uploads and paging. */
+export class GongClient {
+  // Private (#) so that credentials never show in JSON.stringify(client) or util.inspect(client).
+  readonly #options: Readonly<NormalizedClientOptions>;
+  /** Every credential this client has sent (a bearer function may hand out new tokens), in each form it was sent. */
+  readonly #secrets = new Set<string>();
+
+  constructor(options: GongClientOptions) {
+    this.#options = normalizeClientOptions(options);
+    const { auth } = this.#options;
+    const known = "bearerToken" in auth ? (typeof auth.bearerToken === "string" ? bearerSecrets(auth.bearerToken) : []) : basicAuthSecrets(auth.accessKey, auth.accessKeySecret);
+    for (const secret of known) this.#secrets.add(secret);
+  }
+
+  /**
+   * `text` with every credential this client knows (the access key secret and its Basic header value, or each bearer
+   * token it has sent) replaced by [REDACTED], in any form a server may echo it (raw, JSON-escaped, URL-encoded).
+   * Call it on any text that came from a server before writing it anywhere (journals, reports, logs).
+   */
+  redact(text: string): string {
+    return redactSecrets(text, [...this.#secrets]);
+  }
+
+  /** The normalised base URL (any path prefix kept). */
+  get baseURL(): URL {
+    return new URL(this.#options.baseURL.href);
+  }
+
+  /** The limiter every attempt of this client passes. */
+  get limiter(): RateLimiter {
+    return this.#options.limiter;
+  }
+
+  /** Sends one JSON request (with retries per `retry`) and returns the parsed, validated response body. */
+  async request<T = unknown>(req: GongRequest<T>): Promise<T> {
+    const body = req.body === undefined ? undefined : stringifyJson(req.body);
+    if (body !== undefined && body.length > MAX_JSON_BODY_BYTES / 3) {
+      const bytes = Buffer.byteLength(body);
+      if (bytes > MAX_JSON_BODY_BYTES) {
+        throw ValidationError.of(
+          "(root)",
+          `the request is ${bytes.toLocaleString("en-US")} bytes as JSON; at most ${MAX_JSON_BODY_BYTES.toLocaleString("en-US")} bytes (10 MiB) may be sent in one request`,
+        );
+      }
+    }
+    const res = await this.exchange({
+      method: req.method,
+      path: req.path,
+      query: req.query,
+      body,
+      contentType: req.body === undefined ? undefined : "application/json",
+      mode: req.retry ?? (req.method === "POST" ? "never" : "safe"),
+      maxRetries: this.#options.maxRetries,
+      signal: req.signal,
+      timeoutMs: req.timeoutMs ?? this.#options.timeoutMs,
+    });
+    return this.parse(res, req.schema);
+  }
+
+  /** Streams a media file to PUT /v2/calls/{callId}/media as multipart part `mediaFile`. */
+  async uploadMedia(callId: string, filePath: string, opts: UploadMediaOptions = {}): Promise<AddCallMediaResponse> {
+    if (typeof callId !== "string" || !GONG_ID_PATTERN.test(callId)) throw ValidationError.of("callId", "must be a Gong id (1 to 20 digits)");
+    const file = await checkMediaFile(filePath, opts.allowAnyFormat === true);
+    // The resolved file is what was checked, so it is what is read.
+    const body = createMultipartBody({ fieldName: "mediaFile", ...file, filePath: file.realPath, onProgress: opts.onProgress });
+    const res = await this.exchange({
+      method: "PUT",
+      path: `/v2/calls/${callId}/media`,
+      body,
+      contentType: body.contentType,
+      mode: "safe",
+      // A 429 may be retried as often as any request; a 5xx, timeout or reset only UPLOAD_MAX_RETRIES times.
+      maxRetries: this.#options.maxRetries,
+      maxFailureRetries: Math.min(UPLOAD_MAX_RETRIES, this.#options.maxRetries),
+      signal: opts.signal,
+      idleTimeoutMs: this.#options.uploadIdleTimeoutMs,
+      // Before resending a large file after a failure (not after a 429, which processed nothing), confirm the call exists.
+      beforeRetry:
+        file.size > UPLOAD_CONFIRM_BYTES
+          ? async (failure) => {
+              if (failure instanceof GongApiError && failure.status === 429) return;
+              await this.request({ method: "GET", path: `/v2/calls/${callId}`, signal: opts.signal });
+            }
+          : undefined,
+    });
+    return this.parse(res, addCallMediaResponseCheck);
+  }
+
+  /**
+   * Every item under `itemsKey` of a cursor-paged GET, page after page (≤1,000 pages). A 404 on /v2/calls is an
+   * empty result.
+   */
+  paginate<T = unknown>(path: string, query: Query, itemsKey: string, opts: PaginateRequestOptions<T> = {}): AsyncIterable<T> {
+    const fetchPage = (q: Query): Promise<unknown> => this.request({ method: "GET", path, query: q, signal: opts.signal });
+    return paginateWith(fetchPage, query, itemsKey, {
+      signal: opts.signal,
+      schema: opts.schema,
+      notFoundIsEmpty: path.replace(/\/+$/, "") === "/v2/calls",
+      endpoint: `GET ${path}`,
+      onInvalidItem: opts.onInvalidItem,
+    });
+  }
+
+  private parse<T>(res: ParsedResponse, schema: ResponseCheck<T> | undefined): T {
+    const { value } = res;
+    if (schema === undefined) return value as T;
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+      throw new GongResponseError(this.redact(detail), res.status, requestIdOf(value));
+    }
+    return parsed.data;
+  }
+
+  /** Reports a warning through the client's logger (redacted), e.g. a record skipped from a list. */
+  warn(message: string, data: object = {}): void {
+    this.log("warn", message, data);
+  }
+
+  private log(level: keyof GongLogger, msg: string, data: object): void {
+    const secrets = [...this.#secrets];
+    try {
+      this.#options.logger[level]?.(redactSecrets(msg, secrets), redactValue(data, secrets) as object);
+    } catch {
+      // A failing logger must not fail the request.
+    }
+  }
+
+  private exchange(ex: Exchange): Promise<ParsedResponse> {
+    const options = this.#options;
+    const url = buildURL(options.baseURL, ex.path, ex.query);
+    let failure: GongError | undefined;
+    return withRetry(
+      async (attempt) => {
+        if (failure !== undefined) await ex.beforeRetry?.(failure);
+        await options.limiter.acquire(ex.signal);
+        const credentials = await resolveCredentials(options.auth);
+        for (const secret of credentials.secrets) this.#secrets.add(secret);
+        const requestHeaders: Record<string, string> = {
+          authorization: credentials.authorization,
+          accept: "application/json",
+          "user-agent": options.userAgent,
+        };
+        if (ex.contentType !== undefined) requestHeaders["content-type"] = ex.contentType;
+        const started = Date.now();
+        const base = { method: ex.method, path: ex.path, attempt };
+        let res: TransportResponse;
+        try {
+          res = await options.transport({
+            method: ex.method,
+            url,
+            headers: requestHeaders,
+            body: ex.body,
+            signal: ex.signal,
+            timeoutMs: ex.timeoutMs,
+            idleTimeoutMs: ex.idleTimeoutMs,
+          });
+        } catch (error) {
+          const reason = error instanceof Error ? error.name : "Error";
+          this.log("debug", "gong attempt failed", { ...base, error: reason, ms: Date.now() - started });
+          throw error;
+        }
+        const ms = Date.now() - started;
+        if (res.status >= 200 && res.status < 300) {
+          const parsed = parseBody(res, (text) => this.redact(text));
+          this.log("debug", "gong attempt", { ...base, status: res.status, requestId: requestIdOf(parsed.value), ms });
+          return parsed;
+        }
+        const error = GongApiError.from(res.status, res.body, res.headers, (text) => this.redact(text));
+        error.endpoint = `${ex.method} ${ex.path}`;
+        this.log("debug", "gong attempt", { ...base, status: res.status, requestId: error.requestId, ms });
+        throw error;
+      },
+      {
+        mode: ex.mode,
+        maxRetries: ex.maxRetries,
+        maxFailureRetries: ex.maxFailureRetries,
+        baseDelayMs: options.retryBaseDelayMs,
+        maxDelayMs: options.retryMaxDelayMs,
+        maxRetryAfterSeconds: options.maxRetryAfterSeconds,
+        signal: ex.signal,
+        onRetry: ({ attempt, waitMs, error }) => {
+          failure = error;
+          const status = error instanceof GongApiError ? error.status : undefined;
+          const requestId = error instanceof GongApiError ? error.requestId : undefined;
+          const data = { method: ex.method, path: ex.path, attempt, status, requestId, error: error.name, waitMs };
+          this.log("debug", "gong retry", data);
+          if (status === 429 && waitMs >= ANNOUNCED_WAIT_MS) {
+            const asked = error instanceof RateLimitError && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds : Math.round(waitMs / 1000);
+            this.log("warn", `Gong asked to wait ${String(asked)} s (429 on ${ex.method} ${ex.path}); waiting…`, {});
+          }
+        },
+      },
+    );
+  }
+}
+
+interface ParsedResponse {
+  status: number;
+  value: unknown;
+}
+
+function parseBody(res: TransportResponse, redact: (text: string) => string): ParsedResponse {
+  try {
+    return { status: res.status, value: res.body.trim() === "" ? undefined : parseJson(res.body) };
+  } catch {
+    throw new GongResponseError(`body is not JSON: ${printableExcerpt(redact(res.body), 500)}`, res.status);
+  }
+}
+
+/** A client configured from GONG_BASE_URL and GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET or GONG_BEARER_TOKEN. */
+export function clientFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  overrides: Partial<GongClientOptions> = {},
+): GongClient {
+  return new GongClient(clientOptionsFromEnv(env, overrides));
+}

@@ -1,0 +1,10 @@
+export { buildSandbox } from "./internal/app.js";
+export { startSandbox, isLoopbackHost, type RunningSandbox, type StartSandboxOptions } from "./internal/server.js";
+export { ALL_SCOPES, type DuplicatesMode, type SandboxContext, type SandboxOptions } from "./internal/context.js";
+export { NO_FAULTS, type FaultConfig, type ScriptedFault, type ScriptedFaultKind } from "./internal/faults.js";
+export { ADMIN_PREFIX } from "./internal/admin.js";
+export { SEED_USERS, SEED_WORKSPACES, DEFAULT_WORKSPACE_ID, SEED_USER_COUNT, SEED_AVATAR_COUNT } from "./internal/seed.js";
+export { SandboxError } from "./internal/errors.js";
+export { generateConversationWav, readWavInfo, wavHeader, type GeneratedWav, type ToneSegment, type WavOptions } from "./internal/wav.js";
+export { parseHost } from "./internal/hosts.js";
+export { DataDirError } from "./internal/store.js";
