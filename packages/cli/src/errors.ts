@@ -8,12 +8,11 @@ import {
   GongError,
   GongResponseError,
   GongUnreachableError,
-  isLoopbackHost,
   RateLimitError,
   RecordingDisabledError,
   ValidationError,
 } from "@gong-connector/client";
-import { formatIssues } from "@gong-connector/schema";
+import { formatIssues, isLoopbackHost } from "@gong-connector/schema";
 import { baseUrlSetting, printableUrl, setupErrorOf, type BaseUrlSetting } from "./client.js";
 import { EXIT } from "./exit.js";
 import { printError, printJson } from "./output.js";

@@ -1,7 +1,7 @@
 export { ANNOUNCED_WAIT_MS, GongClient, MAX_JSON_BODY_BYTES, clientFromEnv, UPLOAD_CONFIRM_BYTES, UPLOAD_MAX_RETRIES } from "./client.js";
 export type { GongRequest, HttpMethod, PaginateRequestOptions, Query, UploadMediaOptions } from "./client.js";
 export type { BasicAuth, BearerAuth, GongAuth } from "./auth.js";
-export { DEFAULT_BASE_URL, isLoopbackHost, normalizeBaseURL } from "./internal/base-url.js";
+export { DEFAULT_BASE_URL, normalizeBaseURL } from "./internal/base-url.js";
 export {
   AuthenticationError,
   BadRequestError,

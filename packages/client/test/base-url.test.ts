@@ -1,15 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError, isLoopbackHost, normalizeBaseURL } from "../src/index.js";
+import { ValidationError, normalizeBaseURL } from "../src/index.js";
 import { buildURL } from "../src/internal/base-url.js";
-
-describe("isLoopbackHost", () => {
-  it.each(["localhost", "127.0.0.1", "127.8.9.10", "[::1]", "::1", "api.localhost"])("%s is loopback", (host) => {
-    expect(isLoopbackHost(host)).toBe(true);
-  });
-  it.each(["example.com", "10.0.0.1", "128.0.0.1", "[::2]", "localhost.example.com", "0.0.0.0"])("%s is not", (host) => {
-    expect(isLoopbackHost(host)).toBe(false);
-  });
-});
 
 describe("normalizeBaseURL", () => {
   it("defaults to https://api.gong.io", () => {

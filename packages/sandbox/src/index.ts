@@ -1,5 +1,5 @@
 export { buildSandbox } from "./internal/app.js";
-export { startSandbox, isLoopbackHost, type RunningSandbox, type StartSandboxOptions } from "./internal/server.js";
+export { startSandbox, type RunningSandbox, type StartSandboxOptions } from "./internal/server.js";
 export { ALL_SCOPES, type DuplicatesMode, type SandboxContext, type SandboxOptions } from "./internal/context.js";
 export { NO_FAULTS, type FaultConfig, type ScriptedFault, type ScriptedFaultKind } from "./internal/faults.js";
 export { ADMIN_PREFIX } from "./internal/admin.js";

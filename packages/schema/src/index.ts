@@ -10,3 +10,4 @@ export * from "./ids.js";
 export * from "./issues.js";
 export * from "./media-response.js";
 export * from "./structure.js";
+export { formatGongDateTime, isLoopbackHost } from "./format.js";

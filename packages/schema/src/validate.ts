@@ -1,3 +1,4 @@
+import { formatGongDateTime } from "./format.js";
 import { z } from "zod";
 import { buildAddCallShape, type Strictness } from "./call.js";
 import type { ValidationIssue } from "./issues.js";
@@ -122,7 +123,7 @@ const DATE_TIME_FIELDS = ["actualStart", "scheduledStart", "scheduledEnd"] as co
 export function toUtcDateTime(value: string): string {
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) return value;
-  const utc = new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const utc = formatGongDateTime(ms);
   return /^\d{4}-/.test(utc) ? utc : value;
 }
 

@@ -1,3 +1,4 @@
+import { formatGongDateTime } from "@gong-connector/schema";
 import { Command, InvalidArgumentError } from "commander";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -30,7 +31,7 @@ export function demoCallRequest(segments: { speaker: number; fromMs: number; toM
   now.setUTCMilliseconds(0);
   return {
     clientUniqueId: `demo-${now.getTime()}-${Math.random().toString(36).slice(2, 8)}`,
-    actualStart: now.toISOString().replace(".000Z", "Z"),
+    actualStart: formatGongDateTime(now),
     title: "Discovery call with Acme Corp",
     purpose: "Discovery",
     direction: "Outbound",

@@ -1,3 +1,4 @@
+import { formatGongDateTime } from "@gong-connector/schema";
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { clientFromEnv, clientOptionsFromEnv, ValidationError } from "@gong-connector/client";
@@ -287,7 +288,7 @@ Examples:
               },
               quota: () => ({ ...(limiter ?? createRateLimiter()).quota(), dayMs }),
               onQuotaWait: (wait) => {
-                const at = new Date(wait.resumeAt).toISOString().replace(/\.\d{3}Z$/, "Z");
+                const at = formatGongDateTime(wait.resumeAt);
                 const inS = Math.max(0, Math.round((wait.resumeAt - Date.now()) / 1000));
                 printError(
                   wait.stopping

@@ -1,3 +1,4 @@
+import { formatGongDateTime } from "@gong-connector/schema";
 import { Command } from "commander";
 import { clientFromEnv, clientOptionsFromEnv } from "@gong-connector/client";
 import { action } from "../action.js";
@@ -93,7 +94,7 @@ Examples:
           onQuotaPause: (resumeAt, reason) => {
             if (resumeAt <= pausedUntil + 1000) return;
             pausedUntil = resumeAt;
-            const at = new Date(resumeAt).toISOString().replace(/\.\d{3}Z$/, "Z");
+            const at = formatGongDateTime(resumeAt);
             if (flags.quiet !== true) printError(`worker: daily quota spent (${reason}); every worker pauses until ${at}, no job fails for it`);
           },
           connection,

@@ -1,3 +1,4 @@
+import { formatGongDateTime } from "@gong-connector/schema";
 import { ValidationError, type GongClient, type ValidationIssue } from "../index.js";
 import {
   callBasicDataSchema,
@@ -7,7 +8,6 @@ import {
   isIsoDateTimeWithZone,
   type CallBasicData,
 } from "@gong-connector/schema";
-import { toGongDateTime } from "./lookup.js";
 
 export interface CallsOptions {
   signal?: AbortSignal | undefined;
@@ -53,8 +53,8 @@ export function callsQuery(query: ListCallsQuery): Record<string, string | undef
   if (issues.length > 0 || from === undefined || to === undefined) throw new ValidationError(issues);
   // Gong matches whole seconds: the start is rounded down, the (exclusive) end up, so no call in range is left out.
   return {
-    fromDateTime: toGongDateTime(Math.floor(from / 1000) * 1000),
-    toDateTime: toGongDateTime(Math.ceil(to / 1000) * 1000),
+    fromDateTime: formatGongDateTime(from),
+    toDateTime: formatGongDateTime(Math.ceil(to / 1000) * 1000),
     workspaceId: query.workspaceId,
   };
 }

@@ -1,5 +1,5 @@
 export { addCall, checkAddCallRequest, UnconfirmedCallError, type AddCallOptions, type AddCallResult } from "./add-call.js";
-export { findCallByClientUniqueId, toGongDateTime, type FindCallOptions, type FindCallQuery } from "./lookup.js";
+export { findCallByClientUniqueId, type FindCallOptions, type FindCallQuery } from "./lookup.js";
 export { addCallMedia, MediaUploadFailedError, type AddCallMediaInput, type AddCallMediaOptions } from "./media.js";
 export { addCallWithMedia, type AddCallWithMediaResult } from "./add-call-with-media.js";
 export { listUsers, listWorkspaces, type PickListOptions, type UserOption, type WorkspaceOption } from "./pick-lists.js";

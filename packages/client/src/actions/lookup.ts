@@ -1,5 +1,5 @@
 import type { GongClient } from "../index.js";
-import { callBasicDataSchema, instantOf, type CallBasicData } from "@gong-connector/schema";
+import { callBasicDataSchema, formatGongDateTime, instantOf, type CallBasicData } from "@gong-connector/schema";
 
 export interface FindCallQuery {
   clientUniqueId: string;
@@ -14,11 +14,6 @@ export interface FindCallOptions {
 }
 
 const SECOND_MS = 1000;
-
-/** `YYYY-MM-DDTHH:mm:ssZ` (Gong's examples; fractions dropped). */
-export function toGongDateTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
 
 /**
  * Looks a call up by its `clientUniqueId`: GET /v2/calls over the one second Gong files the call under (`actualStart`
@@ -36,7 +31,7 @@ export async function findCallByClientUniqueId(
   const second = Math.floor(start / SECOND_MS) * SECOND_MS;
   const calls = client.paginate(
     "/v2/calls",
-    { fromDateTime: toGongDateTime(second), toDateTime: toGongDateTime(second + SECOND_MS), workspaceId: query.workspaceId },
+    { fromDateTime: formatGongDateTime(second), toDateTime: formatGongDateTime(second + SECOND_MS), workspaceId: query.workspaceId },
     "calls",
     { signal: options.signal, schema: callBasicDataSchema },
   );

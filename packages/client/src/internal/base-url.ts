@@ -1,16 +1,7 @@
-import { isIP } from "node:net";
+import { isLoopbackHost } from "@gong-connector/schema";
 import { ValidationError } from "../errors.js";
 
 export const DEFAULT_BASE_URL = "https://api.gong.io";
-
-/** True for localhost, 127.0.0.0/8 and ::1. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  if (isIP(host) === 6) return host === "::1" || host === "0:0:0:0:0:0:0:1";
-  return false;
-}
 
 /**
  * Checks and normalises a base URL: http(s) only, https unless the host is loopback, no query, hash or

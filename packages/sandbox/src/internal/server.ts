@@ -1,3 +1,4 @@
+import { isLoopbackHost } from "@gong-connector/schema";
 import type { FastifyInstance } from "fastify";
 import { mkdtemp, rm } from "node:fs/promises";
 import { isIP } from "node:net";
@@ -29,13 +30,6 @@ export interface RunningSandbox {
   app: FastifyInstance;
   context: SandboxContext;
   close(): Promise<void>;
-}
-
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
-  if (h === "localhost") return true;
-  if (isIP(h) === 4) return h.startsWith("127.");
-  return h === "::1";
 }
 
 /** Starts a sandbox listening on host:port; resolves once it accepts connections. */
