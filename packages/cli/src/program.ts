@@ -16,7 +16,7 @@ import { escapeControls } from "./output.js";
 import { EXIT, installSignalHandlers, takeExitCode } from "./exit.js";
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string };
   return pkg.version ?? "0.0.0";
 }
 
