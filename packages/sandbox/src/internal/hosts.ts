@@ -2,6 +2,7 @@
  * Which Host headers the sandbox answers: the names it was started for, so a DNS-rebinding page (a name the
  * attacker controls, re-pointed at 127.0.0.1) cannot read its pages or API.
  */
+import { isLoopbackHost } from "@gong-connector/schema";
 import ipaddr from "ipaddr.js";
 import { isIP, type AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
@@ -26,11 +27,6 @@ function canonicalIp(ip: string): string {
 
 function isUnspecified(ip: string): boolean {
   return isIP(ip) !== 0 && ipaddr.process(ip).range() === "unspecified";
-}
-
-function isLoopbackName(host: string): boolean {
-  if (host === "localhost") return true;
-  return isIP(host) !== 0 && ipaddr.process(host).range() === "loopback";
 }
 
 /**
@@ -97,7 +93,7 @@ export function hostRules(input: HostRuleInput): HostRule[] {
       for (const list of Object.values(networkInterfaces())) for (const info of list ?? []) add(info.address, port);
     } else {
       add(bare, port);
-      if (isLoopbackName(bare)) loopback = true;
+      if (isLoopbackHost(bare)) loopback = true;
     }
   }
   if (loopback) for (const name of LOOPBACK_NAMES) add(name, port);

@@ -1,3 +1,4 @@
+import { formatGongDateTime } from "@gong-connector/schema";
 import { stableGongId } from "./ids.js";
 
 export interface UserSettings {
@@ -124,7 +125,7 @@ export function seedUsers(): SeedUser[] {
     const user: SandboxUser = {
       id: stableGongId(`sandbox-user-${i}`),
       emailAddress,
-      created: new Date(created + i * 86_400_000).toISOString().replace(".000Z", "Z"),
+      created: formatGongDateTime(created + i * 86_400_000),
       active: i !== 3,
       emailAliases: i % 10 === 0 && !avatar ? [`${local}@alias.${SEED_DOMAIN}`] : [],
       firstName,
