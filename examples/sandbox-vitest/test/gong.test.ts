@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { generateConversationWav, SEED_USERS, startSandbox, type RunningSandbox } from "@gong-connector/sandbox";
-import { addCall, GongRefused, uploadRecording, type GongConfig } from "../src/gong.js";
+import { addCall, GongRefused, uploadRecording, type GongConfig } from "../src/gong.js"; // the code under test
 
 let gong: RunningSandbox;
 let config: GongConfig;
