@@ -201,6 +201,35 @@ try {
     expect(out.stored.request.parties).toHaveLength(2);
   });
 
+  it("importing it loads no server and no database until startSandbox is called", () => {
+    writeFileSync(
+      join(project, "trace-hooks.mjs"),
+      `import { appendFileSync } from "node:fs";
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  const m = /\\/node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(result.url);
+  if (m) appendFileSync(process.env.TRACE_FILE, m[1] + "\\n");
+  return result;
+}
+`,
+    );
+    writeFileSync(join(project, "trace.mjs"), `import { register } from "node:module";\nregister("./trace-hooks.mjs", import.meta.url);\n`);
+    const loaded = (script: string): string[] => {
+      const trace = join(project, "trace.txt");
+      writeFileSync(trace, "");
+      const run = spawnSync(process.execPath, ["--import", "./trace.mjs", "--input-type=module", "-e", script], {
+        cwd: project,
+        encoding: "utf8",
+        env: { ...process.env, TRACE_FILE: trace },
+      });
+      expect(run.status, run.stderr).toBe(0);
+      return [...new Set(readFileSync(trace, "utf8").split("\n").filter(Boolean))].sort();
+    };
+    expect(loaded(`await import("@gong-connector/sandbox");`)).toEqual(["@gong-connector/sandbox", "ipaddr.js"]);
+    const started = loaded(`const { startSandbox } = await import("@gong-connector/sandbox"); await (await startSandbox()).close();`);
+    expect(started).toEqual(expect.arrayContaining(["fastify", "better-sqlite3", "@gong-connector/schema", "zod"]));
+  });
+
   it("runs examples/sandbox-vitest against the packed package", () => {
     const example = join(ROOT, "examples/sandbox-vitest");
     for (const part of ["src", "test"]) cpSync(join(example, part), join(project, part), { recursive: true });

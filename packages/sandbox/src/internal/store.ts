@@ -4,7 +4,8 @@ import { join } from "node:path";
 import type { StoredCallRequest as CallRequest } from "../types.js";
 import { DataDirError } from "./errors.js";
 import { sweepPartialFiles } from "./reclaim.js";
-import { SEED_WORKSPACES, seedUsers, type SandboxUser, type SandboxWorkspace } from "./seed.js";
+import { SEED_WORKSPACES, type SandboxUser, type SandboxWorkspace } from "./seed.js";
+import { seedUsers } from "./seed-users.js";
 
 export type MediaState = "none" | "pending" | "ready" | "failed";
 export type MediaSource = "upload" | "download";
