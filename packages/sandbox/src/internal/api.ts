@@ -141,7 +141,13 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, dow
       await removeQuietly(media.tmpPath);
       throw err;
     }
-    const previous = store.getCall(id)?.media.file ?? null;
+    const current = store.getCall(id);
+    if (!current) {
+      // removed (clearCalls) while its media was on the way
+      await removeQuietly(join(store.mediaDir, file));
+      throw Errors.callNotFound(id);
+    }
+    const previous = current.media.file;
     store.setMedia(id, storedMedia(media, file, "upload"));
     if (previous !== null && previous !== file) await unlink(join(store.mediaDir, previous)).catch(() => undefined);
     reply.removeHeader("connection");

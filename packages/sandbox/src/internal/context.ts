@@ -1,59 +1,16 @@
 import { MEDIA_MAX_BYTES } from "@gong-connector/schema";
-import { Faults, seededRandom, type FaultConfig } from "./faults.js";
+import type { DuplicatesMode, SandboxScope, StartSandboxOptions } from "../types.js";
+import { Faults, seededRandom } from "./faults.js";
 import { invalidAllowedHost, parseHost } from "./hosts.js";
 import { newSecret } from "./ids.js";
 import { FailureLimiter, KeyRateLimiter } from "./rate-limit.js";
 import { SandboxStore } from "./store.js";
 
-export type DuplicatesMode = "conflict" | "return-existing";
+export const ALL_SCOPES: readonly SandboxScope[] = ["api:calls:create", "api:calls:read:basic", "api:users:read", "api:workspaces:read"];
 
-export const ALL_SCOPES = ["api:calls:create", "api:calls:read:basic", "api:users:read", "api:workspaces:read"] as const;
-
-export interface SandboxOptions {
-  /** Directory for sandbox.db and media/; required by buildSandbox (startSandbox makes a temp dir when omitted). */
+/** The options of buildSandbox: those of startSandbox but the listening ones, with a data dir. */
+export interface SandboxOptions extends Omit<StartSandboxOptions, "dataDir" | "keepData" | "host" | "port"> {
   dataDir: string;
-  /** Basic auth key pair; by default generated once and kept in the data dir. */
-  accessKey?: string;
-  accessKeySecret?: string;
-  /** A Bearer token with every scope; by default generated once and kept in the data dir. */
-  bearerToken?: string;
-  /** Extra Bearer tokens with their scopes (e.g. to test a missing scope). */
-  bearerTokens?: Record<string, readonly string[]>;
-  /** Requests per second per key (default 3; 0 = unlimited). */
-  ratePerSecond?: number;
-  /** Requests per UTC day per key (default 10,000; 0 = unlimited). */
-  ratePerDay?: number;
-  /** Length of the quota day in seconds (default 86,400, resetting at 00:00 UTC); short days test quota runs in seconds. */
-  daySeconds?: number;
-  /** What a repeated clientUniqueId gets: 409 naming the call (default) or 200 with the existing callId. */
-  duplicates?: DuplicatesMode;
-  /** Initial fault injection. */
-  faults?: Partial<FaultConfig>;
-  /** Seed for fault choice (replayable runs); Math.random by default. */
-  faultSeed?: number;
-  /** Enables the /__sandbox admin API. */
-  admin?: boolean;
-  /** Admin token (default: random) when admin is on. */
-  adminToken?: string;
-  /** Media size limit in bytes (default 1,500,000,000). */
-  maxMediaBytes?: number;
-  /** Public base URL used in `url` fields; default: from the request's Host header. */
-  baseUrl?: string;
-  /** Whether downloadMediaUrl may point at a loopback host (default true; startSandbox sets it from the listen host). */
-  allowLoopbackDownloads?: boolean;
-  /** Timeout of a downloadMediaUrl fetch in ms (default 10 minutes). */
-  downloadTimeoutMs?: number;
-  /** Fastify logger on, writing to stderr (default false). */
-  logger?: boolean;
-  /**
-   * More names (`name` for any port, or `name:port`) the sandbox answers to besides the ones it listens on
-   * (`localhost`, `127.0.0.1`, `[::1]` on loopback) and the host of `baseUrl`; any other Host header gets 421.
-   */
-  allowedHosts?: readonly string[];
-  /** Failed authentications one client address may make per window before it gets 429 (default 10; 0 = no limit). */
-  authFailureLimit?: number;
-  /** The sliding window of authFailureLimit, in seconds (default 60). */
-  authFailureWindowSeconds?: number;
 }
 
 export interface SandboxSettings {

@@ -47,6 +47,11 @@ export class DownloadQueue {
         return;
       }
       const file = await commitMedia(media, store.mediaDir, callId);
+      // The call may have been removed (clearCalls) while its media was on the way.
+      if (store.getCall(callId) === undefined) {
+        await removeQuietly(join(store.mediaDir, file));
+        return;
+      }
       store.setMedia(callId, storedMedia(media, file, "download"));
     } catch (err) {
       // A fetch cut short by close() stays pending and resumes on the next start with the same data dir.
@@ -60,9 +65,14 @@ export class DownloadQueue {
     await Promise.all([...this.inFlight.values()].map((f) => f.done));
   }
 
-  async close(): Promise<void> {
+  /** Stops every fetch under way; a stopped call's media stays pending (and resumes at the next start). */
+  async stopAll(): Promise<void> {
     for (const f of this.inFlight.values()) f.controller.abort();
     await this.idle();
+  }
+
+  async close(): Promise<void> {
+    await this.stopAll();
   }
 }
 

@@ -59,3 +59,15 @@ export const Errors = {
   internal: () => new SandboxError(500, "Internal server error"),
   adminDenied: () => new SandboxError(401, "Admin token missing or invalid"),
 } as const;
+
+/** The sandbox's data directory cannot be used: not a directory, not writable, or its sandbox.db is not the sandbox's. */
+export class DataDirError extends Error {
+  override readonly name = "DataDirError";
+  readonly dataDir: string;
+  readonly problem: string;
+  constructor(dataDir: string, problem: string) {
+    super(`the data directory ${dataDir} ${problem}`);
+    this.dataDir = dataDir;
+    this.problem = problem;
+  }
+}

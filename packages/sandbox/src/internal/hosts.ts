@@ -2,71 +2,21 @@
  * Which Host headers the sandbox answers: the names it was started for, so a DNS-rebinding page (a name the
  * attacker controls, re-pointed at 127.0.0.1) cannot read its pages or API.
  */
+import { isLoopbackHost } from "@gong-connector/schema";
 import ipaddr from "ipaddr.js";
 import { isIP, type AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
+import { parseHost, type HostName } from "./host-name.js";
 
-export interface HostName {
-  /** Lower-case DNS name, or an IP address in canonical form (IPv4-mapped IPv6 as IPv4). */
-  name: string;
-  /** Explicit port; undefined when none was given. */
-  port: number | undefined;
-}
+export { parseHost, type HostName };
 
 /** An accepted host: a name, on one port or (port undefined) on any. */
 export type HostRule = HostName;
 
-const LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
-const DNS_NAME = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`);
 const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "::1"] as const;
-
-function canonicalIp(ip: string): string {
-  return ipaddr.process(ip).toString();
-}
 
 function isUnspecified(ip: string): boolean {
   return isIP(ip) !== 0 && ipaddr.process(ip).range() === "unspecified";
-}
-
-function isLoopbackName(host: string): boolean {
-  if (host === "localhost") return true;
-  return isIP(host) !== 0 && ipaddr.process(host).range() === "loopback";
-}
-
-/**
- * Parses a Host header (`name`, `name:port`, `1.2.3.4:port`, `[::1]:port`) or an allowed-host entry (the same,
- * or a bare IPv6 address). Undefined when it is none of these.
- */
-export function parseHost(value: string): HostName | undefined {
-  const v = value.trim().toLowerCase();
-  if (v.length === 0 || v.length > 300) return undefined;
-  let name: string;
-  let portText: string | undefined;
-  if (v.startsWith("[")) {
-    const end = v.indexOf("]");
-    if (end < 0) return undefined;
-    name = v.slice(1, end);
-    const rest = v.slice(end + 1);
-    if (rest !== "") {
-      if (!rest.startsWith(":")) return undefined;
-      portText = rest.slice(1);
-    }
-    if (isIP(name) !== 6) return undefined;
-  } else if (isIP(v) === 6) {
-    name = v;
-  } else {
-    const colon = v.indexOf(":");
-    name = colon < 0 ? v : v.slice(0, colon);
-    if (colon >= 0) portText = v.slice(colon + 1);
-    if (isIP(name) !== 4 && (name.length > 253 || !DNS_NAME.test(name))) return undefined;
-  }
-  let port: number | undefined;
-  if (portText !== undefined) {
-    if (!/^[0-9]{1,5}$/.test(portText)) return undefined;
-    port = Number(portText);
-    if (port > 65_535) return undefined;
-  }
-  return { name: isIP(name) === 0 ? name : canonicalIp(name), port };
 }
 
 export interface HostRuleInput {
@@ -97,7 +47,7 @@ export function hostRules(input: HostRuleInput): HostRule[] {
       for (const list of Object.values(networkInterfaces())) for (const info of list ?? []) add(info.address, port);
     } else {
       add(bare, port);
-      if (isLoopbackName(bare)) loopback = true;
+      if (isLoopbackHost(bare)) loopback = true;
     }
   }
   if (loopback) for (const name of LOOPBACK_NAMES) add(name, port);

@@ -1,7 +1,7 @@
 /** Server-rendered HTML for the call list and the call page. Every value from a request is escaped. */
+import { formatGongDateTime } from "@gong-connector/schema";
 import type { SandboxWorkspace, SandboxUser } from "./seed.js";
 import type { CallRequestParty, StoredCall } from "./store.js";
-import { isoUtc } from "./views.js";
 
 export function escapeHtml(value: unknown): string {
   return String(value)
@@ -102,7 +102,7 @@ function formatBytes(n: number): string {
 function when(value: string | undefined): string {
   if (value === undefined) return "—";
   const ms = Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, "$1:$2"));
-  return Number.isNaN(ms) ? value : isoUtc(ms).replace("T", " ").replace("Z", " UTC");
+  return Number.isNaN(ms) ? value : formatGongDateTime(ms).replace("T", " ").replace("Z", " UTC");
 }
 
 /** Names of Gong users, by user id, for parties given only a `userId`. */

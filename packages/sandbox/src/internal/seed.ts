@@ -36,10 +36,6 @@ export interface SandboxWorkspace {
   description: string;
 }
 
-const FIRST = ["Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kira", "Liam", "Maya", "Noah", "Olga", "Priya"];
-const LAST = ["Lovelace", "Okafor", "Martin", "Patel", "Rossi", "Haddad", "Hopper", "Tanaka", "Silva", "Berg", "Novak", "Murphy"];
-const TITLES = ["Account Executive", "Sales Development Rep", "Customer Success Manager", "Solutions Engineer", "Sales Manager"];
-
 /**
  * The user of the README's example and of Gong's API reference (`7782342274025937895`): seeded first, active and
  * enabled for call import, so the README's `add-call` works as written against the sandbox.
@@ -47,7 +43,7 @@ const TITLES = ["Account Executive", "Sales Development Rep", "Customer Success 
 export const EXAMPLE_USER_ID = "7782342274025937895";
 
 /** Generated users (`sandbox-user-0` …), avatars included. */
-const GENERATED_USER_COUNT = 165;
+export const GENERATED_USER_COUNT = 165;
 /** Number of seeded users, avatars included: the example user, then the generated ones. */
 export const SEED_USER_COUNT = GENERATED_USER_COUNT + 1;
 /** Seeded avatars (synthetic Gong staff), listed only with includeAvatars=true. */
@@ -78,64 +74,3 @@ export const SEED_WORKSPACES: readonly SandboxWorkspace[] = [
 ];
 
 export const DEFAULT_WORKSPACE_ID: string = SEED_WORKSPACES[0]?.id ?? stableGongId("sandbox-workspace-0");
-
-function pick<T>(list: readonly T[], i: number): T {
-  const v = list[i % list.length];
-  if (v === undefined) throw new Error("empty seed list");
-  return v;
-}
-
-const ALL_ON: UserSettings = {
-  webConferencesRecorded: true,
-  preventWebConferenceRecording: false,
-  telephonyCallsImported: true,
-  emailsImported: true,
-  preventEmailImport: false,
-  nonRecordedMeetingsImported: true,
-  gongConnectEnabled: true,
-};
-
-function exampleUser(): SandboxUser {
-  return {
-    id: EXAMPLE_USER_ID,
-    emailAddress: `dana.rep@${SEED_DOMAIN}`,
-    created: "2024-01-15T08:00:00Z",
-    active: true,
-    emailAliases: [],
-    firstName: "Dana",
-    lastName: "Rep",
-    title: "Account Executive",
-    phoneNumber: "+15550000000",
-    settings: { ...ALL_ON },
-    spokenLanguages: [{ language: "en-US", primary: true }],
-  };
-}
-
-export function seedUsers(): SeedUser[] {
-  const out: SeedUser[] = [{ user: exampleUser(), avatar: false }];
-  const created = Date.UTC(2024, 0, 15, 9, 0, 0);
-  const firstAvatar = GENERATED_USER_COUNT - SEED_AVATAR_COUNT;
-  for (let i = 0; i < GENERATED_USER_COUNT; i++) {
-    const avatar = i >= firstAvatar;
-    const firstName = avatar ? "Gong" : pick(FIRST, i);
-    const lastName = avatar ? `Support ${i - firstAvatar + 1}` : pick(LAST, Math.floor(i / FIRST.length) + i);
-    const local = avatar ? `avatar${i}` : `${firstName}.${lastName}${i}`.toLowerCase().replace(/[^a-z0-9.]/g, "");
-    const emailAddress = avatar ? `${local}@gong.io` : `${local}@${SEED_DOMAIN}`;
-    const user: SandboxUser = {
-      id: stableGongId(`sandbox-user-${i}`),
-      emailAddress,
-      created: new Date(created + i * 86_400_000).toISOString().replace(".000Z", "Z"),
-      active: i !== 3,
-      emailAliases: i % 10 === 0 && !avatar ? [`${local}@alias.${SEED_DOMAIN}`] : [],
-      firstName,
-      lastName,
-      title: avatar ? "Gong Support" : pick(TITLES, i),
-      phoneNumber: `+1555${String(1_000_000 + i).slice(1)}`,
-      settings: { ...ALL_ON, telephonyCallsImported: i !== 2 },
-      spokenLanguages: [{ language: "en-US", primary: true }],
-    };
-    if (i > 4 && !avatar) user.managerId = stableGongId(`sandbox-user-${i % 5}`);
-    out.push({ user, avatar });
-  }
-  return out;
-}

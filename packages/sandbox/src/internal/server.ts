@@ -1,35 +1,32 @@
 import { isLoopbackHost } from "@gong-connector/schema";
-import type { FastifyInstance } from "fastify";
 import { mkdtemp, rm } from "node:fs/promises";
 import { isIP } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { RunningSandbox, StartSandboxOptions } from "../types.js";
 import { buildSandbox } from "./app.js";
-import type { SandboxContext, SandboxOptions } from "./context.js";
+import {
+  callView,
+  changeFaults,
+  changeSettings,
+  changeUser,
+  clearCalls,
+  faultState,
+  InvalidChange,
+  recentRequests,
+  requestLimit,
+} from "./control.js";
 
-export interface StartSandboxOptions extends Omit<SandboxOptions, "dataDir"> {
-  /** Data directory; a fresh temp dir (removed on close unless keepData) when omitted. */
-  dataDir?: string;
-  /** Listen host (default 127.0.0.1). */
-  host?: string;
-  /** Listen port (default 0: any free port). */
-  port?: number;
-  /** Keep an auto-created temp data dir on close. */
-  keepData?: boolean;
-}
+export type { RunningSandbox, StartSandboxOptions };
 
-export interface RunningSandbox {
-  baseUrl: string;
-  accessKey: string;
-  accessKeySecret: string;
-  /** A Bearer token with every scope. */
-  bearerToken: string;
-  /** Present when the admin API is on. */
-  adminToken?: string;
-  dataDir: string;
-  app: FastifyInstance;
-  context: SandboxContext;
-  close(): Promise<void>;
+/** Runs a change a test asked for; a broken rule becomes a TypeError naming the method, the field and the rule. */
+function checked<T>(method: string, run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof InvalidChange) throw new TypeError(`${method}: ${err.message}`);
+    throw err;
+  }
 }
 
 /** Starts a sandbox listening on host:port; resolves once it accepts connections. */
@@ -37,14 +34,23 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Runn
   const host = opts.host ?? "127.0.0.1";
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), "gong-sandbox-")));
+  const removeOwnDir = async (): Promise<void> => {
+    if (ownDir && opts.keepData !== true) await rm(dataDir, { recursive: true, force: true });
+  };
   const { host: _h, port: _p, keepData: _k, ...rest } = opts;
-  const app = await buildSandbox({ ...rest, dataDir, allowLoopbackDownloads: opts.allowLoopbackDownloads ?? isLoopbackHost(host) });
+  let app: Awaited<ReturnType<typeof buildSandbox>>;
+  try {
+    app = await buildSandbox({ ...rest, dataDir, allowLoopbackDownloads: opts.allowLoopbackDownloads ?? isLoopbackHost(host) });
+  } catch (err) {
+    await removeOwnDir();
+    throw err;
+  }
   app.sandbox.settings.listenHost = host;
   try {
     await app.listen({ host, port: opts.port ?? 0 });
   } catch (err) {
     await app.close();
-    if (ownDir && opts.keepData !== true) await rm(dataDir, { recursive: true, force: true });
+    await removeOwnDir();
     throw err;
   }
   const address = app.server.address();
@@ -52,24 +58,53 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Runn
   const urlHost = isIP(host) === 6 ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
   const baseUrl = opts.baseUrl ?? `http://${urlHost}:${port}`;
   const ctx = app.sandbox;
+  const downloads = app.downloads;
   ctx.settings.baseUrl = baseUrl;
   let closed: Promise<void> | undefined;
+  /** Runs a method's work: rejects once the sandbox is closed, and with a TypeError naming the field and the rule. */
+  const run = <T>(method: string, work: () => T | Promise<T>): Promise<T> => {
+    try {
+      if (closed !== undefined) throw new Error(`${method}: the sandbox is closed`);
+      return Promise.resolve(checked(method, work));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
   const running: RunningSandbox = {
     baseUrl,
+    port,
     accessKey: ctx.accessKey,
     accessKeySecret: ctx.accessKeySecret,
     bearerToken: ctx.bearerToken,
+    ...(ctx.adminToken === undefined ? {} : { adminToken: ctx.adminToken }),
     dataDir,
-    app,
-    context: ctx,
+    calls: () => run("calls", () => ctx.store.allCalls().map((c) => callView(c, baseUrl))),
+    call: (id) =>
+      run("call", () => {
+        const call = typeof id === "string" ? ctx.store.getCall(id) : undefined;
+        return call === undefined ? undefined : callView(call, baseUrl);
+      }),
+    clearCalls: async () => {
+      await run("clearCalls", () => clearCalls(ctx, downloads));
+    },
+    requests: (limit) => run("requests", () => recentRequests(ctx, requestLimit(limit))),
+    clearRequests: () => run("clearRequests", () => { ctx.store.clearRequests(); }),
+    faults: () => run("faults", () => faultState(ctx)),
+    setFaults: (change) => run("setFaults", () => changeFaults(ctx, change)),
+    clearFaults: () => run("clearFaults", () => { ctx.faults.reset(); }),
+    setUser: (userId, change) =>
+      run("setUser", () => {
+        if (changeUser(ctx, userId, change) === undefined) throw new RangeError(`setUser: userId: no user ${userId} in the sandbox (see SEED_USERS)`);
+      }),
+    setSettings: (change) => run("setSettings", () => changeSettings(ctx, change)),
+    waitForDownloads: () => downloads.idle(),
     close: () => {
       closed ??= (async () => {
         await app.close();
-        if (ownDir && opts.keepData !== true) await rm(dataDir, { recursive: true, force: true });
+        await removeOwnDir();
       })();
       return closed;
     },
   };
-  if (ctx.adminToken !== undefined) running.adminToken = ctx.adminToken;
   return running;
 }

@@ -1,8 +1,11 @@
 import Database from "better-sqlite3";
 import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import type { StoredCallRequest as CallRequest } from "../types.js";
+import { DataDirError } from "./errors.js";
 import { sweepPartialFiles } from "./reclaim.js";
-import { SEED_WORKSPACES, seedUsers, type SandboxUser, type SandboxWorkspace } from "./seed.js";
+import { SEED_WORKSPACES, type SandboxUser, type SandboxWorkspace } from "./seed.js";
+import { seedUsers } from "./seed-users.js";
 
 export type MediaState = "none" | "pending" | "ready" | "failed";
 export type MediaSource = "upload" | "download";
@@ -22,49 +25,7 @@ export interface MediaInfo {
 }
 
 /** What the sandbox keeps of an Add call request (already validated). */
-export interface CallRequestParty {
-  userId?: string;
-  emailAddress?: string;
-  phoneNumber?: string;
-  name?: string;
-  partyId?: string;
-  mediaChannelId?: number;
-  context?: CallContext[];
-}
-
-export interface CallContext {
-  system: string;
-  objects?: { objectType: string; objectId: string; fields?: unknown }[];
-}
-
-export interface SpeechSegment {
-  fromTime: number;
-  toTime: number;
-  partyIds: string[];
-}
-
-export interface CallRequest {
-  clientUniqueId: string;
-  actualStart: string;
-  primaryUser: string;
-  parties: CallRequestParty[];
-  direction: string;
-  workspaceId?: string;
-  meetingUrl?: string;
-  title?: string;
-  purpose?: string;
-  scheduledStart?: string;
-  scheduledEnd?: string;
-  duration?: number;
-  disposition?: string;
-  downloadMediaUrl?: string;
-  context?: CallContext[];
-  speakersTimeline?: { precise?: boolean; speechSegments?: SpeechSegment[] };
-  customData?: string;
-  callProviderCode?: string;
-  languageCode?: string;
-  flowContext?: { taskId?: string };
-}
+export type { StoredCallRequest as CallRequest, StoredParty as CallRequestParty, StoredContext as CallContext } from "../types.js";
 
 export interface StoredCall {
   id: string;
@@ -253,18 +214,6 @@ function fsCode(err: unknown): string | undefined {
   return typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : undefined;
 }
 
-/** The sandbox's data directory cannot be used: not a directory, not writable, or its sandbox.db is not the sandbox's. */
-export class DataDirError extends Error {
-  override readonly name = "DataDirError";
-  readonly dataDir: string;
-  readonly problem: string;
-  constructor(dataDir: string, problem: string) {
-    super(`the data directory ${dataDir} ${problem}`);
-    this.dataDir = dataDir;
-    this.problem = problem;
-  }
-}
-
 function makeDataDir(dataDir: string, mediaDir: string, dbPath: string): void {
   const existed = existsSync(dataDir);
   const ours = !existed || readdirSync(dataDir).every((name) => name === "media" || name.startsWith("sandbox.db"));
@@ -350,6 +299,9 @@ export class SandboxStore {
         "SELECT * FROM requests ORDER BY rowid DESC LIMIT ?",
       ),
       countRequests: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM requests"),
+      mediaFiles: db.prepare<[], { media_file: string }>("SELECT media_file FROM calls WHERE media_file IS NOT NULL"),
+      deleteCalls: db.prepare("DELETE FROM calls"),
+      deleteRequests: db.prepare("DELETE FROM requests"),
     };
     this.seedIfEmpty();
   }
@@ -511,6 +463,19 @@ export class SandboxStore {
       status: r.status,
       principal: r.principal,
     }));
+  }
+
+  /** Deletes every call; returns the names of their media files (under mediaDir), which the caller removes. */
+  deleteAllCalls(): string[] {
+    return this.db.transaction(() => {
+      const files = this.stmts.mediaFiles.all().map((r) => r.media_file);
+      this.stmts.deleteCalls.run();
+      return files;
+    })();
+  }
+
+  clearRequests(): void {
+    this.stmts.deleteRequests.run();
   }
 
   countRequests(): number {

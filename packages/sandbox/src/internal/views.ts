@@ -1,11 +1,7 @@
+import { formatGongDateTime } from "@gong-connector/schema";
 import { createHash } from "node:crypto";
 import type { StoredCall } from "./store.js";
 import { Errors } from "./errors.js";
-
-/** `YYYY-MM-DDTHH:mm:ss[.sss]Z` */
-export function isoUtc(ms: number): string {
-  return new Date(ms).toISOString().replace(".000Z", "Z");
-}
 
 export function callUrl(baseUrl: string, callId: string): string {
   return `${baseUrl}/call?id=${encodeURIComponent(callId)}`;
@@ -19,7 +15,7 @@ export function mediaKind(call: StoredCall): "Audio" | "Video" | undefined {
 function instant(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const ms = Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, "$1:$2"));
-  return Number.isNaN(ms) ? value : isoUtc(ms);
+  return Number.isNaN(ms) ? value : formatGongDateTime(ms);
 }
 
 /** Gong's CallBasicData for a stored call (absent values left out). */
@@ -29,7 +25,7 @@ export function callBasicData(call: StoredCall, baseUrl: string): Record<string,
     id: call.id,
     url: callUrl(baseUrl, call.id),
     title: r.title ?? "",
-    started: isoUtc(call.startedMs),
+    started: formatGongDateTime(call.startedMs),
     duration: Math.max(0, Math.round(r.duration ?? 0)),
     primaryUserId: call.primaryUserId,
     direction: r.direction,
