@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPORT_COLUMNS, failuresToCsv, failuresToJsonl, writeFailureReport, type FailureRecord } from "@gong-connector/importer";
+import { REPORT_COLUMNS, writeFailureReport, type FailureRecord } from "@gong-connector/importer";
+import { failuresToCsv, failuresToJsonl } from "../../packages/importer/src/internal/report.js";
 import { ROOT } from "../../test-support/importer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gc-report-"));

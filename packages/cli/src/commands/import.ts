@@ -165,8 +165,7 @@ Examples:
           JournalWriteError,
           ManifestError,
           runImport,
-          secretRedactor,
-          secretsOf,
+          redactorFor,
           senderFromClient,
           silentProgress,
           validateManifest,
@@ -227,7 +226,7 @@ Examples:
         }
         const binding = () => {
           const o = clientOptions();
-          return { gong: gongBinding(gongClient().baseURL, o.auth), redact: secretRedactor(secretsOf(o.auth)) };
+          return { gong: gongBinding(gongClient().baseURL, o.auth), redact: redactorFor(o.auth) };
         };
         const common = {
           manifest,
