@@ -164,7 +164,7 @@ describe("writeFailureReport", () => {
     const earlier = "line,clientUniqueId,stage,status,errors,requestId,callId,message\n1,e,create,400,,,,earlier\n";
     writeFileSync(path, earlier);
     const script = `
-      import { writeFailureReport } from ${JSON.stringify(join(ROOT, "src/importer/report.ts"))};
+      import { writeFailureReport } from ${JSON.stringify(join(ROOT, "packages/importer/src/internal/report.ts"))};
       async function* source() {
         for (let i = 1; ; i++) {
           if (i % 1000 === 0) await new Promise((r) => setTimeout(r, 5));
