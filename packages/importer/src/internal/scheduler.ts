@@ -8,6 +8,7 @@ import { setMaxListeners } from "node:events";
 import { resolve } from "node:path";
 import { GongAbortError, RateLimitError } from "@gong-connector/client";
 import { sleep, type DailyQuota } from "@gong-connector/client/advanced";
+import { formatGongDateTime } from "@gong-connector/schema";
 import { JournalWriteError } from "./errors.js";
 import { defaultJournalPath, Journal, type JournalRow } from "./journal.js";
 import { invalidToFailures, writeFailureReport } from "./report.js";
@@ -427,7 +428,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
     summary.interrupted = signal.aborted && stopAt === undefined;
     if (stopAt !== undefined) {
       summary.quotaStopped = true;
-      summary.resumeAt = new Date(stopAt).toISOString();
+      summary.resumeAt = formatGongDateTime(stopAt);
     }
     summary.pending = valid - summary.skipped - summary.done - summary.failed;
     progress.stop(stats());
