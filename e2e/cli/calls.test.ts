@@ -154,7 +154,7 @@ describe("call", () => {
     const r = await runCli(["call", "-u", added.clientUniqueId, "--around", "2025-05-09T10:00:00Z"], { env: sandbox().env });
     expect(r.code).toBe(3);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toContain(`no call with clientUniqueId "${added.clientUniqueId}" started in [2025-05-09T09:00:00.000Z, 2025-05-09T11:00:00.000Z)`);
+    expect(r.stderr).toContain(`no call with clientUniqueId "${added.clientUniqueId}" started in [2025-05-09T09:00:00Z, 2025-05-09T11:00:00Z)`);
   });
 
   const usage: [string, string[], string][] = [

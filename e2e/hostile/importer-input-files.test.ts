@@ -138,7 +138,7 @@ describe("files that are not manifests", () => {
     // A child process reports its peak RSS after validating the manifest.
     const measure = async (path: string): Promise<{ error: string; maxRssMb: number }> => {
       const script = `
-        import { validateManifest } from ${JSON.stringify(join(ROOT, "src/importer/index.ts"))};
+        import { validateManifest } from ${JSON.stringify(join(ROOT, "packages/importer/src/index.ts"))};
         let error = "";
         try { await validateManifest(${JSON.stringify(path)}); } catch (err) { error = err.message; }
         process.stdout.write(JSON.stringify({ error, maxRssMb: process.resourceUsage().maxRSS / 1024 }));

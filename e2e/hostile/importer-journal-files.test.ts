@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Journal } from "../../packages/importer/src/journal.js";
+import { Journal } from "@gong-connector/importer";
 import type { RunningSandbox } from "@gong-connector/sandbox";
 import { adminCalls, apiRequestCount, callRequest, ensureBuilt, lastJson, runCli, sandboxEnv, startTestSandbox, writeJsonl } from "../../test-support/importer.js";
 

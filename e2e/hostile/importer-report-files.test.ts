@@ -4,8 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPORT_COLUMNS, writeFailureReport } from "@gong-connector/importer";
-import { ReportPathError } from "../../packages/importer/src/report.js";
-import type { FailureRecord } from "../../packages/importer/src/types.js";
+import { ReportPathError, type FailureRecord } from "@gong-connector/importer";
 import type { RunningSandbox } from "@gong-connector/sandbox";
 import { adminCalls, apiRequestCount, callRequest, ensureBuilt, lastJson, runCli, sandboxEnv, startTestSandbox, writeJsonl } from "../../test-support/importer.js";
 

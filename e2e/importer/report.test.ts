@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPORT_COLUMNS, failuresToCsv, failuresToJsonl, writeFailureReport, type FailureRecord } from "@gong-connector/importer";
+import { REPORT_COLUMNS, writeFailureReport, type FailureRecord } from "@gong-connector/importer";
+import { failuresToCsv, failuresToJsonl } from "../../packages/importer/src/internal/report.js";
 import { ROOT } from "../../test-support/importer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gc-report-"));
@@ -163,7 +164,7 @@ describe("writeFailureReport", () => {
     const earlier = "line,clientUniqueId,stage,status,errors,requestId,callId,message\n1,e,create,400,,,,earlier\n";
     writeFileSync(path, earlier);
     const script = `
-      import { writeFailureReport } from ${JSON.stringify(join(ROOT, "src/importer/report.ts"))};
+      import { writeFailureReport } from ${JSON.stringify(join(ROOT, "packages/importer/src/internal/report.ts"))};
       async function* source() {
         for (let i = 1; ; i++) {
           if (i % 1000 === 0) await new Promise((r) => setTimeout(r, 5));

@@ -5,7 +5,6 @@ import {
   GongAbortError,
   GongApiError,
   GongConnectionError,
-  GongError,
   GongResponseError,
   GongUnreachableError,
   RateLimitError,
@@ -16,7 +15,7 @@ import { formatIssues, isLoopbackHost } from "@gong-connector/schema";
 import { baseUrlSetting, printableUrl, setupErrorOf, type BaseUrlSetting } from "./client.js";
 import { EXIT } from "./exit.js";
 import { printError, printJson } from "./output.js";
-import { ConfigurationError } from "./setup-error.js";
+import { exitCodeOf } from "./exit-codes.js";
 
 /** The scope a bearer token needs for an endpoint (CONTRACT.md §1). */
 function scopeFor(endpoint: string | undefined): string | undefined {
@@ -122,52 +121,53 @@ function isSetupValidation(error: ValidationError): boolean {
   return error.issues.length > 0 && error.issues.every((i) => i.path === "baseURL" || /^GONG_[A-Z_]+$/.test(i.path));
 }
 
-/** Reports an error on stderr (never a stack trace for a user's mistake or a refusal) and returns the exit code. */
-export function reportError(error: unknown): number {
-  if (error instanceof CommanderError) {
-    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
-    return EXIT.invalid;
-  }
+/** Prints what went wrong on stderr: never a stack trace for a user's mistake, a refusal or a failure we gave up on. */
+function describeError(error: unknown, code: number): void {
+  if (error instanceof CommanderError) return; // commander printed its message (and the pointer to --help)
   if (error instanceof MediaUploadFailedError) {
     printJson({ ...error.call, media: null });
     printError(`gong-connector: the call was added (callId ${error.call.callId}) but its media upload failed.`);
     const file = error.filePath === undefined ? "<file>" : shellQuote(error.filePath);
     printError(`  Retry the upload with: gong-connector add-media --call-id ${error.call.callId} --file ${file}`);
-    return reportError(error.cause);
-  }
-  if (error instanceof ValidationError && isSetupValidation(error)) return reportError(setupErrorOf(error, currentSetting()));
-  if (error instanceof ConfigurationError) {
-    printError(`gong-connector: ${error.message}`);
-    return EXIT.invalid;
+    describeError(error.cause, exitCodeOf(error.cause));
+    return;
   }
   if (error instanceof ValidationError) {
     printError(`gong-connector: invalid input, nothing was sent:\n${formatIssues(error.issues)}`);
-    return EXIT.invalid;
+    return;
   }
   if (error instanceof GongApiError) {
     printError(describeApiError(error));
-    return error instanceof RateLimitError || error.status >= 500 ? EXIT.gaveUp : EXIT.refused;
+    return;
   }
   if (error instanceof GongAbortError) {
     printError("gong-connector: interrupted");
-    return EXIT.interrupted;
+    return;
   }
   if (error instanceof GongUnreachableError) {
     printError(describeUnreachable(error));
-    return EXIT.gaveUp;
+    return;
   }
   if (error instanceof GongConnectionError || error instanceof GongResponseError) {
     const attempts = error.attempts !== undefined ? ` after ${error.attempts} attempts` : "";
     printError(`gong-connector: gave up${attempts}: ${error.message}`);
-    return EXIT.gaveUp;
+    return;
   }
-  if (error instanceof GongError) {
+  if (code !== EXIT.bug && error instanceof Error) {
+    // A setup mistake, an unusable manifest, journal or report, a journal that cannot be written: the message says it.
     printError(`gong-connector: ${error.message}`);
-    return error.exitCode;
+    return;
   }
   const message = error instanceof Error ? error.message : String(error);
   printError(`gong-connector: unexpected error (a bug): ${message}`);
   if (process.env.GONG_DEBUG === "1" && error instanceof Error && error.stack !== undefined) printError(error.stack);
   else printError("  Set GONG_DEBUG=1 to see the details.");
-  return EXIT.bug;
+}
+
+/** Reports an error on stderr and returns its exit code (from the one table, exit-codes.ts). */
+export function reportError(error: unknown): number {
+  if (error instanceof ValidationError && isSetupValidation(error)) return reportError(setupErrorOf(error, currentSetting()));
+  const code = exitCodeOf(error);
+  describeError(error, code);
+  return code;
 }

@@ -1,4 +1,4 @@
-/** Exit codes (DESIGN.md "Command line"): scripts and tests depend on them. */
+/** Exit codes (DESIGN.md "Command line"): scripts and tests depend on them. Which error gives which: exit-codes.ts. */
 export const EXIT = {
   ok: 0,
   bug: 1,

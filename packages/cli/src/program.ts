@@ -15,6 +15,7 @@ import { reportError } from "./errors.js";
 import { escapeControls } from "./output.js";
 import { EXIT, installSignalHandlers, takeExitCode } from "./exit.js";
 
+/** The CLI package's version: package.json is one level above src/ and dist/ alike. */
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string };
   return pkg.version ?? "0.0.0";
@@ -80,7 +81,8 @@ Examples:
   $ gong-connector calls --from 2024-05-01T00:00:00Z --to 2024-05-02T00:00:00Z
 
 Every command has --help with examples. Exit codes: 0 done, 2 invalid input or usage (nothing sent), 3 Gong refused,
-4 gave up, 5 import finished with some calls failed, 130 interrupted, 1 a bug.`,
+4 gave up, 5 import finished with some calls failed, 6 import stopped on quota (--stop-on-quota), 130 interrupted,
+1 a bug.`,
     );
   configure(program);
   return program;

@@ -1,90 +1,52 @@
-/** Bulk import of calls into Gong: manifests, journal, scheduler, progress, report, and queue mode. */
-export * from "./types.js";
+/**
+ * Bulk import of calls into Gong: check a manifest, send its rows at Gong's pace with a resumable journal, write a
+ * report of the rows that failed. Queue mode (BullMQ) is on `@gong-connector/importer/queue`. Every name here is
+ * documented in the package README.
+ */
+export { runImport, type ImportOptions, type ImportResult, type QuotaPolicy, type QuotaWait } from "./internal/scheduler.js";
+export { senderFromClient, type SenderOptions } from "./internal/sender.js";
+export type { CallSender } from "./internal/task.js";
+export { checkManifestFile, readManifest } from "./internal/manifest.js";
 export {
-  checkManifestFile,
-  checkMediaRoot,
-  CSV_TOP_LEVEL_FIELDS,
-  ManifestError,
-  MAX_COLUMN_INDEX,
-  MAX_JSON_DEPTH,
-  MAX_LINE_BYTES,
-  manifestFormatFor,
-  parseColumnPath,
-  parseCsvHeader,
-  readCsvManifest,
-  readJsonlManifest,
-  readManifest,
-  readManifestLines,
-  resolveMediaPath,
-  RESERVED_KEYS,
-  rowFromCells,
-  type CsvColumn,
-} from "./manifest.js";
-export {
-  checkMediaFile,
   formatInvalidRows,
-  INVALID_SAMPLE,
-  ManifestRows,
   primaryUserRowCheck,
   validateManifest,
-  validateRow,
   type ManifestCheck,
   type RowCheck,
   type ValidateManifestOptions,
-} from "./validate.js";
+} from "./internal/validate.js";
 export {
   defaultJournalPath,
   gongBinding,
   Journal,
+  redactorFor,
+  type ErrorInfo,
+  type JournalCounts,
+  type JournalOptions,
+  type JournalRow,
+} from "./internal/journal.js";
+export { checkReportPath, REPORT_COLUMNS, writeFailureReport, type ImportInput } from "./internal/report.js";
+export { barProgress, defaultProgress, lineProgress, silentProgress, type ProgressReporter } from "./internal/progress.js";
+export {
   JournalBindingError,
   JournalBusyError,
   JournalFileError,
   JournalWriteError,
-  secretRedactor,
-  secretsOf,
-  type ErrorInfo,
-  type GongBinding,
-  type JournalCounts,
-  type JournalOptions,
-  type JournalRow,
-} from "./journal.js";
-export {
-  checkReportPath,
+  ManifestError,
   ReportPathError,
-  failuresToCsv,
-  failuresToJsonl,
-  failureToJsonLine,
-  invalidToFailures,
-  REPORT_COLUMNS,
-  reportFormatFor,
-  writeFailureReport,
-  type ImportInput,
-} from "./report.js";
-export { barProgress, defaultProgress, fmtDuration, lineProgress, quotaEtaSeconds, silentProgress, type ProgressReporter } from "./progress.js";
-export {
-  errorDetails,
-  isAbort,
-  isPermanent,
-  runTask,
-  TaskError,
-  type CallSender,
-  type CallTask,
-  type CreatedInfo,
-  type ErrorDetails,
-  type TaskHooks,
-  type TaskOutcome,
-  type TaskResume,
-} from "./task.js";
-export { senderFromClient, type SenderOptions } from "./sender.js";
-export {
-  emptySummary,
-  FAILURE_SAMPLE,
-  loadManifestIntoJournal,
-  quotaError,
-  reportRecords,
-  runImport,
-  type ImportOptions,
-  type ImportResult,
-  type QuotaPolicy,
-  type QuotaWait,
-} from "./scheduler.js";
+} from "./internal/errors.js";
+export type {
+  FailureRecord,
+  FailureStage,
+  GongBinding,
+  ImportSummary,
+  InvalidManifestRow,
+  ManifestFormat,
+  MediaState,
+  ProgressQuota,
+  ProgressStats,
+  RawManifestRow,
+  RowIssue,
+  RowState,
+  ValidManifestRow,
+} from "./internal/types.js";

@@ -7,13 +7,13 @@ import {
   Journal,
   JournalBusyError,
   ManifestError,
-  parseColumnPath,
   readManifest,
   validateManifest,
   type RawManifestRow,
   type ValidManifestRow,
 } from "../src/index.js";
-import { jobIdFor } from "../src/queue/index.js";
+import { parseColumnPath } from "../src/internal/manifest.js";
+import { jobIdFor } from "../src/internal/queue/common.js";
 import { callRequest, HOST, REP, ROOT, writeJsonl, writeWavs } from "../../../test-support/importer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gc-manifest-"));

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { RateLimitError } from "../../client/src/errors.js";
 import { createRateLimiter, DAY_MS, dayKey, type DailySpendStore } from "../../client/src/internal/rate-limiter.js";
-import { fmtDuration, Journal, quotaEtaSeconds } from "../src/index.js";
+import { Journal } from "../src/index.js";
+import { fmtDuration, quotaEtaSeconds } from "../src/internal/progress.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gc-quota-"));
 afterAll(() => {

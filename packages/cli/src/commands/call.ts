@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { ValidationError } from "@gong-connector/client";
+import { formatGongDateTime } from "@gong-connector/schema";
 import { action } from "../action.js";
 import { clientFromEnvironment } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";
@@ -61,7 +62,7 @@ Examples:
         const range =
           flags.around === undefined
             ? rangeOf({})
-            : { from: new Date(Date.parse(flags.around) - HOUR_MS).toISOString(), to: new Date(Date.parse(flags.around) + HOUR_MS).toISOString() };
+            : { from: formatGongDateTime(Date.parse(flags.around) - HOUR_MS), to: formatGongDateTime(Date.parse(flags.around) + HOUR_MS) };
         const call = await findCallByClientUniqueIdIn(
           client,
           { clientUniqueId, fromDateTime: range.from, toDateTime: range.to, workspaceId: flags.workspace },

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from "commander";
 import { ValidationError } from "@gong-connector/client";
+import { formatGongDateTime } from "@gong-connector/schema";
 import { action } from "../action.js";
 import { clientFromEnvironment } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";
@@ -39,8 +40,9 @@ export function gongId(value: string): string {
 /** The range `[from, to)` of the flags: --to defaults to now, --from to DEFAULT_CALLS_DAYS days before --to. */
 export function rangeOf(flags: { from?: string | undefined; to?: string | undefined }, now = Date.now()): { from: string; to: string } {
   const toMs = flags.to === undefined ? now : Date.parse(flags.to);
-  const to = flags.to ?? new Date(now).toISOString();
-  const from = flags.from ?? new Date(toMs - DEFAULT_CALLS_DAYS * DAY_MS).toISOString();
+  // Gong's date-times are whole seconds: the default end is now rounded up, so a call of this second is in range.
+  const to = flags.to ?? formatGongDateTime(Math.ceil(now / 1000) * 1000);
+  const from = flags.from ?? formatGongDateTime(toMs - DEFAULT_CALLS_DAYS * DAY_MS);
   if (Date.parse(from) >= toMs) throw ValidationError.of("--to", `must be after --from (${from})`);
   return { from, to };
 }

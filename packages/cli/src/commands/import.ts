@@ -160,27 +160,14 @@ Examples:
           defaultProgress,
           formatInvalidRows,
           gongBinding,
-          JournalBindingError,
-          JournalBusyError,
-          JournalWriteError,
-          ManifestError,
           runImport,
-          secretRedactor,
-          secretsOf,
+          redactorFor,
           senderFromClient,
           silentProgress,
           validateManifest,
           primaryUserRowCheck,
-          ReportPathError,
-          JournalFileError,
         } = await import("@gong-connector/importer");
-        try {
-          await checkManifestFile(manifest);
-        } catch (error) {
-          if (!(error instanceof ManifestError)) throw error;
-          printError(`gong-connector: ${error.message}`);
-          return EXIT.invalid;
-        }
+        await checkManifestFile(manifest);
         if (flags.report !== undefined) {
           const journal = flags.journal ?? defaultJournalPath(manifest);
           const problem = await checkReportPath(flags.report, [
@@ -227,7 +214,7 @@ Examples:
         }
         const binding = () => {
           const o = clientOptions();
-          return { gong: gongBinding(gongClient().baseURL, o.auth), redact: secretRedactor(secretsOf(o.auth)) };
+          return { gong: gongBinding(gongClient().baseURL, o.auth), redact: redactorFor(o.auth) };
         };
         const common = {
           manifest,
@@ -323,20 +310,8 @@ Examples:
           }
           return importExitCode(result);
         } catch (error) {
-          if (
-            error instanceof ManifestError ||
-            error instanceof JournalBusyError ||
-            error instanceof JournalBindingError ||
-            error instanceof ReportPathError ||
-            error instanceof JournalFileError
-          ) {
-            printError(`gong-connector: ${error.message}`);
-            return EXIT.invalid;
-          }
-          if (error instanceof JournalWriteError) {
-            printError(`gong-connector: ${error.message}`);
-            return EXIT.gaveUp;
-          }
+          // The importer's errors (an unusable manifest, journal or report; a journal that cannot be written) are
+          // reported by action() with the exit code of exit-codes.ts; a path that does not exist is a usage error.
           if (error instanceof Error && "code" in error && error.code === "ENOENT") {
             printError(`gong-connector: ${error.message}`);
             return EXIT.invalid;

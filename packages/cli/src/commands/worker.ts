@@ -1,6 +1,7 @@
 import { formatGongDateTime } from "@gong-connector/schema";
 import { Command } from "commander";
-import { clientFromEnv, clientOptionsFromEnv } from "@gong-connector/client";
+import { clientFromEnv, clientOptionsFromEnv, GongAbortError } from "@gong-connector/client";
+import { sleep } from "@gong-connector/client/advanced";
 import { action } from "../action.js";
 import { stderrLogger } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";
@@ -19,10 +20,6 @@ interface WorkerFlags {
   baseUrl?: string;
   verbose?: boolean;
   quiet?: boolean;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export function workerCommand(): Command {
@@ -67,7 +64,7 @@ Examples:
       action(async (flags: WorkerFlags) => {
         // Loaded only when the command runs, so other commands start fast.
         const { Queue } = await import("bullmq");
-        const { gongBinding, secretRedactor, secretsOf, senderFromClient } = await import("@gong-connector/importer");
+        const { gongBinding, redactorFor, senderFromClient } = await import("@gong-connector/importer");
         const { connectionFromUrl, DEFAULT_QUEUE_NAME, DEFAULT_RATE_KEY, RedisRateLimiter, startImportWorker } = await import("@gong-connector/importer/queue");
         const dayMs = quotaDayMs();
         const connection = connectionFromUrl(flags.queue);
@@ -81,10 +78,16 @@ Examples:
         let failed = 0;
         let foreign: string | undefined;
         let pausedUntil = 0;
+        // Stops the wait below: on SIGINT/SIGTERM, or when a job of another Gong shows this worker is set up wrongly.
         const stop = new AbortController();
+        const onInterrupt = (): void => {
+          stop.abort();
+        };
+        if (signal.aborted) stop.abort();
+        else signal.addEventListener("abort", onInterrupt, { once: true });
         const worker = await startImportWorker({
           gong: gongBinding(probe.baseURL, auth),
-          redact: secretRedactor(secretsOf(auth)),
+          redact: redactorFor(auth),
           onForeignJob: (_job, message) => {
             if (foreign !== undefined) return;
             foreign = message;
@@ -153,17 +156,18 @@ Examples:
               else idleSince ??= Date.now();
               if (idleSince !== undefined && Date.now() - idleSince >= idleMs) break;
             }
-            await new Promise<void>((resolve) => {
-              const t = setTimeout(resolve, 500);
-              signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
-              stop.signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
-            });
+            try {
+              await sleep(500, stop.signal);
+            } catch (error) {
+              if (!(error instanceof GongAbortError)) throw error;
+            }
           }
           interrupted = signal.aborted;
         } finally {
           // Finish the jobs in flight (a second signal exits at once; those jobs are then taken up again as stalled).
           await worker.close();
           await queue?.close();
+          signal.removeEventListener("abort", onInterrupt);
           await sleep(0);
         }
         printJson({ processed, failed, interrupted, ...(foreign !== undefined && { refused: foreign }) });

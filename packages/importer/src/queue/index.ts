@@ -1,13 +1,16 @@
-/** Queue mode: the same import jobs on BullMQ, one Redis-held rate limit for all workers. Needs `bullmq` installed. */
+/**
+ * Queue mode: the same import on BullMQ, any number of workers sharing one Redis-held rate limit and daily quota.
+ * Needs `bullmq` installed (an optional peer dependency of this package). Every name here is documented in the
+ * package README.
+ */
 export {
   connectionFromUrl,
   DEFAULT_QUEUE_NAME,
   DEFAULT_RATE_KEY,
-  jobIdFor,
   type ImportJobData,
   type ImportJobProgress,
   type ImportJobResult,
-} from "./common.js";
-export { RedisRateLimiter, type RedisRateLimiterOptions } from "./redis-rate-limiter.js";
-export { ForeignJobError, processImportJob, QuotaPauseError, startImportWorker, type ImportWorkerOptions } from "./worker.js";
-export { runQueuedImport, type QueuedImportOptions } from "./producer.js";
+} from "../internal/queue/common.js";
+export { RedisRateLimiter, type RedisRateLimiterOptions } from "../internal/queue/redis-rate-limiter.js";
+export { startImportWorker, type ImportWorkerOptions } from "../internal/queue/worker.js";
+export { runQueuedImport, type QueuedImportOptions } from "../internal/queue/producer.js";

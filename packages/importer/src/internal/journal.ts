@@ -8,10 +8,9 @@ import { chmodSync, closeSync, constants, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { GongAuth } from "@gong-connector/client";
-import { normalizeBaseURL } from "@gong-connector/client";
-import { basicAuthSecrets, bearerSecrets, redactSecrets } from "@gong-connector/client";
-import type { DailySpendStore } from "@gong-connector/client";
-import type { FailureRecord, FailureStage, MediaState, RowState, ValidManifestRow } from "./types.js";
+import { basicAuthSecrets, bearerSecrets, normalizeBaseURL, redactSecrets, type DailySpendStore } from "@gong-connector/client/advanced";
+import { JournalBindingError, JournalBusyError, JournalFileError, JournalWriteError } from "./errors.js";
+import type { FailureRecord, FailureStage, GongBinding, MediaState, RowState, ValidManifestRow } from "./types.js";
 
 export interface JournalRow {
   clientUniqueId: string;
@@ -102,25 +101,7 @@ function toRow(r: DbRow): JournalRow {
   return row;
 }
 
-/** Another process has the journal open (an import is already running from it). */
-export class JournalBusyError extends Error {
-  override readonly name = "JournalBusyError";
-  constructor(path: string) {
-    super(`the journal ${path} is in use by another import (one import per journal at a time)`);
-  }
-}
 
-/**
- * The Gong a journal belongs to: its base URL and the identity of the credentials (the access key, or a hash of the
- * bearer token; never a secret). Rows marked done in a journal are calls in that Gong only.
- */
-export interface GongBinding {
-  baseUrl: string;
-  /** `key-sha256:<hash of the access key>` or `bearer-sha256:<hash of the token>`. */
-  identity: string;
-  /** How the identity is shown: `key sbx_ab…` or `bearer token sha256:1a2b3c4d…`. */
-  label: string;
-}
 
 /** The binding of the Gong at `baseURL` reached with `auth` (a bearer token function is identified by its base URL only). */
 export function gongBinding(baseURL: string | URL, auth: GongAuth): GongBinding {
@@ -137,35 +118,6 @@ export function gongBinding(baseURL: string | URL, auth: GongAuth): GongBinding 
   return { baseUrl, identity: "bearer-function", label: "a bearer token function" };
 }
 
-/** The journal was used with another Gong (base URL or credentials): its "done" rows say nothing about this one. */
-export class JournalBindingError extends Error {
-  override readonly name = "JournalBindingError";
-  readonly bound: GongBinding;
-  readonly requested: GongBinding;
-  constructor(path: string, bound: GongBinding, requested: GongBinding) {
-    const where = bound.baseUrl === requested.baseUrl ? `${bound.baseUrl} with ${bound.label}` : `${bound.baseUrl} (${bound.label})`;
-    const now = bound.baseUrl === requested.baseUrl ? requested.label : `${requested.baseUrl} (${requested.label})`;
-    super(
-      `the journal ${path} belongs to ${where}, not ${now}: the rows it marks done are calls in that Gong. ` +
-        `Use --journal NEW.sqlite to import into another Gong, or --rebind-journal if you really moved the same tenant.`,
-    );
-    this.bound = bound;
-    this.requested = requested;
-  }
-}
-
-/**
- * The path given as the journal cannot be one: a directory, a file in a directory that does not exist, a file that
- * is not an SQLite database, or a database without the journal's tables (it is never changed).
- */
-export class JournalFileError extends Error {
-  override readonly name = "JournalFileError";
-  readonly path: string;
-  constructor(path: string, problem: string) {
-    super(`--journal ${path}: ${problem}`);
-    this.path = path;
-  }
-}
 
 /** The mode of the journal and its -wal/-shm files: it holds every request in full (names, e-mails, phone numbers). */
 export const JOURNAL_MODE = 0o600;
@@ -226,32 +178,6 @@ const JOURNAL_TABLES: readonly string[] = ["calls", "meta", "quota"];
 
 const NOT_A_JOURNAL = "is not a gong-connector journal (not an SQLite database with the import's tables); give another --journal path";
 
-/**
- * The journal cannot be written (disk full, I/O error, read-only): what was committed before is intact, so a rerun
- * resumes once the cause is fixed.
- */
-export class JournalWriteError extends Error {
-  override readonly name = "JournalWriteError";
-  readonly path: string;
-  /** SQLite's (or the system's) error code, e.g. SQLITE_FULL. */
-  readonly code: string;
-  override readonly cause: unknown;
-  constructor(path: string, code: string, cause: unknown) {
-    const what = code === "SQLITE_FULL" || code === "ENOSPC" || code === "EDQUOT"
-      ? "the disk holding it is full"
-      : code.startsWith("SQLITE_READONLY") || code === "EROFS" || code === "EACCES"
-        ? "it is read-only"
-        : "the disk holding it failed to write";
-    super(
-      `cannot write the journal ${path}: ${what} (${code}). Nothing was lost: every row finished so far is recorded in the journal. ` +
-        `Free some space (or fix the disk) and rerun the same command to resume.`,
-    );
-    this.path = path;
-    this.code = code;
-    this.cause = cause;
-  }
-}
-
 const WRITE_FAILURE = /^(SQLITE_(FULL|IOERR|READONLY|CANTOPEN)|ENOSPC|EROFS|EIO|EDQUOT)/;
 
 /** A JournalWriteError when `err` is the disk refusing a write; undefined for anything else (a bug, a busy journal). */
@@ -262,18 +188,18 @@ function writeFailure(path: string, err: unknown): JournalWriteError | undefined
 }
 
 /**
- * Redacts `secrets` from text the server sent back before it is stored, in every form the client's redaction knows
- * (as is, JSON-escaped, percent-encoded, HTML references).
+ * Removes the secrets of `auth` (for Basic the secret and the header's base64 forms, for a bearer token the token) from
+ * text the server sent back, in every form the client's redaction knows (as is, JSON-escaped, percent-encoded, HTML
+ * references), before it is stored in a journal, a job or a report.
  */
-export function secretRedactor(secrets: readonly string[]): (text: string) => string {
+export function redactorFor(auth: GongAuth): (text: string) => string {
+  const secrets = "accessKey" in auth
+    ? basicAuthSecrets(auth.accessKey, auth.accessKeySecret)
+    : typeof auth.bearerToken === "string"
+      ? bearerSecrets(auth.bearerToken)
+      : [];
   if (secrets.length === 0) return (text) => text;
   return (text) => redactSecrets(text, secrets);
-}
-
-/** The secrets of `auth` that must never be stored: for Basic the secret and the header's base64 forms. */
-export function secretsOf(auth: GongAuth): string[] {
-  if ("accessKey" in auth) return basicAuthSecrets(auth.accessKey, auth.accessKeySecret);
-  return typeof auth.bearerToken === "string" ? bearerSecrets(auth.bearerToken) : [];
 }
 
 export interface ErrorInfo {

@@ -121,3 +121,15 @@ export interface ProgressQuota {
   /** Set while the import waits for the reset: epoch ms at which it resumes. */
   waitingUntil?: number;
 }
+
+/**
+ * The Gong a journal belongs to: its base URL and the identity of the credentials (the access key, or a hash of the
+ * bearer token; never a secret). Rows marked done in a journal are calls in that Gong only.
+ */
+export interface GongBinding {
+  baseUrl: string;
+  /** `key-sha256:<hash of the access key>` or `bearer-sha256:<hash of the token>`. */
+  identity: string;
+  /** How the identity is shown: `key sbx_ab…` or `bearer token sha256:1a2b3c4d…`. */
+  label: string;
+}

@@ -11,6 +11,7 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { stringify } from "csv-stringify";
 import { stringify as stringifySync } from "csv-stringify/sync";
+import { ReportPathError } from "./errors.js";
 import type { FailureRecord, InvalidManifestRow } from "./types.js";
 
 export const REPORT_COLUMNS = ["line", "clientUniqueId", "stage", "status", "errors", "requestId", "callId", "message"] as const;
@@ -80,11 +81,6 @@ export function reportFormatFor(path: string): "csv" | "jsonl" {
 /** `path` made absolute without normalising it, so that `link/..` is resolved by the file system, as the kernel does. */
 function absolute(path: string): string {
   return isAbsolute(path) ? path : `${process.cwd()}${sep}${path}`;
-}
-
-/** The report file is not one this tool may write or remove (not a report it wrote, not a regular file, wrong extension). */
-export class ReportPathError extends Error {
-  override readonly name = "ReportPathError";
 }
 
 /** The extensions a report may have: the format comes from it. */

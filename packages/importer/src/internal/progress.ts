@@ -1,5 +1,6 @@
 /** Progress on stderr: a cli-progress bar on a TTY, plain periodic lines otherwise. */
 import cliProgress from "cli-progress";
+import { formatGongDateTime } from "@gong-connector/schema";
 import type { ProgressQuota, ProgressStats } from "./types.js";
 
 export interface ProgressReporter {
@@ -24,8 +25,8 @@ export function fmtDuration(seconds: number): string {
 
 /** A time of day in UTC, `14:03:20 UTC` (with the date when it is not today). */
 function fmtClock(epochMs: number, now = Date.now()): string {
-  const iso = new Date(epochMs).toISOString();
-  const sameDay = iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10);
+  const iso = formatGongDateTime(epochMs);
+  const sameDay = iso.slice(0, 10) === formatGongDateTime(now).slice(0, 10);
   return `${sameDay ? "" : `${iso.slice(0, 10)} `}${iso.slice(11, 19)} UTC`;
 }
 

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { RedisClient } from "bullmq";
 import { GongAbortError, RateLimitError } from "@gong-connector/client";
-import type { DailyQuota, RateLimiter } from "@gong-connector/client";
+import { sleep, type DailyQuota, type RateLimiter } from "@gong-connector/client/advanced";
 
 const SCRIPT = `
 local key = KEYS[1]
@@ -67,24 +67,6 @@ export interface RedisRateLimiterOptions {
 
 function abortError(): GongAbortError {
   return new GongAbortError("aborted while waiting for the rate limiter");
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(abortError());
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortError());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 export class RedisRateLimiter implements RateLimiter {

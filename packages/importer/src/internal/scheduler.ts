@@ -6,14 +6,16 @@
  */
 import { setMaxListeners } from "node:events";
 import { resolve } from "node:path";
-import { RateLimitError } from "@gong-connector/client";
-import type { DailyQuota } from "@gong-connector/client";
-import { defaultJournalPath, Journal, JournalWriteError, type GongBinding, type JournalRow } from "./journal.js";
+import { GongAbortError, RateLimitError } from "@gong-connector/client";
+import { sleep, type DailyQuota } from "@gong-connector/client/advanced";
+import { formatGongDateTime } from "@gong-connector/schema";
+import { JournalWriteError } from "./errors.js";
+import { defaultJournalPath, Journal, type JournalRow } from "./journal.js";
 import { invalidToFailures, writeFailureReport } from "./report.js";
 import { errorDetails, isAbort, runTask, TaskError, type CallSender } from "./task.js";
 import { silentProgress, type ProgressReporter } from "./progress.js";
 import { ManifestRows, validateManifest, type ManifestCheck, type RowCheck } from "./validate.js";
-import type { FailureRecord, ImportSummary, InvalidManifestRow, ManifestFormat, ProgressQuota, ProgressStats, ValidManifestRow } from "./types.js";
+import type { FailureRecord, GongBinding, ImportSummary, InvalidManifestRow, ManifestFormat, ProgressQuota, ProgressStats, ValidManifestRow } from "./types.js";
 
 /** What the import does when the daily quota is spent: wait for the reset (default), or stop at once. */
 export type QuotaPolicy = "wait" | "stop";
@@ -191,23 +193,6 @@ function journalFailure(err: unknown): JournalWriteError | undefined {
   return undefined;
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
 export async function runImport(opts: ImportOptions): Promise<ImportResult> {
   const started = Date.now();
   const summary = emptySummary();
@@ -313,7 +298,13 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
         if (budgetSpent() && stopAt !== undefined) return;
         const ms = pausedUntil - Date.now();
         if (ms <= 0 || signal.aborted || stopAt !== undefined) return;
-        await pause(ms, signal);
+        try {
+          await sleep(ms, signal);
+        } catch (err) {
+          // Interrupted while waiting for the quota: the lanes see the aborted signal and stop.
+          if (err instanceof GongAbortError) return;
+          throw err;
+        }
       }
     };
 
@@ -437,7 +428,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
     summary.interrupted = signal.aborted && stopAt === undefined;
     if (stopAt !== undefined) {
       summary.quotaStopped = true;
-      summary.resumeAt = new Date(stopAt).toISOString();
+      summary.resumeAt = formatGongDateTime(stopAt);
     }
     summary.pending = valid - summary.skipped - summary.done - summary.failed;
     progress.stop(stats());

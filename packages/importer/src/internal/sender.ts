@@ -2,7 +2,7 @@
 import { addCall, addCallMedia, findCallByClientUniqueId, type AddCallOptions } from "@gong-connector/client";
 import { RateLimitError } from "@gong-connector/client";
 import type { GongClient } from "@gong-connector/client";
-import type { DailyQuota } from "@gong-connector/client";
+import type { DailyQuota } from "@gong-connector/client/advanced";
 import type { CallSender } from "./task.js";
 
 export interface SenderOptions {

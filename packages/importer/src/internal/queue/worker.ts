@@ -6,7 +6,7 @@
  */
 import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import { RateLimitError } from "@gong-connector/client";
-import type { GongBinding } from "../journal.js";
+import type { GongBinding } from "../types.js";
 import { errorDetails, isPermanent, runTask, TaskError, type CallSender } from "../task.js";
 import { DEFAULT_QUEUE_NAME, isJobProgress, type ImportJobData, type ImportJobProgress, type ImportJobResult } from "./common.js";
 

@@ -12,6 +12,7 @@ import { open, realpath, stat, type FileHandle } from "node:fs/promises";
 import { basename, dirname, extname, isAbsolute, join, relative, sep } from "node:path";
 import { Readable } from "node:stream";
 import { CsvError, parse } from "csv-parse";
+import { ManifestError } from "./errors.js";
 import type { ManifestFormat, RawManifestRow, RowIssue } from "./types.js";
 import { jsonDeeperThan } from "@gong-connector/schema";
 
@@ -21,11 +22,6 @@ export function manifestFormatFor(path: string): ManifestFormat | undefined {
   if (ext === ".jsonl" || ext === ".ndjson" || ext === ".json") return "jsonl";
   if (ext === ".csv") return "csv";
   return undefined;
-}
-
-/** Error in the manifest as a whole (unreadable file, not text, bad CSV header or quoting): nothing can be imported. */
-export class ManifestError extends Error {
-  override readonly name = "ManifestError";
 }
 
 /** Longest line (JSONL) or record (CSV) a manifest may have: longer ones are refused, memory stays bounded. */

@@ -5,17 +5,11 @@
  */
 import Database from "better-sqlite3";
 import { dirname, resolve } from "node:path";
-import { mediaFileIssues } from "@gong-connector/client";
+import { mediaFileIssues } from "@gong-connector/client/advanced";
 import { validateAddCallRequest } from "@gong-connector/schema";
-import { primaryUserProblem, type PrimaryUserStatus } from "@gong-connector/client";
+import { primaryUserProblem, type PrimaryUserStatus } from "@gong-connector/client/advanced";
 import { checkMediaRoot, readManifest, resolveMediaPath } from "./manifest.js";
 import type { InvalidManifestRow, ManifestFormat, RawManifestRow, RowIssue, ValidManifestRow } from "./types.js";
-
-/** Checks a media file against the push rules (CONTRACT.md §3) with the client's one media check; returns the issues (empty when fine). */
-export async function checkMediaFile(absPath: string): Promise<RowIssue[]> {
-  const { issues } = await mediaFileIssues(absPath);
-  return issues.map((i) => ({ path: i.path, rule: i.rule }));
-}
 
 export interface ValidateRowResult {
   valid?: ValidManifestRow;
@@ -41,7 +35,11 @@ export async function validateRow(row: RawManifestRow, manifestDir: string, medi
     const where = await resolveMediaPath(row.mediaFile, manifestDir, mediaRoot);
     mediaFile = where.path;
     if (where.issue !== undefined) issues.push(where.issue);
-    else issues.push(...(await checkMediaFile(where.path)));
+    else {
+      // The client's one media-file check (CONTRACT.md §3): exists, regular file, size, format.
+      const { issues: media } = await mediaFileIssues(where.path);
+      issues.push(...media.map((i) => ({ path: i.path, rule: i.rule })));
+    }
     if (row.request?.downloadMediaUrl !== undefined) {
       issues.push({ path: "mediaFile", rule: "give either mediaFile or downloadMediaUrl, not both" });
     }

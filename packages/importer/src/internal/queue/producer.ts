@@ -4,7 +4,10 @@
  * the workers to finish them, then record the results in the journal and build the same summary and report.
  */
 import { Queue, type ConnectionOptions, type Job } from "bullmq";
-import { defaultJournalPath, Journal, type GongBinding } from "../journal.js";
+import { GongAbortError } from "@gong-connector/client";
+import { sleep } from "@gong-connector/client/advanced";
+import { defaultJournalPath, Journal } from "../journal.js";
+import type { GongBinding } from "../types.js";
 import { checkBeforeStart, emptySummary, FAILURE_SAMPLE, loadManifestIntoJournal, reportRecords, writeReport, type ImportResult } from "../scheduler.js";
 import { silentProgress, type ProgressReporter } from "../progress.js";
 import type { FailureRecord, ManifestFormat } from "../types.js";
@@ -43,18 +46,6 @@ export interface QueuedImportOptions {
 }
 
 const BATCH = 500;
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
 
 export async function runQueuedImport(opts: QueuedImportOptions): Promise<ImportResult> {
   const started = Date.now();
@@ -185,7 +176,15 @@ export async function runQueuedImport(opts: QueuedImportOptions): Promise<Import
       }
       progress.update(stats());
       cursor = lastOpen.line;
-      if (finished === 0) await sleep(opts.pollMs ?? 500, signal);
+      if (finished === 0) {
+        try {
+          await sleep(opts.pollMs ?? 500, signal);
+        } catch (err) {
+          // Interrupted: stop waiting; the rows still open stay pending in the journal for a rerun.
+          if (err instanceof GongAbortError) break;
+          throw err;
+        }
+      }
     }
     summary.interrupted = signal?.aborted === true;
     summary.pending = valid - summary.skipped - summary.done - summary.failed;
