@@ -8,9 +8,9 @@ import { chmodSync, closeSync, constants, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { GongAuth } from "@gong-connector/client";
-import { normalizeBaseURL } from "@gong-connector/client";
-import { basicAuthSecrets, bearerSecrets, redactSecrets } from "@gong-connector/client";
-import type { DailySpendStore } from "@gong-connector/client";
+import { normalizeBaseURL } from "@gong-connector/client/advanced";
+import { basicAuthSecrets, bearerSecrets, redactSecrets } from "@gong-connector/client/advanced";
+import type { DailySpendStore } from "@gong-connector/client/advanced";
 import type { FailureRecord, FailureStage, MediaState, RowState, ValidManifestRow } from "./types.js";
 
 export interface JournalRow {

@@ -7,7 +7,7 @@
 import { setMaxListeners } from "node:events";
 import { resolve } from "node:path";
 import { RateLimitError } from "@gong-connector/client";
-import type { DailyQuota } from "@gong-connector/client";
+import type { DailyQuota } from "@gong-connector/client/advanced";
 import { defaultJournalPath, Journal, JournalWriteError, type GongBinding, type JournalRow } from "./journal.js";
 import { invalidToFailures, writeFailureReport } from "./report.js";
 import { errorDetails, isAbort, runTask, TaskError, type CallSender } from "./task.js";

@@ -5,9 +5,9 @@
  */
 import Database from "better-sqlite3";
 import { dirname, resolve } from "node:path";
-import { mediaFileIssues } from "@gong-connector/client";
+import { mediaFileIssues } from "@gong-connector/client/advanced";
 import { validateAddCallRequest } from "@gong-connector/schema";
-import { primaryUserProblem, type PrimaryUserStatus } from "@gong-connector/client";
+import { primaryUserProblem, type PrimaryUserStatus } from "@gong-connector/client/advanced";
 import { checkMediaRoot, readManifest, resolveMediaPath } from "./manifest.js";
 import type { InvalidManifestRow, ManifestFormat, RawManifestRow, RowIssue, ValidManifestRow } from "./types.js";
 

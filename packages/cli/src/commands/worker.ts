@@ -1,6 +1,7 @@
 import { formatGongDateTime } from "@gong-connector/schema";
 import { Command } from "commander";
-import { clientFromEnv, clientOptionsFromEnv } from "@gong-connector/client";
+import { clientFromEnv } from "@gong-connector/client";
+import { clientOptionsFromEnv } from "@gong-connector/client/advanced";
 import { action } from "../action.js";
 import { stderrLogger } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";

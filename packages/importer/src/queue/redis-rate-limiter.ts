@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { RedisClient } from "bullmq";
 import { GongAbortError, RateLimitError } from "@gong-connector/client";
-import type { DailyQuota, RateLimiter } from "@gong-connector/client";
+import type { DailyQuota, RateLimiter } from "@gong-connector/client/advanced";
 
 const SCRIPT = `
 local key = KEYS[1]
