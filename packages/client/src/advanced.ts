@@ -16,7 +16,7 @@ export {
   type RateLimiter,
   type RateLimiterOptions,
 } from "./internal/rate-limiter.js";
-export { REDACTED, SECRET_HEADERS, basicAuthSecrets, bearerSecrets, redactSecrets, redactText } from "./internal/redact.js";
+export { REDACTED, basicAuthSecrets, bearerSecrets, redactSecrets, redactText } from "./internal/redact.js";
 export { checkMediaFile, mediaFileIssues, type MediaFileInfo, type MediaFileOptions } from "./internal/media-file.js";
 export { checkDownloadUrl, checkPrimaryUser, primaryUserProblem, type PrimaryUserStatus } from "./actions/preflight.js";
 export { sleep } from "./internal/sleep.js";

@@ -24,10 +24,10 @@ export interface AddCallResult {
   /** The request failed ambiguously but the call was created: found by looking it up. */
   recovered?: true;
   /**
-   * The call was added with this `downloadMediaUrl`: Gong fetches its media from there, so it takes no upload.
-   * `addCallMedia(client, { ...result, filePath })` refuses it.
+   * The call was added with a `downloadMediaUrl`: Gong fetches its media from there, so it takes no upload
+   * (`addCallMedia(client, { ...result, filePath })` refuses it). A flag, not the URL: a pre-signed URL is a secret.
    */
-  downloadMediaUrl?: string;
+  mediaFromUrl?: true;
 }
 
 export interface AddCallOptions {
@@ -76,7 +76,7 @@ export async function sendValidAddCall(client: GongClient, request: AddCallReque
   if (options.checkDownloadUrl === true && request.downloadMediaUrl !== undefined) await checkDownloadUrl(request.downloadMediaUrl, { signal: options.signal });
   if (options.checkPrimaryUser === true) await checkPrimaryUser(client, request.primaryUser, { signal: options.signal });
   const result = await sendAddCall(client, request, options);
-  return request.downloadMediaUrl === undefined ? result : { ...result, downloadMediaUrl: request.downloadMediaUrl };
+  return request.downloadMediaUrl === undefined ? result : { ...result, mediaFromUrl: true };
 }
 
 async function sendAddCall(client: GongClient, request: AddCallRequest, options: AddCallOptions): Promise<AddCallResult> {

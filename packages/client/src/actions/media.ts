@@ -9,10 +9,10 @@ export interface AddCallMediaInput {
   callId: string;
   filePath: string;
   /**
-   * Set when the call was added with a downloadMediaUrl (an AddCallResult carries it): such a call takes no upload
+   * True when the call was added with a downloadMediaUrl (an AddCallResult says so): such a call takes no upload
    * (CONTRACT.md §3), so it is refused, sending nothing.
    */
-  downloadMediaUrl?: string | undefined;
+  mediaFromUrl?: boolean | undefined;
 }
 
 export interface AddCallMediaOptions {
@@ -35,7 +35,7 @@ export function checkCallId(callId: unknown): string {
  */
 export async function addCallMedia(client: GongClient, input: AddCallMediaInput, options: AddCallMediaOptions = {}): Promise<AddCallMediaResponse> {
   const callId = checkCallId(input.callId);
-  if (input.downloadMediaUrl !== undefined) {
+  if (input.mediaFromUrl === true) {
     throw ValidationError.of("callId", "the call was added with a downloadMediaUrl: Gong fetches its media from that URL, so it takes no upload");
   }
   const file = await checkMediaFile(input.filePath, { allowAnyFormat: options.allowAnyFormat, signal: options.signal });
