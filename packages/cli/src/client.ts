@@ -1,4 +1,5 @@
-import { clientFromEnv, DEFAULT_BASE_URL, ValidationError, type GongClient, type GongLogger } from "@gong-connector/client";
+import { clientFromEnv, ValidationError, type GongClient, type GongLogger } from "@gong-connector/client";
+import { DEFAULT_BASE_URL } from "@gong-connector/client/advanced";
 import { printError } from "./output.js";
 import { ConfigurationError } from "./setup-error.js";
 

@@ -1,7 +1,7 @@
 import { CommanderError } from "commander";
 import { MediaUploadFailedError } from "@gong-connector/client";
+import { DEFAULT_BASE_URL } from "@gong-connector/client/advanced";
 import {
-  DEFAULT_BASE_URL,
   GongAbortError,
   GongApiError,
   GongConnectionError,

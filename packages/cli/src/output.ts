@@ -1,4 +1,4 @@
-import { redactText } from "@gong-connector/client";
+import { redactText } from "@gong-connector/client/advanced";
 
 const SECRET_VARIABLES = ["GONG_ACCESS_KEY_SECRET", "GONG_BEARER_TOKEN", "GONG_ACCESS_KEY"] as const;
 

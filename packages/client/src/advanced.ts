@@ -1,8 +1,10 @@
 /**
- * Building blocks for tools built on the client (the importer, the relay, the CLI): rate limiters and their
- * shared stores, secret redaction, the media-file check, the primary-user check and an abortable sleep.
- * Most applications need only the main entry point.
+ * Building blocks for tools built on the client (the importer, the CLI): client options from the environment, the
+ * base-URL rule, rate limiters and their shared stores, secret redaction, the media-file check, the opt-in checks
+ * before Add call, and an abortable sleep. Most applications need only the main entry point.
  */
+export { clientOptionsFromEnv } from "./options.js";
+export { DEFAULT_BASE_URL, normalizeBaseURL } from "./internal/base-url.js";
 export {
   createRateLimiter,
   DAY_MS,
@@ -15,7 +17,6 @@ export {
   type RateLimiterOptions,
 } from "./internal/rate-limiter.js";
 export { REDACTED, basicAuthSecrets, bearerSecrets, redactSecrets, redactText } from "./internal/redact.js";
-export { checkMediaFile, mediaFileIssues, type MediaFileInfo } from "./internal/media-file.js";
+export { checkMediaFile, mediaFileIssues, type MediaFileInfo, type MediaFileOptions } from "./internal/media-file.js";
 export { checkDownloadUrl, checkPrimaryUser, primaryUserProblem, type PrimaryUserStatus } from "./actions/preflight.js";
-export { DEFAULT_BASE_URL, normalizeBaseURL } from "./internal/base-url.js";
 export { sleep } from "./internal/sleep.js";

@@ -1,13 +1,13 @@
+import { realpath, stat } from "node:fs/promises";
+import { basename } from "node:path";
 import type { ZodType } from "zod";
-import { GONG_ID_PATTERN } from "@gong-connector/schema";
-import { addCallMediaResponseCheck, type ResponseCheckResult } from "@gong-connector/schema";
-import type { AddCallMediaResponse } from "@gong-connector/schema";
+import { addCallMediaResponseCheck, mediaContentTypeFor, type AddCallMediaResponse, type ResponseCheckResult } from "@gong-connector/schema";
 import { resolveCredentials } from "./auth.js";
 import { buildURL } from "./internal/base-url.js";
 import { GongApiError, GongResponseError, RateLimitError, ValidationError, type GongError } from "./errors.js";
 import { printableExcerpt } from "./internal/excerpt.js";
 import { parseJson, stringifyJson } from "./internal/json.js";
-import { checkMediaFile } from "./internal/media-file.js";
+import type { MediaFileInfo } from "./internal/media-file.js";
 import { createMultipartBody, type MultipartBody } from "./internal/multipart.js";
 import {
   clientOptionsFromEnv,
@@ -45,8 +45,6 @@ export interface UploadMediaOptions {
   signal?: AbortSignal | undefined;
   /** File bytes sent so far in this attempt, and the file size. */
   onProgress?: ((sent: number, total: number) => void) | undefined;
-  /** Send files of any extension as application/octet-stream. */
-  allowAnyFormat?: boolean | undefined;
 }
 
 export interface PaginateRequestOptions<T> {
@@ -57,6 +55,8 @@ export interface PaginateRequestOptions<T> {
    * list with GongResponseError.
    */
   onInvalidItem?: ((item: InvalidItem) => void) | undefined;
+  /** A 404 answer means an empty list (GET /v2/calls answers 404 when no call matches). */
+  notFoundIsEmpty?: boolean | undefined;
 }
 
 interface Exchange {
@@ -160,15 +160,25 @@ export class GongClient {
     return this.parse(res, req.schema);
   }
 
-  /** Streams a media file to PUT /v2/calls/{callId}/media as multipart part `mediaFile`. */
-  async uploadMedia(callId: string, filePath: string, opts: UploadMediaOptions = {}): Promise<AddCallMediaResponse> {
-    if (typeof callId !== "string" || !GONG_ID_PATTERN.test(callId)) throw ValidationError.of("callId", "must be a Gong id (1 to 20 digits)");
-    const file = await checkMediaFile(filePath, opts.allowAnyFormat === true);
+  /**
+   * Streams a media file to PUT /v2/calls/{callId}/media as multipart part `mediaFile`, as it is given: nothing is
+   * checked here (`addCallMedia` checks the call id and the file first). A path is sent with the content type of its
+   * extension (application/octet-stream when unknown); a MediaFileInfo (what checkMediaFile returns) as described.
+   */
+  async uploadMedia(callId: string, media: string | MediaFileInfo, opts: UploadMediaOptions = {}): Promise<AddCallMediaResponse> {
+    const file = typeof media === "string" ? await describeFile(media) : media;
     // The resolved file is what was checked, so it is what is read.
-    const body = createMultipartBody({ fieldName: "mediaFile", ...file, filePath: file.realPath, onProgress: opts.onProgress });
+    const body = createMultipartBody({
+      fieldName: "mediaFile",
+      fileName: file.fileName,
+      contentType: file.contentType,
+      size: file.size,
+      filePath: file.realPath,
+      onProgress: opts.onProgress,
+    });
     const res = await this.exchange({
       method: "PUT",
-      path: `/v2/calls/${callId}/media`,
+      path: `/v2/calls/${encodeURIComponent(callId)}/media`,
       body,
       contentType: body.contentType,
       mode: "safe",
@@ -182,23 +192,20 @@ export class GongClient {
         file.size > UPLOAD_CONFIRM_BYTES
           ? async (failure) => {
               if (failure instanceof GongApiError && failure.status === 429) return;
-              await this.request({ method: "GET", path: `/v2/calls/${callId}`, signal: opts.signal });
+              await this.request({ method: "GET", path: `/v2/calls/${encodeURIComponent(callId)}`, signal: opts.signal });
             }
           : undefined,
     });
     return this.parse(res, addCallMediaResponseCheck);
   }
 
-  /**
-   * Every item under `itemsKey` of a cursor-paged GET, page after page (≤1,000 pages). A 404 on /v2/calls is an
-   * empty result.
-   */
+  /** Every item under `itemsKey` of a cursor-paged GET, page after page (≤1,000 pages). */
   paginate<T = unknown>(path: string, query: Query, itemsKey: string, opts: PaginateRequestOptions<T> = {}): AsyncIterable<T> {
     const fetchPage = (q: Query): Promise<unknown> => this.request({ method: "GET", path, query: q, signal: opts.signal });
     return paginateWith(fetchPage, query, itemsKey, {
       signal: opts.signal,
       schema: opts.schema,
-      notFoundIsEmpty: path.replace(/\/+$/, "") === "/v2/calls",
+      notFoundIsEmpty: opts.notFoundIsEmpty,
       endpoint: `GET ${path}`,
       onInvalidItem: opts.onInvalidItem,
     });
@@ -309,6 +316,14 @@ function parseBody(res: TransportResponse, redact: (text: string) => string): Pa
   } catch {
     throw new GongResponseError(`body is not JSON: ${printableExcerpt(redact(res.body), 500)}`, res.status);
   }
+}
+
+/** A file as it is to be sent: its size and the content type of its extension, read from the file system. */
+async function describeFile(filePath: string): Promise<MediaFileInfo> {
+  const realPath = await realpath(filePath);
+  const { size } = await stat(realPath);
+  const fileName = basename(filePath);
+  return { filePath, realPath, fileName, size, contentType: mediaContentTypeFor(fileName) ?? "application/octet-stream" };
 }
 
 /** A client configured from GONG_BASE_URL and GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET or GONG_BEARER_TOKEN. */

@@ -1,6 +1,7 @@
 import { printableExcerpt } from "./internal/excerpt.js";
 import { parseJson } from "./internal/json.js";
 import { parseRetryAfter } from "./internal/retry-timing.js";
+import { SECRET_HEADERS } from "./internal/redact.js";
 import type { ValidationIssue } from "@gong-connector/schema";
 
 /** Response headers as the client keeps them: lower-case names, one string each. */
@@ -9,7 +10,6 @@ export type ResponseHeaders = Readonly<Record<string, string>>;
 /** Header shapes `GongApiError.from` accepts. */
 export type HeadersInput = Headers | Readonly<Record<string, string | readonly string[] | number | undefined>>;
 
-const NEVER_KEPT_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie"]);
 const MAX_TEXT_ERROR = 500;
 
 /** Normalises headers to lower-case names and single strings, dropping any credential-bearing header. */
@@ -18,7 +18,7 @@ export function normalizeHeaders(input: HeadersInput | undefined): ResponseHeade
   if (input === undefined) return out;
   const put = (name: string, value: string): void => {
     const key = name.toLowerCase();
-    if (!NEVER_KEPT_HEADERS.has(key)) out[key] = value;
+    if (!SECRET_HEADERS.has(key)) out[key] = value;
   };
   if (input instanceof Headers) {
     input.forEach((value, name) => {

@@ -1,7 +1,7 @@
-export { ANNOUNCED_WAIT_MS, GongClient, MAX_JSON_BODY_BYTES, clientFromEnv, UPLOAD_CONFIRM_BYTES, UPLOAD_MAX_RETRIES } from "./client.js";
+export { GongClient, clientFromEnv } from "./client.js";
 export type { GongRequest, HttpMethod, PaginateRequestOptions, Query, UploadMediaOptions } from "./client.js";
+export type { GongClientOptions, GongLogger } from "./options.js";
 export type { BasicAuth, BearerAuth, GongAuth } from "./auth.js";
-export { DEFAULT_BASE_URL, normalizeBaseURL } from "./internal/base-url.js";
 export {
   AuthenticationError,
   BadRequestError,
@@ -20,23 +20,16 @@ export {
   RecordingDisabledError,
   ValidationError,
 } from "./errors.js";
-export { isTlsHandshakeCode, UNREACHABLE_CODES } from "./errors.js";
 export type { HeadersInput, ResponseHeaders, ValidationIssue } from "./errors.js";
-export { parseJson, stringifyJson } from "./internal/json.js";
-export { checkMediaFile, mediaFileIssues, type MediaFileInfo } from "./internal/media-file.js";
-export { MAX_PAGES, describeInvalidItem, type InvalidItem } from "./internal/paginate.js";
-export {
-  DEFAULTS,
-  clientOptionsFromEnv,
-  normalizeClientOptions,
-  type GongClientOptions,
-  type GongLogger,
-  type NormalizedClientOptions,
-} from "./options.js";
-export { createRateLimiter, DAY_MS, dayKey, unlimited, type DailyQuota, type DailyRateLimiter, type DailySpendStore, type RateLimiter, type RateLimiterOptions } from "./internal/rate-limiter.js";
-export { REDACTED, basicAuthSecrets, bearerSecrets, redactHeaders, redactSecrets, redactText, redactValue } from "./internal/redact.js";
-export { shouldRetry, withRetry, type RetryInfo, type RetryMode, type RetryOptions } from "./internal/retry.js";
-export { computeBackoffMs, parseRetryAfter } from "./internal/retry-timing.js";
-export { sleep } from "./internal/sleep.js";
-export type { FetchLike, Transport, TransportRequest, TransportResponse } from "./internal/transport.js";
-export * from "./actions/index.js";
+export type { FetchLike } from "./internal/transport.js";
+export type { RateLimiter } from "./internal/rate-limiter.js";
+export type { RetryMode } from "./internal/retry.js";
+export type { InvalidItem } from "./internal/paginate.js";
+export type { MediaFileInfo } from "./internal/media-file.js";
+export { addCall, parseAddCallRequest, UnconfirmedCallError, type AddCallOptions, type AddCallResult } from "./actions/add-call.js";
+export { addCallMedia, MediaUploadFailedError, type AddCallMediaInput, type AddCallMediaOptions } from "./actions/media.js";
+export { addCallWithMedia, type AddCallWithMediaOptions, type AddCallWithMediaResult } from "./actions/add-call-with-media.js";
+export { findCallByClientUniqueId, type FindCallOptions, type FindCallQuery } from "./actions/lookup.js";
+export { findCallByClientUniqueIdIn, getCall, listCalls, type CallsOptions, type FindCallInRangeQuery, type ListCallsQuery } from "./actions/calls.js";
+export { listUsers, listWorkspaces, type PickListOptions, type UserOption, type WorkspaceOption } from "./actions/pick-lists.js";
+export type { AddCallMediaResponse, AddCallRequest, AddCallRequestInput, CallBasicData } from "@gong-connector/schema";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError, normalizeBaseURL } from "../src/index.js";
-import { buildURL } from "../src/internal/base-url.js";
+import { ValidationError } from "../src/index.js";
+import { buildURL, normalizeBaseURL } from "../src/internal/base-url.js";
 
 describe("normalizeBaseURL", () => {
   it("defaults to https://api.gong.io", () => {

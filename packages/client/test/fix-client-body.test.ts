@@ -2,13 +2,15 @@ import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { addCall } from "../src/actions/index.js";
-import { GongApiError, MAX_JSON_BODY_BYTES, ValidationError } from "../src/index.js";
+import type { AddCallRequestInput } from "../src/index.js";
+import { GongApiError, ValidationError } from "../src/index.js";
+import { MAX_JSON_BODY_BYTES } from "../src/client.js";
 import { testClient } from "./helpers/client.js";
 import { sendJson, scriptServerPerTest } from "./helpers/script-server.js";
 
 const serve = scriptServerPerTest();
 
-const request = (segments: number) => ({
+const request = (segments: number): AddCallRequestInput => ({
   clientUniqueId: "big-1",
   actualStart: "2024-05-01T10:00:00Z",
   primaryUser: "7782342274025937895",

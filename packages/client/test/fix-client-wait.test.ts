@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ANNOUNCED_WAIT_MS } from "../src/index.js";
+import { ANNOUNCED_WAIT_MS } from "../src/client.js";
 import { testClient } from "./helpers/client.js";
 import { sendJson, scriptServerPerTest } from "./helpers/script-server.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseJson, stringifyJson } from "../src/index.js";
+import { parseJson, stringifyJson } from "../src/internal/json.js";
 
 describe("parseJson", () => {
   it("keeps integers beyond Number.MAX_SAFE_INTEGER exact, as strings", () => {

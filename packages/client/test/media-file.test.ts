@@ -3,7 +3,8 @@ import { mkdtemp, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkMediaFile, mediaFileIssues, ValidationError } from "../src/index.js";
+import { ValidationError } from "../src/index.js";
+import { checkMediaFile, mediaFileIssues } from "../src/internal/media-file.js";
 import { generateConversationWav, wavHeader } from "../../sandbox/src/internal/wav.js";
 
 let dir = "";
@@ -21,7 +22,7 @@ async function file(name: string, bytes: Uint8Array | string): Promise<string> {
 }
 
 async function rule(path: string, allowAnyFormat = false): Promise<string> {
-  const error = await checkMediaFile(path, allowAnyFormat).catch((e: unknown) => e);
+  const error = await checkMediaFile(path, { allowAnyFormat }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ValidationError);
   const issue = (error as ValidationError).issues[0];
   expect(issue?.path).toBe("mediaFile");
@@ -87,7 +88,7 @@ describe("checkMediaFile: the container header must match the extension", () => 
 
   it("with allowAnyFormat, sends an unknown extension (or none) unread as application/octet-stream", async () => {
     for (const name of ["notes.ogg", "recording"]) {
-      const info = await checkMediaFile(await file(name, "any bytes at all"), true);
+      const info = await checkMediaFile(await file(name, "any bytes at all"), { allowAnyFormat: true });
       expect(info.contentType).toBe("application/octet-stream");
     }
     expect(await rule(await file("notes2.ogg", "any bytes"))).toContain("unsupported file type");

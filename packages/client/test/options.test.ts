@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULTS,
-  GongClient,
-  ValidationError,
-  clientFromEnv,
-  clientOptionsFromEnv,
-  normalizeClientOptions,
-} from "../src/index.js";
+import { GongClient, ValidationError, clientFromEnv } from "../src/index.js";
+import { DEFAULTS, clientOptionsFromEnv, normalizeClientOptions } from "../src/options.js";
 import { testClient } from "./helpers/client.js";
 import { sendJson, startScriptServer } from "./helpers/script-server.js";
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { GongError, GongResponseError, MAX_PAGES, NotFoundError, type InvalidItem } from "../src/index.js";
+import { GongError, GongResponseError, NotFoundError, type InvalidItem } from "../src/index.js";
+import { MAX_PAGES } from "../src/internal/paginate.js";
 import { testClient } from "./helpers/client.js";
 import { sendJson, scriptServerPerTest } from "./helpers/script-server.js";
 
@@ -33,11 +34,14 @@ describe("GongClient.paginate", () => {
     await expect(collect(it)).rejects.toBeInstanceOf(GongResponseError);
   });
 
-  it("treats a 404 on GET /v2/calls as an empty result", async () => {
+  it("treats a 404 as an empty result when asked (notFoundIsEmpty), whatever the path; otherwise throws it", async () => {
     const s = await serve((_req, res) => {
       sendJson(res, 404, { requestId: "nf", errors: ["No calls found corresponding to the provided filters"] });
     });
-    expect(await collect(testClient(s.url).paginate("/v2/calls", { fromDateTime: "a", toDateTime: "b" }, "calls"))).toEqual([]);
+    const client = testClient(s.url);
+    expect(await collect(client.paginate("/v2/calls", { fromDateTime: "a", toDateTime: "b" }, "calls", { notFoundIsEmpty: true }))).toEqual([]);
+    expect(await collect(client.paginate("/v2/anything", {}, "items", { notFoundIsEmpty: true }))).toEqual([]);
+    await expect(collect(client.paginate("/v2/calls", { fromDateTime: "a", toDateTime: "b" }, "calls"))).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it("throws a 404 on other paths", async () => {

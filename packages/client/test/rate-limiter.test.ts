@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { GongAbortError, RateLimitError, createRateLimiter } from "../src/index.js";
+import { GongAbortError, RateLimitError } from "../src/index.js";
+import { createRateLimiter } from "../src/internal/rate-limiter.js";
 
 describe("createRateLimiter", () => {
   it("spaces grants evenly by default: 1,000 ms ÷ perSecond plus 2 %", async () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REDACTED, basicAuthSecrets, redactHeaders, redactSecrets, redactText } from "../src/index.js";
-import { redactValue } from "../src/internal/redact.js";
+import { redactValue, REDACTED, basicAuthSecrets, redactHeaders, redactSecrets, redactText } from "../src/internal/redact.js";
 
 describe("redaction", () => {
   it("redacts credential headers whatever their case", () => {

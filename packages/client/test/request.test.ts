@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import {
-  AuthenticationError,
-  BadRequestError,
-  GongAbortError,
-  GongConnectionError,
-  GongResponseError,
-  GongTimeoutError,
-  InternalServerError,
-  RateLimitError,
-  createRateLimiter,
-} from "../src/index.js";
+import { AuthenticationError, BadRequestError, GongAbortError, GongConnectionError, GongResponseError, GongTimeoutError, InternalServerError, RateLimitError } from "../src/index.js";
+import { createRateLimiter } from "../src/internal/rate-limiter.js";
 import { testClient } from "./helpers/client.js";
 import { readBody, sendJson, scriptServerPerTest } from "./helpers/script-server.js";
 

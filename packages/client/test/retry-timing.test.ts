@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { computeBackoffMs, parseRetryAfter } from "../src/index.js";
-import { serverWaitMs } from "../src/internal/retry-timing.js";
+import { serverWaitMs, computeBackoffMs, parseRetryAfter } from "../src/internal/retry-timing.js";
 
 describe("parseRetryAfter", () => {
   it("reads delay seconds", () => {

@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  GongAbortError,
-  GongApiError,
-  GongConnectionError,
-  GongTimeoutError,
-  RateLimitError,
-  ValidationError,
-  shouldRetry,
-  withRetry,
-  type RetryInfo,
-  type RetryOptions,
-} from "../src/index.js";
+import { GongAbortError, GongApiError, GongConnectionError, GongTimeoutError, RateLimitError, ValidationError } from "../src/index.js";
+import { shouldRetry, withRetry, type RetryInfo, type RetryOptions } from "../src/internal/retry.js";
 
 const fast: RetryOptions = { mode: "safe", maxRetries: 4, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterSeconds: 600 };
 

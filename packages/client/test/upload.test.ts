@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GongAbortError, GongTimeoutError, InternalServerError, RateLimitError, ValidationError } from "../src/index.js";
 import { wavHeader } from "../../sandbox/src/internal/wav.js";
+import { addCallMedia } from "../src/actions/media.js";
 import { testClient } from "./helpers/client.js";
 import { receiveSinglePart, sha256File } from "./helpers/multipart-receiver.js";
 import { readBody, sendJson, scriptServerPerTest, type Handler, type ScriptServer, startScriptServer } from "./helpers/script-server.js";
@@ -141,7 +142,7 @@ describe("GongClient.uploadMedia", () => {
     expect(s.seen).toHaveLength(1);
   });
 
-  it("sends any extension as application/octet-stream with allowAnyFormat", async () => {
+  it("addCallMedia sends any extension as application/octet-stream with allowAnyFormat", async () => {
     const odd = join(dir, "call.ogg");
     await writeFile(odd, "oggdata");
     let headers = "";
@@ -149,11 +150,29 @@ describe("GongClient.uploadMedia", () => {
       headers = (await receiveSinglePart(req, join(dir, `ogg-${i}.bin`))).headers;
       created(res);
     });
-    await testClient(s.url).uploadMedia("1", odd, { allowAnyFormat: true });
+    await addCallMedia(testClient(s.url), { callId: "1", filePath: odd }, { allowAnyFormat: true });
     expect(headers).toContain("Content-Type: application/octet-stream");
   });
 
-  describe("refuses before any request", () => {
+  it("sends what it is given: the client checks nothing (addCallMedia does), a path goes out with its extension's type", async () => {
+    const text = join(dir, "not-audio.wav");
+    await writeFile(text, "plain text, not a WAV file");
+    let received: { headers: string; sha256: string } | undefined;
+    const s = await serve(async (req, res, i) => {
+      const part = await receiveSinglePart(req, join(dir, `as-given-${i}.bin`));
+      received = { headers: part.headers, sha256: part.sha256 };
+      created(res);
+    });
+    await testClient(s.url).uploadMedia("1", text);
+    expect(received?.headers).toContain("Content-Type: audio/wav");
+    expect(received?.sha256).toBe(await sha256File(text));
+    // The same file through the action is refused before any request.
+    const refused = await addCallMedia(testClient(s.url), { callId: "1", filePath: text }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect(s.seen).toHaveLength(1);
+  });
+
+  describe("addCallMedia refuses before any request", () => {
     let s: ScriptServer;
     beforeAll(async () => {
       s = await startScriptServer((_req, res) => {
@@ -165,7 +184,7 @@ describe("GongClient.uploadMedia", () => {
     });
 
     async function refusal(filePath: string, callId = "1"): Promise<ValidationError> {
-      const error = await testClient(s.url).uploadMedia(callId, filePath).catch((e: unknown) => e);
+      const error = await addCallMedia(testClient(s.url), { callId, filePath }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ValidationError);
       expect(s.seen).toHaveLength(0);
       return error as ValidationError;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addCall } from "../../client/src/actions/index.js";
-import { GongClient } from "@gong-connector/client";
+import { GongClient, type AddCallRequestInput } from "@gong-connector/client";
 import { Journal, runImport, senderFromClient, type CallSender } from "../src/index.js";
 import { importExitCode } from "../../cli/src/commands/import.js";
 import { SEED_USERS, type RunningSandbox } from "@gong-connector/sandbox";
@@ -64,8 +64,8 @@ describe("runImport", () => {
     const rows = [callRequest(1, "resume"), callRequest(2, "resume"), callRequest(3, "resume")];
     writeJsonl(manifest, rows);
     // Row 1 was sent by a run that died before recording the answer; row 2 exists in Gong but the journal never knew.
-    await addCall(client, rows[0]);
-    await addCall(client, rows[1]);
+    await addCall(client, rows[0] as AddCallRequestInput);
+    await addCall(client, rows[1] as AddCallRequestInput);
     const journal = new Journal(`${manifest}.journal.sqlite`);
     const run = journal.beginRun({ manifest });
     journal.loadRows(rows.map((r, i) => ({ line: i + 1, clientUniqueId: String(r.clientUniqueId), request: r })), run);

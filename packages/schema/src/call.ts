@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LANGUAGE_CODES } from "./language-codes.js";
+import { LANGUAGE_CODE_VALUES } from "./language-codes.js";
 import { dateTimeField, gongIdSchema, INT32_MAX } from "./primitives.js";
 
 export const DIRECTIONS = ["Inbound", "Outbound", "Conference", "Unknown"] as const;
@@ -40,7 +40,7 @@ const contextFieldSchema = z.looseObject({
   value: z.unknown().optional().meta({ description: "Field value." }),
 });
 
-function contextSchema(objectTypes: readonly [string, ...string[]], strictness: Strictness) {
+function contextSchema<const T extends readonly [string, ...string[]]>(objectTypes: T, strictness: Strictness) {
   const objectSchema = obj(
     {
       objectType: z.enum(objectTypes, { error: oneOf(objectTypes) }).meta({ title: "Object type", description: "Type of the external object." }),
@@ -210,7 +210,7 @@ export function buildAddCallShape(strictness: Strictness) {
       description: "Gong's code of the telephony or conferencing provider, e.g. zoom. Passed through unchanged.",
     }),
     languageCode: z
-      .enum(LANGUAGE_CODES, { error: "must be one of Gong's language codes, exact case, e.g. en-US, de-DE, pt-BR (omit for auto-detect)" })
+      .enum(LANGUAGE_CODE_VALUES, { error: "must be one of Gong's language codes, exact case, e.g. en-US, de-DE, pt-BR (omit for auto-detect)" })
       .optional()
       .meta({ title: "Language code", description: "The language spoken in the call; omit it to let Gong detect the language." }),
     flowContext: obj(

@@ -21,14 +21,6 @@ export const addCallMediaResponseSchema = z.looseObject({
 });
 export type AddCallMediaResponse = z.infer<typeof addCallMediaResponseSchema>;
 
-export const recordsSchema = z.looseObject({
-  totalRecords: z.number().optional(),
-  currentPageSize: z.number().optional(),
-  currentPageNumber: z.number().optional(),
-  cursor: z.string().optional(),
-});
-export type Records = z.infer<typeof recordsSchema>;
-
 const nullableString = z.string().nullish();
 
 export const callBasicDataSchema = z.looseObject({
@@ -55,12 +47,6 @@ export const callBasicDataSchema = z.looseObject({
 });
 export type CallBasicData = z.infer<typeof callBasicDataSchema>;
 
-export const callsPageSchema = z.looseObject({
-  requestId: z.string().optional(),
-  records: recordsSchema.optional(),
-  calls: z.array(callBasicDataSchema).default([]),
-});
-
 export const callResponseSchema = z.looseObject({
   requestId: z.string().optional(),
   call: callBasicDataSchema,
@@ -77,20 +63,9 @@ export const userSchema = z.looseObject({
 });
 export type GongUser = z.infer<typeof userSchema>;
 
-export const usersPageSchema = z.looseObject({
-  requestId: z.string().optional(),
-  records: recordsSchema.optional(),
-  users: z.array(userSchema).default([]),
-});
-
 export const workspaceSchema = z.looseObject({
   id: gongIdSchema,
   name: nullableString,
   description: nullableString,
 });
 export type Workspace = z.infer<typeof workspaceSchema>;
-
-export const workspacesResponseSchema = z.looseObject({
-  requestId: z.string().optional(),
-  workspaces: z.array(workspaceSchema).default([]),
-});

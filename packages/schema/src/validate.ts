@@ -31,8 +31,8 @@ export const addCallRequestSchema = build("strict", "library");
 /** What a Gong-compatible server accepts: unknown fields ignored, the server's cross-field rules. */
 export const serverAddCallRequestSchema = build("loose", "sandbox");
 
+/** A valid Add call request, as validateAddCallRequest returns it: date-times are UTC `YYYY-MM-DDTHH:mm:ssZ` strings. */
 export type AddCallRequest = z.output<typeof addCallRequestSchema>;
-export type AddCallRequestInput = z.input<typeof addCallRequestSchema>;
 
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
@@ -159,8 +159,11 @@ export function validateAddCallRequest(input: unknown): ValidationResult<AddCall
   return { ok: true, value };
 }
 
+/** An Add call request as a Gong-compatible server accepts it (unknown fields kept). */
+export type ServerAddCallRequest = z.output<typeof serverAddCallRequestSchema>;
+
 /** Validates as a Gong-compatible server does (for the sandbox). */
-export function validateServerAddCallRequest(input: unknown): ValidationResult<z.output<typeof serverAddCallRequestSchema>> {
+export function validateServerAddCallRequest(input: unknown): ValidationResult<ServerAddCallRequest> {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     const rule = `must be a JSON object, got ${describeType(input)}`;
     return { ok: false, issues: [{ path: "(root)", rule, message: `(root): ${rule}` }] };

@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addCall } from "../../client/src/actions/index.js";
 import { GongClient, ValidationError } from "@gong-connector/client";
-import { validateAddCallRequest } from "../src/index.js";
+import { validateAddCallRequest, type AddCallRequestInput } from "../src/index.js";
 import { invalidRequestArb, names, validRequestArb } from "../../../test-support/arbitraries.js";
 
 let server: Server;
@@ -70,7 +70,7 @@ describe("fuzz: validation", () => {
     });
     await fc.assert(
       fc.asyncProperty(invalidRequestArb(), async ({ request, field, what }) => {
-        const error: unknown = await addCall(client, request).then(
+        const error: unknown = await addCall(client, request as AddCallRequestInput).then(
           () => undefined,
           (e: unknown) => e,
         );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_JSON_DEPTH, jsonDeeperThan } from "../../sandbox/src/internal/app.js";
-import { MAX_REQUEST_DEPTH, structureIssues, unpairedSurrogateIndex, validateAddCallRequest } from "../src/index.js";
+import { validateAddCallRequest } from "../src/index.js";
+import { MAX_REQUEST_DEPTH, structureIssues, unpairedSurrogateIndex } from "../src/structure.js";
 
 const base = () => ({
   clientUniqueId: "pbx-2024-0001",

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { checkMediaFile } from "@gong-connector/client";
+import { checkMediaFile } from "@gong-connector/client/advanced";
 import { action } from "../action.js";
 import { clientFromEnvironment } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";
@@ -52,11 +52,11 @@ Examples:
     .action(
       action(async (flags: AddCallFlags) => {
         // Loaded here, not at start-up: the schema (zod) costs every other command nothing.
-        const { addCall, addCallWithMedia, checkAddCallRequest } = await import("@gong-connector/client");
+        const { addCall, addCallWithMedia, parseAddCallRequest } = await import("@gong-connector/client");
         const input = await readJsonInput(flags.input);
-        const request = checkAddCallRequest(input);
-        if (flags.media !== undefined) await checkMediaFile(flags.media, flags.allowAnyFormat === true);
+        const request = parseAddCallRequest(input);
         if (flags.dryRun === true) {
+          if (flags.media !== undefined) await checkMediaFile(flags.media, { allowAnyFormat: flags.allowAnyFormat === true });
           printError(`gong-connector: the request is valid${flags.media !== undefined ? " and so is the media file" : ""}; nothing was sent (--dry-run)`);
           printJson(request, true);
           return EXIT.ok;
@@ -77,8 +77,10 @@ Examples:
         const progress = uploadProgress(flags.quiet !== true);
         try {
           printJson(
-            await addCallWithMedia(client, request, flags.media, {
+            await addCallWithMedia(client, {
               ...common,
+              request,
+              media: flags.media,
               allowAnyFormat: flags.allowAnyFormat === true,
               onProgress: progress.update,
             }),

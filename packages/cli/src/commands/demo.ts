@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GongClient } from "@gong-connector/client";
+import { GongClient, type AddCallRequestInput } from "@gong-connector/client";
 import { SEED_USERS } from "@gong-connector/sandbox";
 // The server (fastify, SQLite) is loaded only when the command runs, so other commands start fast.
 import type { StartSandboxOptions } from "@gong-connector/sandbox";
@@ -95,7 +95,7 @@ Examples:
           await writeFile(file, wav);
           const client = new GongClient({ baseURL: sb.baseUrl, auth: { accessKey: sb.accessKey, accessKeySecret: sb.accessKeySecret } });
           const signal = interruptSignal();
-          const call = await addCall(client, demoCallRequest(segments, durationMs), { signal });
+          const call = await addCall(client, demoCallRequest(segments, durationMs) as AddCallRequestInput, { signal });
           const media = await addCallMedia(client, { callId: call.callId, filePath: file }, { signal });
           process.stdout.write(
             `${JSON.stringify({

@@ -1,8 +1,8 @@
 import { formatGongDateTime } from "@gong-connector/schema";
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { clientFromEnv, clientOptionsFromEnv, ValidationError } from "@gong-connector/client";
-import { createRateLimiter, DAY_MS, type DailyRateLimiter } from "@gong-connector/client";
+import { clientFromEnv, ValidationError } from "@gong-connector/client";
+import { clientOptionsFromEnv, createRateLimiter, DAY_MS, type DailyRateLimiter } from "@gong-connector/client/advanced";
 // The importer (SQLite, BullMQ) is loaded only when the command runs, so other commands start fast.
 import type { ImportResult, ManifestFormat } from "@gong-connector/importer";
 import { action } from "../action.js";

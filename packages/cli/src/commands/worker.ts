@@ -1,7 +1,7 @@
 import { formatGongDateTime } from "@gong-connector/schema";
 import { Command } from "commander";
-import { clientFromEnv, clientOptionsFromEnv, GongAbortError } from "@gong-connector/client";
-import { sleep } from "@gong-connector/client/advanced";
+import { clientFromEnv, GongAbortError } from "@gong-connector/client";
+import { clientOptionsFromEnv, sleep } from "@gong-connector/client/advanced";
 import { action } from "../action.js";
 import { stderrLogger } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";

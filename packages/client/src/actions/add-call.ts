@@ -9,13 +9,12 @@ import {
   InternalServerError,
   RecordingDisabledError,
   ValidationError,
-  type GongClient,
-} from "../index.js";
-import { sleep } from "../index.js";
-import { addCallResponseSchema, validateAddCallRequest, type AddCallRequest } from "@gong-connector/schema";
+} from "../errors.js";
+import type { GongClient } from "../client.js";
+import { sleep } from "../internal/sleep.js";
+import { addCallResponseSchema, validateAddCallRequest, type AddCallRequest, type AddCallRequestInput } from "@gong-connector/schema";
 import { findCallByClientUniqueId } from "./lookup.js";
 import { checkDownloadUrl, checkPrimaryUser } from "./preflight.js";
-import { rememberUrlCall } from "./url-calls.js";
 
 export interface AddCallResult {
   callId: string;
@@ -24,6 +23,11 @@ export interface AddCallResult {
   duplicate?: true;
   /** The request failed ambiguously but the call was created: found by looking it up. */
   recovered?: true;
+  /**
+   * The call was added with a `downloadMediaUrl`: Gong fetches its media from there, so it takes no upload
+   * (`addCallMedia(client, { ...result, filePath })` refuses it). A flag, not the URL: a pre-signed URL is a secret.
+   */
+  mediaFromUrl?: true;
 }
 
 export interface AddCallOptions {
@@ -39,8 +43,12 @@ export interface AddCallOptions {
   checkPrimaryUser?: boolean | undefined;
 }
 
-/** Validates an Add call request; throws ValidationError naming every bad field. Nothing is sent. */
-export function checkAddCallRequest(input: unknown): AddCallRequest {
+/**
+ * Validates an Add call request given as unknown data (JSON read from a file, a JavaScript caller's object) and
+ * returns it typed and ready to send (date-times as UTC `YYYY-MM-DDTHH:mm:ssZ`); throws ValidationError naming every
+ * bad field. Nothing is sent. `addCall` runs the same check itself: this is for checking without sending.
+ */
+export function parseAddCallRequest(input: unknown): AddCallRequest {
   const result = validateAddCallRequest(input);
   if (!result.ok) throw new ValidationError(result.issues);
   return result.value;
@@ -53,17 +61,22 @@ function isAmbiguous(error: unknown): boolean {
 }
 
 /**
- * Add call (POST /v2/calls), safe to retry: it validates first, and after an ambiguous failure it looks the call
- * up by `clientUniqueId` before sending again, so a retried Add call never creates a second call. A duplicate
- * answer (409, or 400) that the look-up resolves returns the existing call with `duplicate: true`.
+ * Add call (POST /v2/calls), safe to retry: it validates first (ValidationError, nothing sent), and after an
+ * ambiguous failure it looks the call up by `clientUniqueId` before sending again, so a retried Add call never
+ * creates a second call. A duplicate answer (409, or 400) that the look-up resolves returns the existing call with
+ * `duplicate: true`. Data of unknown shape (read from a file) may be passed as `data as AddCallRequestInput`: the
+ * validation is the same.
  */
-export async function addCall(client: GongClient, input: unknown, options: AddCallOptions = {}): Promise<AddCallResult> {
-  const request = checkAddCallRequest(input);
-  if (options.checkDownloadUrl === true && request.downloadMediaUrl !== undefined) await checkDownloadUrl(request.downloadMediaUrl, options.signal);
-  if (options.checkPrimaryUser === true) await checkPrimaryUser(client, request.primaryUser, options.signal);
+export async function addCall(client: GongClient, request: AddCallRequestInput, options: AddCallOptions = {}): Promise<AddCallResult> {
+  return sendValidAddCall(client, parseAddCallRequest(request), options);
+}
+
+/** Add call of a request that has passed parseAddCallRequest (addCallWithMedia's second half). */
+export async function sendValidAddCall(client: GongClient, request: AddCallRequest, options: AddCallOptions): Promise<AddCallResult> {
+  if (options.checkDownloadUrl === true && request.downloadMediaUrl !== undefined) await checkDownloadUrl(request.downloadMediaUrl, { signal: options.signal });
+  if (options.checkPrimaryUser === true) await checkPrimaryUser(client, request.primaryUser, { signal: options.signal });
   const result = await sendAddCall(client, request, options);
-  if (request.downloadMediaUrl !== undefined) rememberUrlCall(client, result.callId);
-  return result;
+  return request.downloadMediaUrl === undefined ? result : { ...result, mediaFromUrl: true };
 }
 
 async function sendAddCall(client: GongClient, request: AddCallRequest, options: AddCallOptions): Promise<AddCallResult> {

@@ -1,5 +1,6 @@
 import { formatGongDateTime } from "@gong-connector/schema";
-import { ValidationError, type GongClient, type ValidationIssue } from "../index.js";
+import type { GongClient } from "../client.js";
+import { ValidationError, type ValidationIssue } from "../errors.js";
 import {
   callBasicDataSchema,
   callResponseSchema,
@@ -65,13 +66,13 @@ export function callsQuery(query: ListCallsQuery): Record<string, string | undef
  */
 export function listCalls(client: GongClient, query: ListCallsQuery, options: CallsOptions = {}): AsyncIterable<CallBasicData> {
   const q = callsQuery(query);
-  return client.paginate("/v2/calls", q, "calls", { signal: options.signal, schema: callBasicDataSchema });
+  return client.paginate("/v2/calls", q, "calls", { signal: options.signal, schema: callBasicDataSchema, notFoundIsEmpty: true });
 }
 
 /** One call by its Gong id (GET /v2/calls/{id}); an unknown id is Gong's 404 (NotFoundError). */
 export async function getCall(client: GongClient, callId: string, options: CallsOptions = {}): Promise<CallBasicData> {
   if (typeof callId !== "string" || !GONG_ID_PATTERN.test(callId)) throw ValidationError.of("callId", "must be a string of 1-20 digits");
-  const response = await client.request({ method: "GET", path: `/v2/calls/${callId}`, schema: callResponseSchema, signal: options.signal });
+  const response = await client.request({ method: "GET", path: `/v2/calls/${encodeURIComponent(callId)}`, schema: callResponseSchema, signal: options.signal });
   return response.call;
 }
 

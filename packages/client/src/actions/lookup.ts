@@ -1,4 +1,4 @@
-import type { GongClient } from "../index.js";
+import type { GongClient } from "../client.js";
 import { callBasicDataSchema, formatGongDateTime, instantOf, type CallBasicData } from "@gong-connector/schema";
 
 export interface FindCallQuery {
@@ -33,7 +33,7 @@ export async function findCallByClientUniqueId(
     "/v2/calls",
     { fromDateTime: formatGongDateTime(second), toDateTime: formatGongDateTime(second + SECOND_MS), workspaceId: query.workspaceId },
     "calls",
-    { signal: options.signal, schema: callBasicDataSchema },
+    { signal: options.signal, schema: callBasicDataSchema, notFoundIsEmpty: true },
   );
   for await (const call of calls) {
     // Leaving the loop ends the paging: no further page is requested.

@@ -1,4 +1,6 @@
-import { describeInvalidItem, GongResponseError, type GongClient, type InvalidItem } from "../index.js";
+import type { GongClient } from "../client.js";
+import { GongResponseError } from "../errors.js";
+import { describeInvalidItem, type InvalidItem } from "../internal/paginate.js";
 import { userSchema, workspaceSchema, type GongUser, type Workspace } from "@gong-connector/schema";
 
 export interface PickListOptions {

@@ -1,4 +1,6 @@
-import { describeInvalidItem, GongResponseError, ValidationError, type GongClient } from "../index.js";
+import type { GongClient } from "../client.js";
+import { GongResponseError, ValidationError } from "../errors.js";
+import { describeInvalidItem } from "../internal/paginate.js";
 import { isAcceptableDownloadContentType, MEDIA_MAX_BYTES } from "@gong-connector/schema";
 import { userSchema } from "@gong-connector/schema";
 
@@ -9,7 +11,8 @@ const HEAD_TIMEOUT_MS = 15_000;
  * answer 2xx, with a Content-Type Gong takes and a Content-Length (when given) within 1.5 GB. Throws ValidationError
  * naming the field otherwise. Note: a URL pre-signed for GET only (S3, GCS) may refuse HEAD although Gong's GET works.
  */
-export async function checkDownloadUrl(url: string, signal?: AbortSignal): Promise<void> {
+export async function checkDownloadUrl(url: string, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
+  const { signal } = options;
   const refuse = (rule: string): never => {
     throw ValidationError.of("downloadMediaUrl", rule);
   };
@@ -51,7 +54,8 @@ export function primaryUserProblem(userId: string, user: PrimaryUserStatus | und
  * The opt-in check of the primary user before Add call (CONTRACT.md §5; costs a GET /v2/users per page): the user
  * must exist, be active and be enabled for call import, or Gong answers 409. Throws ValidationError naming the field.
  */
-export async function checkPrimaryUser(client: GongClient, userId: string, signal?: AbortSignal): Promise<void> {
+export async function checkPrimaryUser(client: GongClient, userId: string, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
+  const { signal } = options;
   let found: PrimaryUserStatus | undefined;
   let malformed: string | undefined;
   const users = client.paginate("/v2/users", {}, "users", {

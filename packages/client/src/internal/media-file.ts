@@ -1,7 +1,7 @@
 import { open, realpath, stat } from "node:fs/promises";
 import { basename, extname, resolve } from "node:path";
-import { MEDIA_CONTENT_TYPES, MEDIA_MAX_BYTES, mediaContentTypeFor, type MediaFormat } from "@gong-connector/schema";
-import { ValidationError, type ValidationIssue } from "../errors.js";
+import { MEDIA_CONTENT_TYPES, MEDIA_MAX_BYTES, mediaContentTypeFor, mediaFormatForExtension, type MediaFormat } from "@gong-connector/schema";
+import { GongAbortError, ValidationError, type ValidationIssue } from "../errors.js";
 
 export interface MediaFileInfo {
   /** The path as given (the user's name for it). */
@@ -87,9 +87,10 @@ async function identify(head: Uint8Array, readAt: ReadAt, size: number): Promise
   return { found: `no known audio or video header (it starts with bytes ${hex})` };
 }
 
-function formatOfExtension(fileName: string): MediaFormat | undefined {
-  const ext = extname(fileName).toLowerCase().slice(1);
-  return ext === "wav" || ext === "mp3" || ext === "mp4" || ext === "mkv" || ext === "flac" ? ext : undefined;
+export interface MediaFileOptions {
+  /** Let a file of an unknown extension through unread (sent as application/octet-stream). */
+  allowAnyFormat?: boolean | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 function issue(rule: string): ValidationIssue {
@@ -104,7 +105,9 @@ function issue(rule: string): ValidationIssue {
  * of an unknown extension through unread (sent as application/octet-stream); a supported extension's content is
  * checked all the same, so that `passwd.wav` leading to a text file is refused with or without it.
  */
-export async function mediaFileIssues(filePath: string, allowAnyFormat = false): Promise<{ issues: ValidationIssue[]; info?: MediaFileInfo }> {
+export async function mediaFileIssues(filePath: string, options: MediaFileOptions = {}): Promise<{ issues: ValidationIssue[]; info?: MediaFileInfo }> {
+  if (options.signal?.aborted === true) throw new GongAbortError();
+  const allowAnyFormat = options.allowAnyFormat === true;
   const name = JSON.stringify(filePath);
   let realPath: string;
   let size: number;
@@ -126,7 +129,7 @@ export async function mediaFileIssues(filePath: string, allowAnyFormat = false):
     return { issues: [issue(`file is ${size} bytes, over the ${MEDIA_MAX_BYTES}-byte (1.5 GB) limit: ${name}`)] };
   }
   const fileName = basename(filePath);
-  const expected = formatOfExtension(fileName);
+  const expected = mediaFormatForExtension(fileName);
   if (expected === undefined && !allowAnyFormat) {
     const list = Object.keys(MEDIA_CONTENT_TYPES).join(", ");
     const ext = extname(fileName);
@@ -162,8 +165,8 @@ export async function mediaFileIssues(filePath: string, allowAnyFormat = false):
 }
 
 /** mediaFileIssues that throws ValidationError (field `mediaFile`) on the first problem. Nothing is sent. */
-export async function checkMediaFile(filePath: string, allowAnyFormat = false): Promise<MediaFileInfo> {
-  const { issues, info } = await mediaFileIssues(filePath, allowAnyFormat);
+export async function checkMediaFile(filePath: string, options: MediaFileOptions = {}): Promise<MediaFileInfo> {
+  const { issues, info } = await mediaFileIssues(filePath, options);
   if (info === undefined || issues.length > 0) throw new ValidationError(issues);
   return info;
 }

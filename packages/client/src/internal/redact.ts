@@ -1,6 +1,7 @@
 export const REDACTED = "[REDACTED]";
 
-const SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"]);
+/** Headers that carry credentials: never kept from an answer, redacted in logs. */
+export const SECRET_HEADERS: ReadonlySet<string> = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"]);
 
 /** Secrets shorter than this are left alone: replacing them would wreck ordinary text. */
 const MIN_SECRET_LENGTH = 4;

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import {
-  addCall,
+  addCall as addCallTyped,
   addCallMedia,
   addCallWithMedia,
   findCallByClientUniqueId,
@@ -14,7 +14,10 @@ import {
   listWorkspaces,
   MediaUploadFailedError,
   UnconfirmedCallError,
+  type AddCallOptions,
+  type AddCallResult,
 } from "../../src/actions/index.js";
+import type { AddCallRequestInput } from "@gong-connector/schema";
 import {
   AuthenticationError,
   BadRequestError,
@@ -39,6 +42,11 @@ function client(sb: TestSandbox, auth: "basic" | "bearer" = "basic"): GongClient
   });
 }
 const quick = { ambiguityDelayMs: 50 };
+
+/** Add call of a request built as plain data (the sandbox's sample calls): the run-time check is the same. */
+function addCall(gong: GongClient, request: Record<string, unknown>, options?: AddCallOptions): Promise<AddCallResult> {
+  return addCallTyped(gong, request as AddCallRequestInput, options);
+}
 
 /** Requests the sandbox received on Gong's API (its admin API left out). */
 async function apiRequests(sb: TestSandbox) {
@@ -228,6 +236,15 @@ describe("addCall against the sandbox", () => {
   });
 });
 
+describe("typed Add call", () => {
+  it("takes a Date for a date-time and sends it as UTC seconds", async () => {
+    const sb = sandbox();
+    const request: AddCallRequestInput = { ...(sb.validCall() as AddCallRequestInput), actualStart: new Date("2026-03-02T15:00:03.900Z") };
+    const { callId } = await addCallTyped(client(sb), request, { signal: new AbortController().signal });
+    expect((await sb.admin.call(callId)).request?.actualStart).toBe("2026-03-02T15:00:03Z");
+  });
+});
+
 describe("findCallByClientUniqueId", () => {
   it("finds a call by its clientUniqueId at the second it started (any offset, fractions dropped), and nothing otherwise", async () => {
     const sb = sandbox();
@@ -245,7 +262,7 @@ describe("media", () => {
   it("addCallWithMedia uploads the file byte-exact", async () => {
     const sb = sandbox();
     const wav = wavFile("with-media.wav", 2);
-    const result = await addCallWithMedia(client(sb), sb.validCall(), wav.path);
+    const result = await addCallWithMedia(client(sb), { request: sb.validCall() as AddCallRequestInput, media: wav.path });
     expect(result.media.url).toContain(result.callId);
     const stored = await sb.admin.call(result.callId);
     expect(stored.media.sha256).toBe(wav.sha256);
@@ -258,13 +275,17 @@ describe("media", () => {
     await expect(addCallMedia(client(sb), { callId: "1234567890123456789", filePath: wav.path })).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it("addCallMedia refuses a call this client added with a downloadMediaUrl, sending nothing", async () => {
+  it("addCallMedia refuses a call added with a downloadMediaUrl (the AddCallResult says so), sending nothing", async () => {
     const sb = sandbox();
     const wav = wavFile("url-call.wav");
-    const gong = client(sb);
-    const { callId } = await addCall(gong, sb.validCall({ downloadMediaUrl: `https://media.example.invalid/${String(Date.now())}.wav` }));
+    const downloadMediaUrl = `https://media.example.invalid/${String(Date.now())}.wav`;
+    const call = await addCall(client(sb), sb.validCall({ downloadMediaUrl }));
+    expect(call.mediaFromUrl).toBe(true);
+    expect(JSON.stringify(call)).not.toContain(downloadMediaUrl);
+    // The result is plain data: another client, or a queue worker that got it as JSON, refuses the upload the same way.
+    const passedOn = JSON.parse(JSON.stringify(call)) as AddCallResult;
     const before = (await apiRequests(sb)).length;
-    const error = await addCallMedia(gong, { callId, filePath: wav.path }).catch((e: unknown) => e);
+    const error = await addCallMedia(client(sb), { ...passedOn, filePath: wav.path }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues[0]?.message).toMatch(/^callId: the call was added with a downloadMediaUrl/);
     expect(await apiRequests(sb)).toHaveLength(before);
@@ -273,7 +294,7 @@ describe("media", () => {
   it("addCallWithMedia checks the file before adding the call", async () => {
     const sb = sandbox();
     const request = sb.validCall();
-    await expect(addCallWithMedia(client(sb), request, join(dir, "missing.wav"))).rejects.toBeInstanceOf(ValidationError);
+    await expect(addCallWithMedia(client(sb), { request: request as AddCallRequestInput, media: join(dir, "missing.wav") })).rejects.toBeInstanceOf(ValidationError);
     expect(await callsWith(sb, String(request.clientUniqueId))).toHaveLength(0);
   });
 
@@ -283,7 +304,7 @@ describe("media", () => {
     await sb.admin.setFaults({ script: [{ fault: "500", method: "PUT", count: 10 }] });
     try {
       const fast = new GongClient({ baseURL: sb.baseUrl, auth: { accessKey: sb.accessKey, accessKeySecret: sb.accessKeySecret }, rateLimit: false, retryBaseDelayMs: 10, retryMaxDelayMs: 20 });
-      const error = await addCallWithMedia(fast, sb.validCall(), wav.path).catch((e: unknown) => e);
+      const error = await addCallWithMedia(fast, { request: sb.validCall() as AddCallRequestInput, media: wav.path }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MediaUploadFailedError);
       const callId = (error as MediaUploadFailedError).call.callId;
       expect((await sb.admin.call(callId)).media.state).toBe("none");

@@ -1,7 +1,7 @@
 /** The CallSender the importer uses, built on the actions and one GongClient. */
 import { addCall, addCallMedia, findCallByClientUniqueId, type AddCallOptions } from "@gong-connector/client";
 import { RateLimitError } from "@gong-connector/client";
-import type { GongClient } from "@gong-connector/client";
+import type { AddCallRequestInput, GongClient } from "@gong-connector/client";
 import type { DailyQuota } from "@gong-connector/client/advanced";
 import type { CallSender } from "./task.js";
 
@@ -38,7 +38,7 @@ export function senderFromClient(client: GongClient, opts: SenderOptions = {}): 
         });
       },
     }),
-    addCall: (request, signal) => addCall(client, request, { ...opts.addCall, signal, onWarning: opts.onWarning }),
+    addCall: (request, signal) => addCall(client, request as AddCallRequestInput, { ...opts.addCall, signal, onWarning: opts.onWarning }),
     async findCall(request, signal) {
       const clientUniqueId = str(request.clientUniqueId);
       const actualStart = str(request.actualStart);
