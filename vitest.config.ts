@@ -14,7 +14,7 @@ export default defineConfig({
     reporters: ["default"],
     exclude: [...configDefaults.exclude],
     projects: [
-      { extends: true, test: { name: "unit", include: ["packages/*/test/**/*.test.ts"] } },
+      { extends: true, test: { name: "unit", include: ["packages/*/test/**/*.test.ts", "test-support/test/**/*.test.ts"] } },
       { extends: true, test: { name: "e2e", include: ["e2e/**/*.test.ts"], globalSetup: ["test-support/e2e-setup.ts"] } },
     ],
   },
