@@ -71,7 +71,8 @@ describe("fuzz: add-call --input with garbage", () => {
       fc.asyncProperty(garbage, async ({ content, what }) => {
         await expectRefusedCleanly(content, what);
       }),
-      { numRuns: 25 },
+      // Each run spawns the CLI; the in-process fuzzers (packages/schema/test/fuzz-validation.test.ts) run hundreds of cases each.
+      { numRuns: 12 },
     );
   }, 120_000);
 
