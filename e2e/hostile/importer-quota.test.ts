@@ -46,8 +46,7 @@ function expectOnce(ids: readonly string[], count: number): void {
   expect(ids).toHaveLength(count);
   expect(new Set(ids).size).toBe(count);
 }
-// Each test has a sandbox (and a redis-server) of its own: they run at the same time.
-describe.concurrent("quota never turns into failures", () => {
+describe("quota never turns into failures", () => {
   it("waits through a spent daily quota (10 requests a day of 3 s): every row done, none failed, the wait on stderr", async () => {
     const sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: 10, daySeconds: 3 });
     try {
