@@ -5,9 +5,10 @@ import { configDefaults, defineConfig } from "vitest/config";
 // need a build; end-to-end tests run the built CLI and check first that dist/ is newer than src/.
 const conditions = ["source", "module", "node", "development|production"];
 
-// Most test files spend their time waiting (on CLI subprocesses, sockets, timers, Redis), not computing: more
-// workers than cores keeps the cores busy. VITEST_MAX_WORKERS (or --maxWorkers) overrides it.
-const maxWorkers = Number(process.env.VITEST_MAX_WORKERS ?? "") || Math.max(4, availableParallelism() * 3);
+// Test files spend much of their time waiting (on CLI subprocesses, sockets, timers, Redis): two workers per core
+// keep the cores busy; more only adds contention (the CLI processes they start need the cores too).
+// VITEST_MAX_WORKERS (or --maxWorkers) overrides it.
+const maxWorkers = Number(process.env.VITEST_MAX_WORKERS ?? "") || Math.max(2, availableParallelism() * 2);
 
 export default defineConfig({
   resolve: { conditions },
