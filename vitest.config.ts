@@ -1,8 +1,14 @@
+import { availableParallelism } from "node:os";
 import { configDefaults, defineConfig } from "vitest/config";
 
 // Workspace packages resolve to their TypeScript sources (the "source" export condition), so unit tests never
 // need a build; end-to-end tests run the built CLI and check first that dist/ is newer than src/.
 const conditions = ["source", "module", "node", "development|production"];
+
+// Test files spend much of their time waiting (on CLI subprocesses, sockets, timers, Redis): two workers per core
+// keep the cores busy; more only adds contention (the CLI processes they start need the cores too).
+// VITEST_MAX_WORKERS (or --maxWorkers) overrides it.
+const maxWorkers = Number(process.env.VITEST_MAX_WORKERS ?? "") || Math.max(2, availableParallelism() * 2);
 
 export default defineConfig({
   resolve: { conditions },
@@ -11,10 +17,12 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    maxWorkers,
+    minWorkers: 1,
     reporters: ["default"],
     exclude: [...configDefaults.exclude],
     projects: [
-      { extends: true, test: { name: "unit", include: ["packages/*/test/**/*.test.ts"] } },
+      { extends: true, test: { name: "unit", include: ["packages/*/test/**/*.test.ts", "test-support/test/**/*.test.ts"] } },
       { extends: true, test: { name: "e2e", include: ["e2e/**/*.test.ts"], globalSetup: ["test-support/e2e-setup.ts"] } },
     ],
   },

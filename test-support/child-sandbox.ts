@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { CLI } from "./dist.js";
 
 export interface ChildSandbox {
   child: ChildProcess;
@@ -12,17 +12,15 @@ export interface ChildSandbox {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-const RUNNER = fileURLToPath(new URL("./run-command.ts", import.meta.url));
-
-/** Starts `sandbox` as a child process (node --import tsx) and waits for its first stdout line. */
+/** Starts `gong-connector sandbox` (the built CLI) as a child process and waits for its first stdout line. */
 export async function spawnSandbox(args: string[] = [], timeoutMs = 20_000): Promise<ChildSandbox> {
   return spawnCommand("sandbox", args, timeoutMs);
 }
 
-/** Starts `sandbox` or `demo` as a child process and waits for its first stdout line (parsed as JSON). */
+/** Starts the built CLI's `sandbox` or `demo` as a child process and waits for its first stdout line (parsed as JSON). */
 export async function spawnCommand(name: "sandbox" | "demo", args: string[] = [], timeoutMs = 20_000): Promise<ChildSandbox> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", RUNNER, name, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, name, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
   child.stderr.on("data", (d: Buffer) => {
     err += d.toString();

@@ -76,7 +76,7 @@ export interface TestSandbox extends RunningSandbox {
     clearFaults(): Promise<void>;
     setUser(userId: string, change: { telephonyCallsImported?: boolean; active?: boolean }): Promise<void>;
     setSettings(settings: { duplicates?: "conflict" | "return-existing"; ratePerSecond?: number; ratePerDay?: number; resetRateLimits?: boolean }): Promise<void>;
-    requests(limit?: number): Promise<{ requestId: string; method: string; path: string; status: number }[]>;
+    requests(limit?: number): Promise<{ requestId: string; at: string; method: string; path: string; status: number }[]>;
     /** Resolves when no downloadMediaUrl fetch is under way. */
     waitForDownloads(): Promise<void>;
   };
@@ -179,7 +179,7 @@ export async function startTestSandbox(opts: StartSandboxOptions = {}): Promise<
         await adminApi("PUT", "/settings", settings);
       },
       requests: async (limit = 100) =>
-        (await adminApi<{ requests: { requestId: string; method: string; path: string; status: number }[] }>("GET", `/requests?limit=${limit}`)).requests,
+        (await adminApi<{ requests: { requestId: string; at: string; method: string; path: string; status: number }[] }>("GET", `/requests?limit=${limit}`)).requests,
       waitForDownloads: async () => {
         await adminApi("POST", "/downloads/wait", {});
       },

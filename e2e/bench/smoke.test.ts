@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importPaceBench } from "../../bench/import-pace.js";
 import { importScaleBench } from "../../bench/import-scale.js";
-import { ensureBuilt } from "../../bench/lib/proc.js";
+import { ensureFreshDist } from "../../test-support/dist.js";
 import { benchmarksMarkdown, machineInfo, type BenchOptions, type BenchSection } from "../../bench/lib/report.js";
 import { median } from "../../bench/lib/stats.js";
 import { sandboxLoadBench } from "../../bench/sandbox-load.js";
@@ -33,8 +33,8 @@ function expectFigures(section: BenchSection): void {
   sections.push(section);
 }
 
-beforeAll(async () => {
-  await ensureBuilt(false);
+beforeAll(() => {
+  ensureFreshDist();
   tmpDir = mkdtempSync(join(tmpdir(), "bench-smoke-"));
 }, 300_000);
 

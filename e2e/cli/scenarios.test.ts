@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { generateConversationWav, wavHeader } from "../../packages/sandbox/src/internal/wav.js";
 import { startTestSandbox, withSandbox, type TestSandbox } from "../../test-support/sandbox.js";
 import { runCli, type CliResult } from "../../test-support/run-cli.js";
+import { FAST_WAITS } from "../../test-support/test-hooks.js";
 import { readBody, sendJson, startScriptServer } from "../../packages/client/test/helpers/script-server.js";
 
 /** The CLI run as a user runs it, against the sandbox over real HTTP. */
@@ -71,7 +72,7 @@ describe("add-call", () => {
     const sb = sandbox();
     const request = sb.validCall();
     await sb.admin.setFaults({ script: [{ fault: "500", method: "POST", path: "/v2/calls", count: 1 }] });
-    const r = await runCli(["add-call", "--input", writeJson("500.json", request)], { env: sb.env });
+    const r = await runCli(["add-call", "--input", writeJson("500.json", request)], { env: { ...sb.env, ...FAST_WAITS } });
     expect(r.code, r.stderr).toBe(0);
     expect((await callsWith(sb, request.clientUniqueId)).map((c) => c.id)).toEqual([json(r).callId]);
   });
@@ -80,7 +81,7 @@ describe("add-call", () => {
     const sb = sandbox();
     const request = sb.validCall();
     await sb.admin.setFaults({ script: [{ fault: "drop-after-commit", method: "POST", path: "/v2/calls", count: 1 }] });
-    const r = await runCli(["add-call", "--input", writeJson("drop.json", request)], { env: sb.env });
+    const r = await runCli(["add-call", "--input", writeJson("drop.json", request)], { env: { ...sb.env, ...FAST_WAITS } });
     expect(r.code, r.stderr).toBe(0);
     expect(json(r).recovered).toBe(true);
     expect((await callsWith(sb, request.clientUniqueId)).map((c) => c.id)).toEqual([json(r).callId]);
@@ -404,7 +405,7 @@ describe("media files checked before anything is sent", () => {
     writeFileSync(media, generateConversationWav({ turns: 1, turnMs: 100 }).wav);
     await sb.admin.setFaults({ script: [{ fault: "500", method: "PUT", count: 10 }] });
     try {
-      const r = await runCli(["add-call", "--input", writeJson("upload-fails.json", sb.validCall()), "--media", media, "--quiet"], { env: sb.env });
+      const r = await runCli(["add-call", "--input", writeJson("upload-fails.json", sb.validCall()), "--media", media, "--quiet"], { env: { ...sb.env, ...FAST_WAITS } });
       expect(r.code, r.stderr).toBe(4);
       const callId = String(json(r).callId);
       const quoted = `'${media.replace(/'/g, "'\\''")}'`;
@@ -424,7 +425,7 @@ describe("media files checked before anything is sent", () => {
       const media = join(dir, "disk-full.wav");
       writeFileSync(media, generateConversationWav({ turns: 1, turnMs: 100 }).wav);
       const r = await runCli(["add-media", "--call-id", "1234567890123456789", "--file", media, "--quiet"], {
-        env: { GONG_BASE_URL: server.url, GONG_ACCESS_KEY: "k", GONG_ACCESS_KEY_SECRET: SECRET },
+        env: { GONG_BASE_URL: server.url, GONG_ACCESS_KEY: "k", GONG_ACCESS_KEY_SECRET: SECRET, ...FAST_WAITS },
       });
       expect(r.code).toBe(4);
       expect(r.stderr).toContain("gong-connector: gave up: Gong answered 507 to PUT /v2/calls/1234567890123456789/media after 4 attempts");

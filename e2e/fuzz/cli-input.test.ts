@@ -7,14 +7,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, runCli } from "../../bench/lib/proc.js";
+import { runCli } from "../../bench/lib/proc.js";
+import { ensureFreshDist } from "../../test-support/dist.js";
 import { invalidRequestArb } from "../../test-support/arbitraries.js";
 
 let dir = "";
 let counter = 0;
 
-beforeAll(async () => {
-  await ensureBuilt(false);
+beforeAll(() => {
+  ensureFreshDist();
   dir = mkdtempSync(join(tmpdir(), "fuzz-cli-"));
 });
 
@@ -70,7 +71,8 @@ describe("fuzz: add-call --input with garbage", () => {
       fc.asyncProperty(garbage, async ({ content, what }) => {
         await expectRefusedCleanly(content, what);
       }),
-      { numRuns: 25 },
+      // Each run spawns the CLI; the in-process fuzzers (packages/schema/test/fuzz-validation.test.ts) run hundreds of cases each.
+      { numRuns: 12 },
     );
   }, 120_000);
 

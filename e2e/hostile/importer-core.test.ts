@@ -1,7 +1,7 @@
 /**
- * The importer's core against hostile conditions, over real HTTP, real SQLite and real processes: a journal reused
- * against another Gong, a daily quota that runs out (in seconds, with the sandbox's short day), manifests full of
- * invalid and failing rows, a server that echoes the secret back, and a journal whose disk fills up.
+ * The importer's core against hostile conditions, over real HTTP, real SQLite and real processes: manifests full of
+ * invalid and failing rows, a server that echoes the secret back, and a journal whose disk fills up. (A journal bound
+ * to one Gong: importer-binding.test.ts; quota: importer-quota.test.ts.)
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -10,18 +10,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Journal } from "@gong-connector/importer";
 import { SEED_USERS, type RunningSandbox } from "@gong-connector/sandbox";
 import {
   adminCalls,
-  apiRequestCount,
   callRequest,
   ensureBuilt,
   lastJson,
   runCli,
   sandboxEnv,
   startCli,
-  startRedis,
   startTestSandbox,
   writeJsonl,
 } from "../../test-support/importer.js";
@@ -49,192 +46,6 @@ function expectOnce(ids: readonly string[], count: number): void {
   expect(ids).toHaveLength(count);
   expect(new Set(ids).size).toBe(count);
 }
-
-describe("a journal belongs to one Gong", () => {
-  let a: RunningSandbox;
-  let b: RunningSandbox;
-  beforeAll(async () => {
-    a = await startTestSandbox({ ratePerSecond: 0 });
-    b = await startTestSandbox({ ratePerSecond: 0, accessKey: "otherkey-0001", accessKeySecret: "other-secret-0001" });
-  });
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-  });
-
-  it("refuses a rerun against another Gong (exit 2, nothing sent) and says how to go on; --journal NEW imports there", async () => {
-    const manifest = manifestOf("bind.jsonl", 4, "bind");
-    const first = await runCli(["import", manifest], sandboxEnv(a));
-    expect(first.code).toBe(0);
-    expectOnce(await idsIn(a, "bind-"), 4);
-
-    const other = await runCli(["import", manifest], sandboxEnv(b));
-    expect(other.code).toBe(2);
-    expect(other.stderr).toContain(`belongs to ${a.baseUrl}/`);
-    expect(other.stderr).toMatch(/--journal NEW\.sqlite/);
-    expect(other.stderr).toMatch(/--rebind-journal/);
-    expect(other.stderr).not.toContain(b.accessKeySecret);
-    expect(other.stderr).not.toContain(a.accessKeySecret);
-    expect(await idsIn(b, "bind-")).toHaveLength(0);
-    expect(await apiRequestCount(b)).toBe(0);
-
-    const fresh = await runCli(["import", manifest, "--journal", join(dir, "bind-b.sqlite")], sandboxEnv(b));
-    expect(fresh.code).toBe(0);
-    expect(lastJson(fresh.stdout)).toMatchObject({ done: 4, skipped: 0 });
-    expectOnce(await idsIn(b, "bind-"), 4);
-  });
-
-  it("the same Gong with another access key is another Gong; --rebind-journal moves the journal on purpose", async () => {
-    const manifest = manifestOf("rebind.jsonl", 3, "rebind");
-    expect((await runCli(["import", manifest], sandboxEnv(a))).code).toBe(0);
-    const otherKey = { ...sandboxEnv(a), GONG_ACCESS_KEY: "not-the-same-key", GONG_ACCESS_KEY_SECRET: a.accessKeySecret };
-    const refused = await runCli(["import", manifest], otherKey);
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/, not key not-th…: /);
-    // The same tenant under a new URL (here: the same sandbox, reached as localhost): rebinding keeps the journal's work.
-    const moved = { ...sandboxEnv(a), GONG_BASE_URL: a.baseUrl.replace("127.0.0.1", "localhost") };
-    const rebound = await runCli(["import", manifest, "--rebind-journal"], moved);
-    expect(rebound.code).toBe(0);
-    expect(lastJson(rebound.stdout)).toMatchObject({ skipped: 3, done: 0 });
-    const j = new Journal(`${manifest}.journal.sqlite`);
-    expect(j.binding()?.baseUrl).toMatch(/^http:\/\/localhost:/);
-    j.close();
-    expectOnce(await idsIn(a, "rebind-"), 3);
-  });
-
-  it("binds a journal from before bindings on first use, never storing a secret", async () => {
-    const manifest = manifestOf("legacy.jsonl", 2, "legacy");
-    const journal = join(dir, "legacy.sqlite");
-    const old = new Database(journal);
-    old.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('run', '0');");
-    old.close();
-    const r = await runCli(["import", manifest, "--journal", journal], sandboxEnv(a));
-    expect(r.code).toBe(0);
-    const j = new Journal(journal);
-    expect(j.binding()).toMatchObject({ baseUrl: `${a.baseUrl}/` });
-    j.close();
-    const bytes = readFileSync(journal);
-    expect(bytes.includes(a.accessKeySecret)).toBe(false);
-    expect(bytes.includes(a.accessKey)).toBe(false);
-    expect((await runCli(["import", manifest, "--journal", journal], sandboxEnv(b))).code).toBe(2);
-  });
-
-  it("queue mode: a worker of another Gong hands the jobs back and stops (exit 2); the right worker imports them", async () => {
-    const redis = await startRedis();
-    try {
-      const manifest = manifestOf("bind-queue.jsonl", 5, "bq");
-      const queueName = "bind-queue";
-      const imp = startCli(["import", manifest, "--queue", redis.url, "--queue-name", queueName, "--progress-interval", "1"], sandboxEnv(a));
-      const wrong = await runCli(["worker", "--queue", redis.url, "--queue-name", queueName, "--exit-when-idle", "30"], sandboxEnv(b), 60_000);
-      expect(wrong.code).toBe(2);
-      expect(wrong.stderr).toMatch(/belongs to an import into http:\/\/127\.0\.0\.1:\d+\/ .*nothing was sent/);
-      expect(await idsIn(b, "bq-")).toHaveLength(0);
-      const right = await runCli(["worker", "--queue", redis.url, "--queue-name", queueName, "--exit-when-idle", "2"], sandboxEnv(a), 60_000);
-      expect(right.code).toBe(0);
-      const done = await imp.done;
-      expect(done.code).toBe(0);
-      expect(lastJson(done.stdout)).toMatchObject({ total: 5, done: 5, failed: 0 });
-      expectOnce(await idsIn(a, "bq-"), 5);
-    } finally {
-      await redis.stop();
-    }
-  }, 120_000);
-});
-
-describe("quota never turns into failures", () => {
-  it("waits through a spent daily quota (10 requests a day of 3 s): every row done, none failed, the wait on stderr", async () => {
-    const sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: 10, daySeconds: 3 });
-    try {
-      const manifest = manifestOf("quota-wait.jsonl", 30, "qw");
-      const r = await runCli(["import", manifest, "--rate-limit", "100", "--progress-interval", "0.5"], sandboxEnv(sb), 180_000);
-      expect(r.code).toBe(0);
-      const summary = lastJson(r.stdout);
-      expect(summary).toMatchObject({ total: 30, done: 30, failed: 0, pending: 0, quotaStopped: false });
-      expect(summary.quotaWaits).toBeGreaterThanOrEqual(2);
-      expect(r.stderr).toMatch(/daily quota spent \(.*\); waiting \d+s for the reset/);
-      expect(r.stderr).toMatch(/quota spent: waiting \d+s for the reset \(resumes \d\d:\d\d:\d\d UTC\)/);
-      expectOnce(await idsIn(sb, "qw-"), 30);
-    } finally {
-      await sb.close();
-    }
-  }, 200_000);
-
-  it("--stop-on-quota stops at once with exit 6 and the rows pending; the rerun finishes them, each call once", async () => {
-    const sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: 10, daySeconds: 3 });
-    try {
-      const manifest = manifestOf("quota-stop.jsonl", 30, "qs");
-      const report = join(dir, "quota-stop.csv");
-      const r = await runCli(["import", manifest, "--rate-limit", "100", "--stop-on-quota", "--report", report], sandboxEnv(sb));
-      expect(r.code).toBe(6);
-      const summary = lastJson(r.stdout);
-      expect(summary).toMatchObject({ total: 30, failed: 0, quotaStopped: true });
-      expect(summary.pending).toBeGreaterThan(0);
-      // One day's 10 requests, or two when the run began in a day's last second (a Retry-After of 1 s is waited out).
-      expect(summary.done).toBeLessThanOrEqual(20);
-      expect(Number(summary.done) + Number(summary.pending)).toBe(30);
-      expect(Date.parse(String(summary.resumeAt))).toBeGreaterThan(Date.now() - 4000);
-      expect(r.stderr).toMatch(/stopped on quota; \d+ row\(s\) pending\. Rerun the same command after \d{4}-\d\d-\d\dT/);
-      // No row failed: no report, or one with its header only.
-      if (existsSync(report)) expect(readFileSync(report, "utf8").trim().split("\n")).toHaveLength(1);
-      const j = new Journal(`${manifest}.journal.sqlite`);
-      expect(j.counts().failed).toBe(0);
-      j.close();
-
-      const rerun = await runCli(["import", manifest, "--rate-limit", "100"], sandboxEnv(sb), 180_000);
-      expect(rerun.code).toBe(0);
-      expect(lastJson(rerun.stdout)).toMatchObject({ failed: 0, pending: 0, skipped: summary.done });
-      expectOnce(await idsIn(sb, "qs-"), 30);
-    } finally {
-      await sb.close();
-    }
-  }, 200_000);
-
-  it("--daily-budget is counted in the journal: a second process the same day sends only what is left", async () => {
-    const sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: 0 });
-    try {
-      // A quota day of 10 minutes (the test hook), started well inside one day.
-      const daySeconds = 600;
-      const intoDay = (Date.now() / 1000) % daySeconds;
-      if (intoDay > daySeconds - 60) await new Promise((r) => setTimeout(r, (daySeconds - intoDay + 1) * 1000));
-      const env = { ...sandboxEnv(sb), GONG_CONNECTOR_TEST_DAY_SECONDS: String(daySeconds) };
-      const manifest = manifestOf("budget.jsonl", 12, "bud");
-      const first = await runCli(["import", manifest, "--daily-budget", "8", "--stop-on-quota", "--concurrency", "1"], env);
-      expect(first.code).toBe(6);
-      expect(lastJson(first.stdout)).toMatchObject({ done: 8, failed: 0, pending: 4, quotaStopped: true });
-      const second = await runCli(["import", manifest, "--daily-budget", "10", "--stop-on-quota", "--concurrency", "1"], env);
-      expect(second.code).toBe(6);
-      expect(lastJson(second.stdout)).toMatchObject({ skipped: 8, done: 2, failed: 0, pending: 2 });
-      expect(await apiRequestCount(sb)).toBe(10);
-      expectOnce(await idsIn(sb, "bud-"), 10);
-    } finally {
-      await sb.close();
-    }
-  }, 120_000);
-
-  it("queue mode: workers pause together when the shared daily budget is spent; no job fails", async () => {
-    const sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: 0 });
-    const redis = await startRedis();
-    try {
-      const env = { ...sandboxEnv(sb), GONG_CONNECTOR_TEST_DAY_SECONDS: "3" };
-      const manifest = manifestOf("quota-queue.jsonl", 16, "qq");
-      const queueName = "quota-queue";
-      const workerArgs = ["worker", "--queue", redis.url, "--queue-name", queueName, "--daily-budget", "6", "--rate-limit", "100", "--exit-when-idle", "4"];
-      const workers = [startCli(workerArgs, env), startCli(workerArgs, env)];
-      const imp = await runCli(["import", manifest, "--queue", redis.url, "--queue-name", queueName, "--progress-interval", "1"], env, 120_000);
-      expect(imp.code).toBe(0);
-      expect(lastJson(imp.stdout)).toMatchObject({ total: 16, done: 16, failed: 0 });
-      const ends = await Promise.all(workers.map((w) => w.done));
-      expect(ends.map((e) => e.code)).toEqual([0, 0]);
-      expect(ends.map((e) => e.stderr).join("\n")).toMatch(/daily quota spent .*every worker pauses until/);
-      expect(ends.map((e) => lastJson(e.stdout).failed)).toEqual([0, 0]);
-      expectOnce(await idsIn(sb, "qq-"), 16);
-    } finally {
-      await redis.stop();
-      await sb.close();
-    }
-  }, 150_000);
-});
-
 describe("memory: per-row state stays out of the heap", () => {
   let sb: RunningSandbox;
   beforeAll(async () => {

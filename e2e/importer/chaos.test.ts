@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { Journal } from "@gong-connector/importer";
 import type { RunningSandbox } from "@gong-connector/sandbox";
 import { adminCalls, callRequest, ensureBuilt, lastJson, requestLog, sandboxEnv, setFaults, sha256File, startCli, startTestSandbox, writeJsonl, writeWavs } from "../../test-support/importer.js";
+import { FAST_WAITS } from "../../test-support/test-hooks.js";
 
 const CALLS = 300;
 const MEDIA_EVERY = 5;
@@ -66,7 +67,8 @@ it(`imports ${CALLS} calls exactly once through 20% faults and ${KILLS} kill -9`
   const finalRuns: { code: number | null; durationMs: number; done: unknown; failed: unknown; recovered: unknown; duplicates: unknown }[] = [];
   for (let attempt = 0; attempt < 3 && code !== 0; attempt++) {
     const t0 = Date.now();
-    const r = await startCli(args, env).done;
+    // The runs to the end retry at 1/100 of the production back-off (the test hook): the same retries, less sleep.
+    const r = await startCli(args, { ...env, ...FAST_WAITS }).done;
     code = r.code;
     final = lastJson(r.stdout);
     finalRuns.push({ code, durationMs: Date.now() - t0, done: final.done, failed: final.failed, recovered: final.recovered, duplicates: final.duplicates });

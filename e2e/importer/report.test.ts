@@ -164,7 +164,7 @@ describe("writeFailureReport", () => {
     const earlier = "line,clientUniqueId,stage,status,errors,requestId,callId,message\n1,e,create,400,,,,earlier\n";
     writeFileSync(path, earlier);
     const script = `
-      import { writeFailureReport } from ${JSON.stringify(join(ROOT, "packages/importer/src/internal/report.ts"))};
+      import { writeFailureReport } from "@gong-connector/importer";
       async function* source() {
         for (let i = 1; ; i++) {
           if (i % 1000 === 0) await new Promise((r) => setTimeout(r, 5));
@@ -173,9 +173,13 @@ describe("writeFailureReport", () => {
       }
       await writeFailureReport(${JSON.stringify(path)}, source());
     `;
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: ROOT, stdio: "ignore" });
+    // The built package (the e2e setup keeps dist/ fresh), as a program that uses it runs it.
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     const exited = new Promise<NodeJS.Signals | null>((res) => child.on("exit", (_code, signal) => { res(signal); }));
     for (;;) {
+      if (child.exitCode !== null) throw new Error(`the writing process ended before it was killed (exit ${String(child.exitCode)}): ${stderr}`);
       const temps = tempFiles(sub);
       if (temps.length > 0 && statSync(join(sub, temps[0] ?? "")).size > 100_000) break;
       await new Promise((r) => setTimeout(r, 20));

@@ -1,4 +1,4 @@
-import { clientFromEnv, ValidationError, type GongClient, type GongLogger } from "@gong-connector/client";
+import { clientFromEnv, ValidationError, type GongClient, type GongClientOptions, type GongLogger } from "@gong-connector/client";
 import { DEFAULT_BASE_URL } from "@gong-connector/client/advanced";
 import { printError } from "./output.js";
 import { ConfigurationError } from "./setup-error.js";
@@ -79,12 +79,52 @@ export function setupErrorOf(error: ValidationError, setting: BaseUrlSetting | u
   return new ConfigurationError(lines.join("\n  "));
 }
 
+/**
+ * Test hook: GONG_CONNECTOR_TEST_TIME_SCALE (a number greater than 0 and at most 1) multiplies the waits the CLI
+ * chooses itself: the back-off between retries and the pause before looking a call up after an ambiguous failure.
+ * A wait Gong asks for (Retry-After) and the quota day (GONG_CONNECTOR_TEST_DAY_SECONDS) are not scaled.
+ * For tests only; unset, the CLI waits as in production.
+ */
+export const TEST_TIME_SCALE_VARIABLE = "GONG_CONNECTOR_TEST_TIME_SCALE";
+
+/** The waits the hook scales, at scale 1: the library's defaults. */
+const PRODUCTION_WAITS = { retryBaseDelayMs: 1000, retryMaxDelayMs: 60_000, ambiguityDelayMs: 2000 } as const;
+
+export interface CliWaits {
+  /** Spread into the options of every GongClient the CLI builds. */
+  client: Pick<GongClientOptions, "retryBaseDelayMs" | "retryMaxDelayMs">;
+  /** Spread into the options of addCall (and of the importer's sender, `{ addCall: waits.addCall }`). */
+  addCall: { ambiguityDelayMs?: number };
+}
+
+/** The test hook's scale: 1 when unset; a ConfigurationError (exit 2) when it is not a number in (0, 1]. */
+export function testTimeScale(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[TEST_TIME_SCALE_VARIABLE]?.trim();
+  if (raw === undefined || raw === "") return 1;
+  const scale = /^[0-9]*\.?[0-9]+(e-?[0-9]+)?$/i.test(raw) ? Number(raw) : Number.NaN;
+  if (!(scale > 0 && scale <= 1)) {
+    throw new ConfigurationError(`${TEST_TIME_SCALE_VARIABLE} (a test hook) must be a number greater than 0 and at most 1, such as 0.01; it is ${JSON.stringify(raw.slice(0, 40))}`);
+  }
+  return scale;
+}
+
+/** The waits to pass to the client and the actions: none (the defaults) unless the test hook is set. */
+export function cliWaits(env: NodeJS.ProcessEnv = process.env): CliWaits {
+  const scale = testTimeScale(env);
+  if (scale === 1) return { client: {}, addCall: {} };
+  return {
+    client: { retryBaseDelayMs: PRODUCTION_WAITS.retryBaseDelayMs * scale, retryMaxDelayMs: PRODUCTION_WAITS.retryMaxDelayMs * scale },
+    addCall: { ambiguityDelayMs: PRODUCTION_WAITS.ambiguityDelayMs * scale },
+  };
+}
+
 /** A client from GONG_BASE_URL and GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET or GONG_BEARER_TOKEN (never flags). */
 export function clientFromEnvironment(flags: ClientFlags = {}): GongClient {
   const setting = readBaseUrlSetting(flags);
   lastSetting = setting;
+  const waits = cliWaits();
   try {
-    return clientFromEnv(process.env, { baseURL: setting.value, logger: stderrLogger(flags.verbose === true) });
+    return clientFromEnv(process.env, { baseURL: setting.value, logger: stderrLogger(flags.verbose === true), ...waits.client });
   } catch (error) {
     if (error instanceof ValidationError) throw setupErrorOf(error, setting);
     throw error;

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { checkMediaFile } from "@gong-connector/client/advanced";
 import { action } from "../action.js";
-import { clientFromEnvironment } from "../client.js";
+import { clientFromEnvironment, cliWaits } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";
 import { readJsonInput } from "../input.js";
 import { printError, printJson } from "../output.js";
@@ -63,6 +63,7 @@ Examples:
         }
         const client = clientFromEnvironment(flags);
         const common = {
+          ...cliWaits().addCall,
           signal: interruptSignal(),
           checkDownloadUrl: flags.checkUrl === true,
           checkPrimaryUser: flags.checkUser === true,

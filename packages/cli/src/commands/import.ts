@@ -6,7 +6,7 @@ import { clientOptionsFromEnv, createRateLimiter, DAY_MS, type DailyRateLimiter 
 // The importer (SQLite, BullMQ) is loaded only when the command runs, so other commands start fast.
 import type { ImportResult, ManifestFormat } from "@gong-connector/importer";
 import { action } from "../action.js";
-import { stderrLogger } from "../client.js";
+import { cliWaits, stderrLogger } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";
 import { printError, printJson } from "../output.js";
 
@@ -189,6 +189,7 @@ Examples:
           else printError("gong-connector: nothing was sent; fix the rows or rerun with --skip-invalid");
         };
         const dayMs = quotaDayMs();
+        const waits = cliWaits();
         // One client (one rate limiter, one daily budget) for the users check and the import itself. A daily budget
         // spent, or a 429 asking to wait longer than a second, comes back to the importer, which waits for every
         // row at once (or stops), rather than each request on its own.
@@ -205,6 +206,7 @@ Examples:
             })),
             maxRetryAfterSeconds: 1,
             logger: stderrLogger(flags.verbose === true),
+            ...waits.client,
           }));
         const clientOptions = () => clientOptionsFromEnv(process.env, { ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }) });
         let checkRow: ReturnType<typeof primaryUserRowCheck> | undefined;
@@ -263,7 +265,7 @@ Examples:
               ...(flags.attempts !== undefined && { attempts: flags.attempts }),
             });
           } else {
-            const sender = senderFromClient(gongClient());
+            const sender = senderFromClient(gongClient(), { addCall: waits.addCall });
             result = await runImport({
               ...common,
               ...binding(),

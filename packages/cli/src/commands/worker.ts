@@ -3,7 +3,7 @@ import { Command } from "commander";
 import { clientFromEnv, GongAbortError } from "@gong-connector/client";
 import { clientOptionsFromEnv, sleep } from "@gong-connector/client/advanced";
 import { action } from "../action.js";
-import { stderrLogger } from "../client.js";
+import { cliWaits, stderrLogger } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";
 import { printError, printJson } from "../output.js";
 import { positiveInt, quotaDayMs, redactRedisUrl } from "./import.js";
@@ -67,6 +67,7 @@ Examples:
         const { gongBinding, redactorFor, senderFromClient } = await import("@gong-connector/importer");
         const { connectionFromUrl, DEFAULT_QUEUE_NAME, DEFAULT_RATE_KEY, RedisRateLimiter, startImportWorker } = await import("@gong-connector/importer/queue");
         const dayMs = quotaDayMs();
+        const waits = cliWaits();
         const connection = connectionFromUrl(flags.queue);
         const queueName = flags.queueName ?? DEFAULT_QUEUE_NAME;
         const signal = interruptSignal();
@@ -121,8 +122,9 @@ Examples:
               // A quota 429 (a wait of more than a second) pauses every worker, rather than each request on its own.
               maxRetryAfterSeconds: 1,
               logger,
+              ...waits.client,
             });
-            return senderFromClient(client, { onWarning: (m) => { printError(`gong-connector: warning: ${m}`); } });
+            return senderFromClient(client, { addCall: waits.addCall, onWarning: (m) => { printError(`gong-connector: warning: ${m}`); } });
           },
           onJobDone: (job, result, error) => {
             if (result) processed++;

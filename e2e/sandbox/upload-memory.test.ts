@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCall } from "../../../bench/lib/calls.js";
-import { writeMediaFile } from "../../../bench/lib/files.js";
-import { ensureBuilt } from "../../../bench/lib/proc.js";
-import { startSandboxChild, type SandboxChild } from "../../../bench/lib/sandbox.js";
+import { createCall } from "../../bench/lib/calls.js";
+import { writeMediaFile } from "../../bench/lib/files.js";
+import { ensureFreshDist } from "../../test-support/dist.js";
+import { startSandboxChild, type SandboxChild } from "../../bench/lib/sandbox.js";
 import { GongClient } from "@gong-connector/client";
 
 const MB = 1024 * 1024;
@@ -17,7 +17,7 @@ let dir = "";
 let sb: SandboxChild | undefined;
 
 beforeAll(async () => {
-  await ensureBuilt(false);
+  ensureFreshDist();
   dir = mkdtempSync(join(tmpdir(), "sandbox-upload-memory-"));
   sb = await startSandboxChild();
 });

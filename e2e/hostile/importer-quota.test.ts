@@ -1,0 +1,141 @@
+/**
+ * Quota never turns into failures: a daily quota that runs out (in seconds, with the sandbox's short day) is waited
+ * through or stopped on when asked, a daily budget is shared by processes through the journal and by queue workers
+ * through Redis.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Journal } from "@gong-connector/importer";
+import { type RunningSandbox } from "@gong-connector/sandbox";
+import {
+  adminCalls,
+  apiRequestCount,
+  callRequest,
+  ensureBuilt,
+  lastJson,
+  runCli,
+  sandboxEnv,
+  startCli,
+  startRedis,
+  startTestSandbox,
+  writeJsonl,
+} from "../../test-support/importer.js";
+
+const dir = mkdtempSync(join(tmpdir(), "gc-hostile-quota-"));
+
+beforeAll(() => {
+  ensureBuilt();
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function manifestOf(name: string, count: number, prefix: string, from = 0): string {
+  const path = join(dir, name);
+  writeJsonl(path, Array.from({ length: count }, (_, i) => callRequest(from + i, prefix)));
+  return path;
+}
+
+async function idsIn(sb: RunningSandbox, prefix: string): Promise<string[]> {
+  return (await adminCalls(sb)).map((c) => c.clientUniqueId).filter((id) => id.startsWith(prefix));
+}
+
+function expectOnce(ids: readonly string[], count: number): void {
+  expect(ids).toHaveLength(count);
+  expect(new Set(ids).size).toBe(count);
+}
+describe("quota never turns into failures", () => {
+  it("waits through a spent daily quota (10 requests a day of 3 s): every row done, none failed, the wait on stderr", async () => {
+    const sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: 10, daySeconds: 3 });
+    try {
+      const manifest = manifestOf("quota-wait.jsonl", 30, "qw");
+      const r = await runCli(["import", manifest, "--rate-limit", "100", "--progress-interval", "0.5"], sandboxEnv(sb), 180_000);
+      expect(r.code).toBe(0);
+      const summary = lastJson(r.stdout);
+      expect(summary).toMatchObject({ total: 30, done: 30, failed: 0, pending: 0, quotaStopped: false });
+      expect(summary.quotaWaits).toBeGreaterThanOrEqual(2);
+      expect(r.stderr).toMatch(/daily quota spent \(.*\); waiting \d+s for the reset/);
+      expect(r.stderr).toMatch(/quota spent: waiting \d+s for the reset \(resumes \d\d:\d\d:\d\d UTC\)/);
+      expectOnce(await idsIn(sb, "qw-"), 30);
+    } finally {
+      await sb.close();
+    }
+  }, 200_000);
+
+  it("--stop-on-quota stops at once with exit 6 and the rows pending; the rerun finishes them, each call once", async () => {
+    const sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: 10, daySeconds: 3 });
+    try {
+      const manifest = manifestOf("quota-stop.jsonl", 30, "qs");
+      const report = join(dir, "quota-stop.csv");
+      const r = await runCli(["import", manifest, "--rate-limit", "100", "--stop-on-quota", "--report", report], sandboxEnv(sb));
+      expect(r.code).toBe(6);
+      const summary = lastJson(r.stdout);
+      expect(summary).toMatchObject({ total: 30, failed: 0, quotaStopped: true });
+      expect(summary.pending).toBeGreaterThan(0);
+      // One day's 10 requests, or two when the run began in a day's last second (a Retry-After of 1 s is waited out).
+      expect(summary.done).toBeLessThanOrEqual(20);
+      expect(Number(summary.done) + Number(summary.pending)).toBe(30);
+      expect(Date.parse(String(summary.resumeAt))).toBeGreaterThan(Date.now() - 4000);
+      expect(r.stderr).toMatch(/stopped on quota; \d+ row\(s\) pending\. Rerun the same command after \d{4}-\d\d-\d\dT/);
+      // No row failed: no report, or one with its header only.
+      if (existsSync(report)) expect(readFileSync(report, "utf8").trim().split("\n")).toHaveLength(1);
+      const j = new Journal(`${manifest}.journal.sqlite`);
+      expect(j.counts().failed).toBe(0);
+      j.close();
+
+      const rerun = await runCli(["import", manifest, "--rate-limit", "100"], sandboxEnv(sb), 180_000);
+      expect(rerun.code).toBe(0);
+      expect(lastJson(rerun.stdout)).toMatchObject({ failed: 0, pending: 0, skipped: summary.done });
+      expectOnce(await idsIn(sb, "qs-"), 30);
+    } finally {
+      await sb.close();
+    }
+  }, 200_000);
+
+  it("--daily-budget is counted in the journal: a second process the same day sends only what is left", async () => {
+    const sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: 0 });
+    try {
+      // A quota day of 10 minutes (the test hook), started well inside one day.
+      const daySeconds = 600;
+      const intoDay = (Date.now() / 1000) % daySeconds;
+      if (intoDay > daySeconds - 60) await new Promise((r) => setTimeout(r, (daySeconds - intoDay + 1) * 1000));
+      const env = { ...sandboxEnv(sb), GONG_CONNECTOR_TEST_DAY_SECONDS: String(daySeconds) };
+      const manifest = manifestOf("budget.jsonl", 12, "bud");
+      const first = await runCli(["import", manifest, "--daily-budget", "8", "--stop-on-quota", "--concurrency", "1"], env);
+      expect(first.code).toBe(6);
+      expect(lastJson(first.stdout)).toMatchObject({ done: 8, failed: 0, pending: 4, quotaStopped: true });
+      const second = await runCli(["import", manifest, "--daily-budget", "10", "--stop-on-quota", "--concurrency", "1"], env);
+      expect(second.code).toBe(6);
+      expect(lastJson(second.stdout)).toMatchObject({ skipped: 8, done: 2, failed: 0, pending: 2 });
+      expect(await apiRequestCount(sb)).toBe(10);
+      expectOnce(await idsIn(sb, "bud-"), 10);
+    } finally {
+      await sb.close();
+    }
+  }, 120_000);
+
+  it("queue mode: workers pause together when the shared daily budget is spent; no job fails", async () => {
+    const sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: 0 });
+    const redis = await startRedis();
+    try {
+      const env = { ...sandboxEnv(sb), GONG_CONNECTOR_TEST_DAY_SECONDS: "3" };
+      const manifest = manifestOf("quota-queue.jsonl", 16, "qq");
+      const queueName = "quota-queue";
+      const workerArgs = ["worker", "--queue", redis.url, "--queue-name", queueName, "--daily-budget", "6", "--rate-limit", "100", "--exit-when-idle", "4"];
+      const workers = [startCli(workerArgs, env), startCli(workerArgs, env)];
+      const imp = await runCli(["import", manifest, "--queue", redis.url, "--queue-name", queueName, "--progress-interval", "1"], env, 120_000);
+      expect(imp.code).toBe(0);
+      expect(lastJson(imp.stdout)).toMatchObject({ total: 16, done: 16, failed: 0 });
+      const ends = await Promise.all(workers.map((w) => w.done));
+      expect(ends.map((e) => e.code)).toEqual([0, 0]);
+      expect(ends.map((e) => e.stderr).join("\n")).toMatch(/daily quota spent .*every worker pauses until/);
+      expect(ends.map((e) => lastJson(e.stdout).failed)).toEqual([0, 0]);
+      expectOnce(await idsIn(sb, "qq-"), 16);
+    } finally {
+      await redis.stop();
+      await sb.close();
+    }
+  }, 150_000);
+});
