@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { expect } from "vitest";
 import { SEED_USERS, generateConversationWav, startSandbox, type RunningSandbox, type StartSandboxOptions } from "@gong-connector/sandbox";
 
 import { CLI, ensureFreshDist, ROOT } from "./dist.js";
@@ -207,4 +208,22 @@ export function lastJson(stdout: string): Record<string, unknown> {
   const last = lines[lines.length - 1];
   if (last === undefined) throw new Error(`no JSON on stdout: ${stdout}`);
   return JSON.parse(last) as Record<string, unknown>;
+}
+
+/** Writes `count` valid calls (`callRequest(from + i, prefix)`) as DIR/NAME in JSONL and returns the path. */
+export function writeManifest(dir: string, name: string, count: number, prefix: string, from = 0): string {
+  const path = join(dir, name);
+  writeJsonl(path, Array.from({ length: count }, (_, i) => callRequest(from + i, prefix)));
+  return path;
+}
+
+/** The clientUniqueIds of the sandbox's calls that start with `prefix`. */
+export async function idsIn(sb: RunningSandbox, prefix: string): Promise<string[]> {
+  return (await adminCalls(sb)).map((c) => c.clientUniqueId).filter((id) => id.startsWith(prefix));
+}
+
+/** Each of `count` ids is there exactly once. */
+export function expectOnce(ids: readonly string[], count: number): void {
+  expect(ids).toHaveLength(count);
+  expect(new Set(ids).size).toBe(count);
 }

@@ -11,9 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Journal } from "@gong-connector/importer";
 import { type RunningSandbox } from "@gong-connector/sandbox";
 import {
-  adminCalls,
   apiRequestCount,
-  callRequest,
   ensureBuilt,
   lastJson,
   runCli,
@@ -21,7 +19,9 @@ import {
   startCli,
   startRedis,
   startTestSandbox,
-  writeJsonl,
+  expectOnce,
+  idsIn,
+  writeManifest,
 } from "../../test-support/importer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gc-hostile-binding-"));
@@ -33,20 +33,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function manifestOf(name: string, count: number, prefix: string, from = 0): string {
-  const path = join(dir, name);
-  writeJsonl(path, Array.from({ length: count }, (_, i) => callRequest(from + i, prefix)));
-  return path;
-}
-
-async function idsIn(sb: RunningSandbox, prefix: string): Promise<string[]> {
-  return (await adminCalls(sb)).map((c) => c.clientUniqueId).filter((id) => id.startsWith(prefix));
-}
-
-function expectOnce(ids: readonly string[], count: number): void {
-  expect(ids).toHaveLength(count);
-  expect(new Set(ids).size).toBe(count);
-}
+const manifestOf = (name: string, count: number, prefix: string, from = 0): string => writeManifest(dir, name, count, prefix, from);
 describe("a journal belongs to one Gong", () => {
   let a: RunningSandbox;
   let b: RunningSandbox;

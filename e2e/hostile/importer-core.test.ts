@@ -12,7 +12,6 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEED_USERS, type RunningSandbox } from "@gong-connector/sandbox";
 import {
-  adminCalls,
   callRequest,
   ensureBuilt,
   lastJson,
@@ -21,6 +20,9 @@ import {
   startCli,
   startTestSandbox,
   writeJsonl,
+  expectOnce,
+  idsIn,
+  writeManifest,
 } from "../../test-support/importer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gc-hostile-importer-"));
@@ -32,20 +34,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function manifestOf(name: string, count: number, prefix: string, from = 0): string {
-  const path = join(dir, name);
-  writeJsonl(path, Array.from({ length: count }, (_, i) => callRequest(from + i, prefix)));
-  return path;
-}
-
-async function idsIn(sb: RunningSandbox, prefix: string): Promise<string[]> {
-  return (await adminCalls(sb)).map((c) => c.clientUniqueId).filter((id) => id.startsWith(prefix));
-}
-
-function expectOnce(ids: readonly string[], count: number): void {
-  expect(ids).toHaveLength(count);
-  expect(new Set(ids).size).toBe(count);
-}
+const manifestOf = (name: string, count: number, prefix: string, from = 0): string => writeManifest(dir, name, count, prefix, from);
 describe("memory: per-row state stays out of the heap", () => {
   let sb: RunningSandbox;
   beforeAll(async () => {

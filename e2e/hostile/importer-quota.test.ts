@@ -8,11 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Journal } from "@gong-connector/importer";
-import { type RunningSandbox } from "@gong-connector/sandbox";
 import {
-  adminCalls,
   apiRequestCount,
-  callRequest,
   ensureBuilt,
   lastJson,
   runCli,
@@ -20,7 +17,9 @@ import {
   startCli,
   startRedis,
   startTestSandbox,
-  writeJsonl,
+  expectOnce,
+  idsIn,
+  writeManifest,
 } from "../../test-support/importer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gc-hostile-quota-"));
@@ -32,20 +31,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function manifestOf(name: string, count: number, prefix: string, from = 0): string {
-  const path = join(dir, name);
-  writeJsonl(path, Array.from({ length: count }, (_, i) => callRequest(from + i, prefix)));
-  return path;
-}
-
-async function idsIn(sb: RunningSandbox, prefix: string): Promise<string[]> {
-  return (await adminCalls(sb)).map((c) => c.clientUniqueId).filter((id) => id.startsWith(prefix));
-}
-
-function expectOnce(ids: readonly string[], count: number): void {
-  expect(ids).toHaveLength(count);
-  expect(new Set(ids).size).toBe(count);
-}
+const manifestOf = (name: string, count: number, prefix: string, from = 0): string => writeManifest(dir, name, count, prefix, from);
 describe("quota never turns into failures", () => {
   it("waits through a spent daily quota (10 requests a day of 3 s): every row done, none failed, the wait on stderr", async () => {
     const sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: 10, daySeconds: 3 });
