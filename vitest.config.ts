@@ -1,9 +1,9 @@
 import { availableParallelism } from "node:os";
 import { configDefaults, defineConfig } from "vitest/config";
 
-// Workspace packages resolve to their TypeScript sources (the "source" export condition), so unit tests never
+// Workspace packages resolve to their TypeScript sources (the "@gong-connector/source" export condition), so unit tests never
 // need a build; end-to-end tests run the built CLI and check first that dist/ is newer than src/.
-const conditions = ["source", "module", "node", "development|production"];
+const conditions = ["@gong-connector/source", "module", "node", "development|production"];
 
 // Test files spend much of their time waiting (on CLI subprocesses, sockets, timers, Redis): two workers per core
 // keep the cores busy; more only adds contention (the CLI processes they start need the cores too).
@@ -12,7 +12,7 @@ const maxWorkers = Number(process.env.VITEST_MAX_WORKERS ?? "") || Math.max(2, a
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ["source"] } },
+  ssr: { resolve: { conditions, externalConditions: ["@gong-connector/source"] } },
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -51,7 +51,7 @@ function isSummary(v: unknown): v is ImportSummaryLine {
   return typeof o.done === "number" && typeof o.failed === "number" && typeof o.durationMs === "number";
 }
 
-/** Whether dist/cli/main.js has the `import` command wired in (else the bench runs the command module directly). */
+/** Whether packages/cli/dist/main.js has the `import` command wired in (else the bench runs the command module directly). */
 export function cliHasImport(): boolean {
   const program = readFileSync(join(ROOT, "packages", "cli", "dist", "program.js"), "utf8");
   return program.includes("importCommand()");

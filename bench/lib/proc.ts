@@ -93,7 +93,7 @@ export async function runNode(script: string, args: readonly string[], options: 
   }
 }
 
-/** The CLI as a user runs it: `node dist/cli/main.js ...args`. */
+/** The CLI as a user runs it: `node packages/cli/dist/main.js ...args`. */
 export function runCli(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   return runNode(CLI, args, options);
 }

@@ -1,6 +1,6 @@
 /**
  * The sandbox as a separate child process (so its memory is measured apart from the client's), started from the
- * built package: `node --input-type=module -e <launcher>` calls startSandbox from dist/sandbox and prints one JSON
+ * built package: `node --input-type=module -e <launcher>` calls startSandbox from packages/sandbox/dist and prints one JSON
  * line with its base URL and keys, then serves until SIGTERM.
  */
 import { spawn, type ChildProcess } from "node:child_process";

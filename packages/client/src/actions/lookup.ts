@@ -1,10 +1,10 @@
 import type { GongClient } from "../client.js";
-import { callBasicDataSchema, formatGongDateTime, instantOf, type CallBasicData } from "@gong-connector/schema";
+import { callBasicDataSchema, formatGongDateTime, instantOf, type CallBasicData, type DateTimeInput } from "@gong-connector/schema";
 
 export interface FindCallQuery {
   clientUniqueId: string;
-  /** The call's actual start (ISO-8601 with a zone), as sent in Add call. */
-  actualStart: string;
+  /** The call's actual start (a Date, or ISO-8601 with a zone), as sent in Add call. */
+  actualStart: DateTimeInput;
   workspaceId?: string | undefined;
 }
 
@@ -26,8 +26,8 @@ export async function findCallByClientUniqueId(
   query: FindCallQuery,
   options: FindCallOptions = {},
 ): Promise<CallBasicData | undefined> {
-  const start = instantOf(query.actualStart);
-  if (Number.isNaN(start)) throw new TypeError(`actualStart is not a date-time: ${query.actualStart}`);
+  const start = query.actualStart instanceof Date ? query.actualStart.getTime() : instantOf(query.actualStart);
+  if (Number.isNaN(start)) throw new TypeError(`actualStart is not a date-time: ${String(query.actualStart)}`);
   const second = Math.floor(start / SECOND_MS) * SECOND_MS;
   const calls = client.paginate(
     "/v2/calls",

@@ -38,6 +38,9 @@ describe("findCallByClientUniqueId costs about one request", () => {
     const found = await listRequests(sb, () => findCallByClientUniqueId(client(sb), { clientUniqueId: "hour-target-0", actualStart: "2025-06-01T14:00:00.600+02:00" }));
     expect(found.result?.id).toBe(targetId);
     expect(found.requests).toBe(1);
+    const byDate = await listRequests(sb, () => findCallByClientUniqueId(client(sb), { clientUniqueId: "hour-target-0", actualStart: new Date("2025-06-01T12:00:00.600Z") }));
+    expect(byDate.result?.id).toBe(targetId);
+    expect(byDate.requests).toBe(1);
     const missing = await listRequests(sb, () => findCallByClientUniqueId(client(sb), { clientUniqueId: "hour-missing", actualStart: "2025-06-01T12:00:00Z" }));
     expect(missing.result).toBeUndefined();
     expect(missing.requests).toBe(1);
