@@ -40,7 +40,7 @@ export async function startupBench(opts: BenchOptions): Promise<StartupResult> {
     id: "startup",
     title: "3b. Start-up",
     method:
-      `\`node dist/cli/main.js --help\` and the reference \`node -e ""\` spawned alternately, ${iterations} times each per run; ` +
+      `\`node packages/cli/dist/main.js --help\` and the reference \`node -e ""\` spawned alternately, ${iterations} times each per run; ` +
       `a run's figure is the median wall time (spawn to exit) and its ratio is taken between the two medians of that run.`,
     figures: [
       { name: "gong-connector --help wall time", value: ms(helpMs), raw: helpMs, runs: helpRuns.map((x) => ms(x)) },
