@@ -237,6 +237,7 @@ Examples:
               ...(flags.format !== undefined && { format: flags.format }),
               ...(flags.mediaRoot !== undefined && { mediaRoot: flags.mediaRoot }),
               checkRow,
+              signal,
             });
             onValidated(check);
             printJson({

@@ -126,6 +126,8 @@ export interface StartCheckOptions {
   /** The directory media files must be in (default: the manifest's). */
   mediaRoot?: string | undefined;
   onValidated?(check: ManifestCheck): void;
+  /** Aborts the check between rows (GongAbortError). */
+  signal?: AbortSignal | undefined;
 }
 
 /** The invalid rows (from `rows`) and `failures`, both in line order, merged into one stream in line order. */
@@ -163,7 +165,7 @@ export async function checkBeforeStart(
 ): Promise<{ check: ManifestCheck; rows: ManifestRows; refused?: ImportResult }> {
   const rows = new ManifestRows();
   try {
-    const check = await validateManifest(opts.manifest, { format: opts.format, checkRow: opts.checkRow, rows, mediaRoot: opts.mediaRoot });
+    const check = await validateManifest(opts.manifest, { format: opts.format, checkRow: opts.checkRow, rows, mediaRoot: opts.mediaRoot, signal: opts.signal });
     summary.total = check.total;
     summary.invalid = check.invalidCount;
     opts.onValidated?.(check);

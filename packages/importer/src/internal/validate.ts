@@ -5,6 +5,7 @@
  */
 import Database from "better-sqlite3";
 import { dirname, resolve } from "node:path";
+import { GongAbortError } from "@gong-connector/client";
 import { mediaFileIssues } from "@gong-connector/client/advanced";
 import { validateAddCallRequest } from "@gong-connector/schema";
 import { primaryUserProblem, type PrimaryUserStatus } from "@gong-connector/client/advanced";
@@ -171,6 +172,8 @@ export interface ValidateManifestOptions {
   sampleSize?: number | undefined;
   /** The directory media files must be in (default: the manifest's). */
   mediaRoot?: string | undefined;
+  /** Stops reading at the next row once aborted: the check rejects with GongAbortError. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -195,6 +198,7 @@ export async function validateManifest(path: string, opts: ValidateManifestOptio
   let withMedia = 0;
   try {
     for await (const raw of readManifest(path, opts.format)) {
+      if (opts.signal?.aborted === true) throw new GongAbortError(`interrupted while checking the manifest, after ${total} rows`);
       total++;
       let result = await validateRow(raw, manifestDir, mediaRoot);
       const extra = result.valid === undefined ? [] : (opts.checkRow?.(result.valid) ?? []);
