@@ -61,7 +61,7 @@ export async function run(signal: AbortSignal): Promise<AddCallResult> {
     if (error instanceof ValidationError) console.log(error.issues.map((i) => i.path));
   }
   await checkMediaFile("call.wav", { allowAnyFormat: false, signal });
-  await sleep(1, signal);
+  await sleep(1, { signal });
   console.log(formatGongDateTime(new Date()), validateAddCallRequest(request).ok);
   try {
     const withMedia = await addCallWithMedia(client, { request, media: "call.wav", signal, onProgress: (sent, total) => sent / total });

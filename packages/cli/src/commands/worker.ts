@@ -159,7 +159,7 @@ Examples:
               if (idleSince !== undefined && Date.now() - idleSince >= idleMs) break;
             }
             try {
-              await sleep(500, stop.signal);
+              await sleep(500, { signal: stop.signal });
             } catch (error) {
               if (!(error instanceof GongAbortError)) throw error;
             }

@@ -122,7 +122,7 @@ async function sendAddCall(client: GongClient, request: AddCallRequest, options:
         // A 409 to a resend is most likely the call our ambiguous attempt created, listed late: look again, backing off.
         const listedLate = error instanceof ConflictError && ambiguous !== undefined ? { ambiguous, conflict: error } : undefined;
         for (let i = 0; existing === undefined && listedLate !== undefined && i < maxResends; i++) {
-          await sleep(delayMs * 2 ** i, options.signal);
+          await sleep(delayMs * 2 ** i, { signal: options.signal });
           existing = await lookupAfterRefusal(error);
         }
         if (existing) {
@@ -138,7 +138,7 @@ async function sendAddCall(client: GongClient, request: AddCallRequest, options:
       }
       if (!isAmbiguous(error)) throw error;
       ambiguous = error as GongError;
-      await sleep(delayMs, options.signal);
+      await sleep(delayMs, { signal: options.signal });
       const existing = await lookup();
       if (existing) return { callId: existing.id, requestId: (error as { requestId?: string }).requestId ?? "", recovered: true };
       if (resend >= maxResends) {
@@ -146,7 +146,7 @@ async function sendAddCall(client: GongClient, request: AddCallRequest, options:
         throw error;
       }
       options.onWarning?.(`Add call failed ambiguously (${(error as Error).message}); not found by clientUniqueId, sending again`);
-      await sleep(delayMs * 2 ** resend, options.signal);
+      await sleep(delayMs * 2 ** resend, { signal: options.signal });
     }
   }
 }

@@ -89,7 +89,7 @@ export async function withRetry<T>(attemptFn: (attempt: number) => Promise<T>, o
         unreachableRetries++;
         const waitMs = UNREACHABLE_DNS_DELAY_MS * unreachableRetries;
         options.onRetry?.({ attempt, waitMs, error });
-        await sleep(waitMs, options.signal);
+        await sleep(waitMs, { signal: options.signal });
         continue;
       }
       if (attempt > options.maxRetries || !shouldRetry(error, options.mode)) throw error;
@@ -100,7 +100,7 @@ export async function withRetry<T>(attemptFn: (attempt: number) => Promise<T>, o
       const waitMs = retryWaitMs(error, attempt, options);
       if (waitMs === undefined) throw error;
       options.onRetry?.({ attempt, waitMs, error });
-      await sleep(waitMs, options.signal);
+      await sleep(waitMs, { signal: options.signal });
     }
   }
 }

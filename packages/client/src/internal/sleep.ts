@@ -1,7 +1,7 @@
 import { GongAbortError } from "../errors.js";
 
 /** Waits `ms`, or rejects with GongAbortError as soon as `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, { signal }: { signal?: AbortSignal | undefined } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted === true) {
       reject(new GongAbortError());

@@ -301,7 +301,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
         const ms = pausedUntil - Date.now();
         if (ms <= 0 || signal.aborted || stopAt !== undefined) return;
         try {
-          await sleep(ms, signal);
+          await sleep(ms, { signal });
         } catch (err) {
           // Interrupted while waiting for the quota: the lanes see the aborted signal and stop.
           if (err instanceof GongAbortError) return;

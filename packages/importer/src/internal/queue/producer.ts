@@ -178,7 +178,7 @@ export async function runQueuedImport(opts: QueuedImportOptions): Promise<Import
       cursor = lastOpen.line;
       if (finished === 0) {
         try {
-          await sleep(opts.pollMs ?? 500, signal);
+          await sleep(opts.pollMs ?? 500, { signal });
         } catch (err) {
           // Interrupted: stop waiting; the rows still open stay pending in the journal for a rerun.
           if (err instanceof GongAbortError) break;

@@ -131,7 +131,7 @@ export class RedisRateLimiter implements RateLimiter {
         throw new RateLimitError({ status: 429, errors: ["rate limiter wait too long"], retryAfterSeconds: Math.ceil(wait / 1000) });
       }
       // A little jitter so that waiting processes do not all wake at the same millisecond.
-      await sleep(wait + Math.floor(Math.random() * 15), signal);
+      await sleep(wait + Math.floor(Math.random() * 15), { signal });
     }
   }
 }
