@@ -96,7 +96,9 @@ describe("queue mode", () => {
               new GongClient({
                 baseURL: sb.baseUrl,
                 auth: { accessKey: sb.accessKey, accessKeySecret: sb.accessKeySecret },
-                rateLimit: new RedisRateLimiter({ redis: worker.client, key: rateKey, perSecond: 3 }),
+                // A 1.3 s window (3 per 1.3 s): unshared, two workers would send up to 4.6/s and meet many 429s; shared,
+                // a request may reach the sandbox up to 0.3 s late (a loaded machine) without a 429.
+                rateLimit: new RedisRateLimiter({ redis: worker.client, key: rateKey, perSecond: 3, windowMs: 1300 }),
               }),
             ),
         }),
