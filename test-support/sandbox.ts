@@ -9,6 +9,7 @@
  * or, per file: `const sandbox = withSandbox(); ... sandbox().baseUrl` (vitest beforeAll/afterAll).
  */
 import { afterAll, beforeAll } from "vitest";
+import type { SandboxCall } from "@gong-connector/sandbox";
 import type { FaultConfig, ScriptedFault } from "../packages/sandbox/src/internal/faults.js";
 import { SEED_USERS, SEED_WORKSPACES, DEFAULT_WORKSPACE_ID } from "../packages/sandbox/src/internal/seed.js";
 import { startSandbox, type RunningSandbox, type StartSandboxOptions } from "../packages/sandbox/src/internal/server.js";
@@ -23,29 +24,8 @@ export interface ApiResponse<T = unknown> {
   text: string;
 }
 
-export interface AdminCall {
-  id: string;
-  clientUniqueId: string;
-  workspaceId: string;
-  primaryUserId: string;
-  started: string;
-  createdAt: string;
-  title: string | null;
-  url: string;
-  downloadMediaUrl: string | null;
-  media: {
-    state: "none" | "pending" | "ready" | "failed";
-    source: "upload" | "download" | null;
-    fileName: string | null;
-    format: string | null;
-    contentType: string | null;
-    size: number | null;
-    sha256: string | null;
-    error: string | null;
-    updatedAt: string | null;
-  };
-  request?: Record<string, unknown>;
-}
+/** A call as the admin API (`GET /__sandbox/calls`) returns it: the sandbox's own SandboxCall. */
+export type AdminCall = SandboxCall;
 
 export interface TestSandbox extends RunningSandbox {
   adminToken: string;
