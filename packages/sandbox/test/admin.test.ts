@@ -49,7 +49,7 @@ describe("admin API", () => {
       expect(calls).toHaveLength(1);
       expect(calls[0]?.media.sha256).toMatch(/^[0-9a-f]{64}$/);
       const one = await sb.admin.call(created.callId);
-      expect(one.request?.clientUniqueId).toBe(body.clientUniqueId);
+      expect(one.request.clientUniqueId).toBe(body.clientUniqueId);
       const info = await sb.api<{ users: Record<string, string> }>("GET", "/__sandbox/info", { auth: { header: `Bearer ${sb.adminToken}` } });
       expect(info.body.users.recordingDisabled).toBe(sb.users.recordingDisabled);
     } finally {

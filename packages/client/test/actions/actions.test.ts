@@ -241,7 +241,7 @@ describe("typed Add call", () => {
     const sb = sandbox();
     const request: AddCallRequestInput = { ...(sb.validCall() as AddCallRequestInput), actualStart: new Date("2026-03-02T15:00:03.900Z") };
     const { callId } = await addCallTyped(client(sb), request, { signal: new AbortController().signal });
-    expect((await sb.admin.call(callId)).request?.actualStart).toBe("2026-03-02T15:00:03Z");
+    expect((await sb.admin.call(callId)).request.actualStart).toBe("2026-03-02T15:00:03Z");
   });
 });
 
