@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { SEED_USERS, generateConversationWav, startSandbox, type RunningSandbox, type StartSandboxOptions } from "@gong-connector/sandbox";
 
-import { CLI, ensureFreshDist, ROOT } from "./dist.js";
+import { CLI, ROOT } from "./dist.js";
 export { CLI, ROOT };
 export const HOST = SEED_USERS.host;
 export const REP = SEED_USERS.rep;
@@ -160,11 +160,6 @@ export async function startRedis(): Promise<RedisServer> {
 // ---------------------------------------------------------------------------------------------
 // The CLI as a subprocess
 // ---------------------------------------------------------------------------------------------
-
-/** Builds dist/ when it is older than src/ (the npm test script builds first anyway). */
-export function ensureBuilt(): void {
-  ensureFreshDist();
-}
 
 export interface CliRun {
   child: ChildProcessWithoutNullStreams;

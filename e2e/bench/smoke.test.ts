@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importPaceBench } from "../../bench/import-pace.js";
 import { importScaleBench } from "../../bench/import-scale.js";
-import { ensureFreshDist } from "../../test-support/dist.js";
 import { benchmarksMarkdown, machineInfo, type BenchOptions, type BenchSection } from "../../bench/lib/report.js";
 import { median } from "../../bench/lib/stats.js";
 import { sandboxLoadBench } from "../../bench/sandbox-load.js";
@@ -34,7 +33,6 @@ function expectFigures(section: BenchSection): void {
 }
 
 beforeAll(() => {
-  ensureFreshDist();
   tmpDir = mkdtempSync(join(tmpdir(), "bench-smoke-"));
 }, 300_000);
 

@@ -8,14 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../bench/lib/proc.js";
-import { ensureFreshDist } from "../../test-support/dist.js";
 import { invalidRequestArb } from "../../test-support/arbitraries.js";
 
 let dir = "";
 let counter = 0;
 
 beforeAll(() => {
-  ensureFreshDist();
   dir = mkdtempSync(join(tmpdir(), "fuzz-cli-"));
 });
 

@@ -12,7 +12,6 @@ import { Journal } from "@gong-connector/importer";
 import { type RunningSandbox } from "@gong-connector/sandbox";
 import {
   apiRequestCount,
-  ensureBuilt,
   lastJson,
   runCli,
   sandboxEnv,
@@ -26,9 +25,6 @@ import {
 
 const dir = mkdtempSync(join(tmpdir(), "gc-hostile-binding-"));
 
-beforeAll(() => {
-  ensureBuilt();
-});
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });

@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEED_USERS, type RunningSandbox } from "@gong-connector/sandbox";
 import {
   callRequest,
-  ensureBuilt,
   lastJson,
   runCli,
   sandboxEnv,
@@ -27,9 +26,6 @@ import {
 
 const dir = mkdtempSync(join(tmpdir(), "gc-hostile-importer-"));
 
-beforeAll(() => {
-  ensureBuilt();
-});
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });

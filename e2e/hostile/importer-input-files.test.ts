@@ -19,13 +19,12 @@ import {
   type ValidManifestRow,
 } from "@gong-connector/importer";
 import type { RunningSandbox } from "@gong-connector/sandbox";
-import { adminCalls, callRequest, CLI, ensureBuilt, HOST, lastJson, ROOT, runCli, sandboxEnv, startTestSandbox, writeJsonl, writeWavs } from "../../test-support/importer.js";
+import { adminCalls, callRequest, CLI, HOST, lastJson, ROOT, runCli, sandboxEnv, startTestSandbox, writeJsonl, writeWavs } from "../../test-support/importer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gc-hostile-input-"));
 let sb: RunningSandbox;
 
 beforeAll(async () => {
-  ensureBuilt();
   sb = await startTestSandbox({ ratePerSecond: 0 });
 });
 afterAll(async () => {

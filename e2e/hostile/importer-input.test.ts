@@ -9,16 +9,13 @@ import fc from "fast-check";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { ManifestError, validateManifest, type ManifestCheck } from "@gong-connector/importer";
-import { callRequest, ensureBuilt, HOST, runCli } from "../../test-support/importer.js";
+import { callRequest, HOST, runCli } from "../../test-support/importer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gc-hostile-prop-"));
 let counter = 0;
 
-beforeAll(() => {
-  ensureBuilt();
-});
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });

@@ -6,13 +6,12 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Journal } from "@gong-connector/importer";
 import type { RunningSandbox } from "@gong-connector/sandbox";
-import { adminCalls, apiRequestCount, callRequest, ensureBuilt, lastJson, runCli, sandboxEnv, startTestSandbox, writeJsonl } from "../../test-support/importer.js";
+import { adminCalls, apiRequestCount, callRequest, lastJson, runCli, sandboxEnv, startTestSandbox, writeJsonl } from "../../test-support/importer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gc-journal-files-"));
 let sb: RunningSandbox;
 
 beforeAll(async () => {
-  ensureBuilt();
   sb = await startTestSandbox({ ratePerSecond: 0 });
 });
 afterAll(async () => {

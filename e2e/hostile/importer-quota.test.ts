@@ -6,11 +6,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { Journal } from "@gong-connector/importer";
 import {
   apiRequestCount,
-  ensureBuilt,
   lastJson,
   runCli,
   sandboxEnv,
@@ -24,9 +23,6 @@ import {
 
 const dir = mkdtempSync(join(tmpdir(), "gc-hostile-quota-"));
 
-beforeAll(() => {
-  ensureBuilt();
-});
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });

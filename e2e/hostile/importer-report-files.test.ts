@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPORT_COLUMNS, writeFailureReport } from "@gong-connector/importer";
 import { ReportPathError, type FailureRecord } from "@gong-connector/importer";
 import type { RunningSandbox } from "@gong-connector/sandbox";
-import { adminCalls, apiRequestCount, callRequest, ensureBuilt, lastJson, runCli, sandboxEnv, startTestSandbox, writeJsonl } from "../../test-support/importer.js";
+import { adminCalls, apiRequestCount, callRequest, lastJson, runCli, sandboxEnv, startTestSandbox, writeJsonl } from "../../test-support/importer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gc-report-files-"));
 let sb: RunningSandbox;
@@ -14,7 +14,6 @@ const HEADER = `${REPORT_COLUMNS.join(",")}\n`;
 const PAYROLL = "employee,salary\nada,100\n";
 
 beforeAll(async () => {
-  ensureBuilt();
   sb = await startTestSandbox({ ratePerSecond: 0 });
 });
 afterAll(async () => {

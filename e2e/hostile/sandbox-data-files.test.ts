@@ -1,14 +1,11 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, runCli } from "../../test-support/importer.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../../test-support/importer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gc-sandbox-data-"));
 
-beforeAll(() => {
-  ensureBuilt();
-});
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });

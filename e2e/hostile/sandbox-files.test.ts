@@ -12,7 +12,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureFreshDist } from "../../test-support/dist.js";
 import { startSandboxChild, type SandboxChild } from "../../bench/lib/sandbox.js";
 import { MAX_DOWNLOAD_REDIRECTS, refusedAddressReason, vetHost } from "../../packages/sandbox/src/internal/downloads.js";
 import { LANES_DRAWN } from "../../packages/sandbox/src/internal/page.js";
@@ -290,7 +289,6 @@ describe("aborted uploads leave nothing behind", () => {
   const fds = (): number => readdirSync(`/proc/${child?.pid ?? 0}/fd`).length;
 
   beforeAll(async () => {
-    ensureFreshDist();
     dataDir = freshDir();
     child = await startSandboxChild({ dataDir });
     auth = `Basic ${Buffer.from(`${child.accessKey}:${child.accessKeySecret}`).toString("base64")}`;

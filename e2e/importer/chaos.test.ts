@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Journal } from "@gong-connector/importer";
 import type { RunningSandbox } from "@gong-connector/sandbox";
-import { adminCalls, callRequest, ensureBuilt, lastJson, requestLog, sandboxEnv, setFaults, sha256File, startCli, startTestSandbox, writeJsonl, writeWavs } from "../../test-support/importer.js";
+import { adminCalls, callRequest, lastJson, requestLog, sandboxEnv, setFaults, sha256File, startCli, startTestSandbox, writeJsonl, writeWavs } from "../../test-support/importer.js";
 import { FAST_WAITS } from "../../test-support/test-hooks.js";
 
 const CALLS = 300;
@@ -20,7 +20,6 @@ let sb: RunningSandbox;
 const dir = mkdtempSync(join(tmpdir(), "gc-chaos-"));
 
 beforeAll(async () => {
-  ensureBuilt();
   // The rate limit is lifted so the test stays fast; the faults are the point here.
   sb = await startTestSandbox({ ratePerSecond: 0 });
 });

@@ -7,7 +7,6 @@ import type { RunningSandbox } from "@gong-connector/sandbox";
 import {
   adminCalls,
   callRequest,
-  ensureBuilt,
   HOST,
   lastJson,
   runCli,
@@ -24,7 +23,6 @@ let sb: RunningSandbox;
 const dir = mkdtempSync(join(tmpdir(), "gc-cli-"));
 
 beforeAll(async () => {
-  ensureBuilt();
   sb = await startTestSandbox({ ratePerSecond: 0 });
 });
 afterAll(async () => {

@@ -4,13 +4,12 @@ import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkReportPath } from "@gong-connector/importer";
 import type { RunningSandbox } from "@gong-connector/sandbox";
-import { adminCalls, apiRequestCount, callRequest, ensureBuilt, lastJson, ROOT, runCli, sandboxEnv, startTestSandbox, writeJsonl } from "../../test-support/importer.js";
+import { adminCalls, apiRequestCount, callRequest, lastJson, ROOT, runCli, sandboxEnv, startTestSandbox, writeJsonl } from "../../test-support/importer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gc-report-path-"));
 let sb: RunningSandbox;
 
 beforeAll(async () => {
-  ensureBuilt();
   sb = await startTestSandbox({ ratePerSecond: 0 });
 });
 afterAll(async () => {

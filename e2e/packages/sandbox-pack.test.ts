@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureFreshDist, ROOT } from "../../test-support/dist.js";
+import { ROOT } from "../../test-support/dist.js";
 
 interface Manifest {
   name: string;
@@ -59,7 +59,6 @@ function publicTypeGraph(entry: string): { files: string[]; modules: Set<string>
 }
 
 beforeAll(() => {
-  ensureFreshDist();
   const dir = mkdtempSync(join(tmpdir(), "gong-sandbox-pack-"));
   work = dir;
   project = join(dir, "project");

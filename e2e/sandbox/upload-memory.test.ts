@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCall } from "../../bench/lib/calls.js";
 import { writeMediaFile } from "../../bench/lib/files.js";
-import { ensureFreshDist } from "../../test-support/dist.js";
 import { startSandboxChild, type SandboxChild } from "../../bench/lib/sandbox.js";
 import { GongClient } from "@gong-connector/client";
 
@@ -17,7 +16,6 @@ let dir = "";
 let sb: SandboxChild | undefined;
 
 beforeAll(async () => {
-  ensureFreshDist();
   dir = mkdtempSync(join(tmpdir(), "sandbox-upload-memory-"));
   sb = await startSandboxChild();
 });
