@@ -1,11 +1,14 @@
-import { clientFromEnv, ValidationError, type GongClient, type GongClientOptions, type GongLogger } from "@gong-connector/client";
-import { DEFAULT_BASE_URL } from "@gong-connector/client/advanced";
+import { GongClient, ValidationError, type GongClientOptions, type GongLogger } from "@gong-connector/client";
+import { clientOptionsFromEnv, DEFAULT_BASE_URL } from "@gong-connector/client/advanced";
+import { authOfProfile, profileName, readProfile } from "./profiles.js";
 import { printError } from "./output.js";
 import { ConfigurationError } from "./setup-error.js";
 
 export interface ClientFlags {
   baseUrl?: string | undefined;
   verbose?: boolean | undefined;
+  /** --profile: the stored connection to use when no credentials are in the environment. */
+  profile?: string | undefined;
 }
 
 /** Where the base URL came from, so that messages name what the user set. */
@@ -118,15 +121,52 @@ export function cliWaits(env: NodeJS.ProcessEnv = process.env): CliWaits {
   };
 }
 
-/** A client from GONG_BASE_URL and GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET or GONG_BEARER_TOKEN (never flags). */
-export function clientFromEnvironment(flags: ClientFlags = {}): GongClient {
-  const setting = readBaseUrlSetting(flags);
+const ENV_CREDENTIALS = ["GONG_ACCESS_KEY", "GONG_ACCESS_KEY_SECRET", "GONG_BEARER_TOKEN"] as const;
+
+/**
+ * The client options of a command: credentials from the environment (GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET or
+ * GONG_BEARER_TOKEN) when any is set, else from the profile (--profile, GONG_PROFILE, "default"); never from flags.
+ * The base URL: --base-url, else GONG_BASE_URL, else a key profile's, else the default; an OAuth profile sends every
+ * request to the customer's API host its token names.
+ */
+export function cliClientOptions(flags: ClientFlags = {}, env: NodeJS.ProcessEnv = process.env, extra: Partial<GongClientOptions> = {}): GongClientOptions {
+  const setting = readBaseUrlSetting(flags, env);
   lastSetting = setting;
-  const waits = cliWaits();
+  const common = { logger: stderrLogger(flags.verbose === true), ...cliWaits(env).client, ...extra };
+  const fromEnv = ENV_CREDENTIALS.some((name) => (env[name]?.trim() ?? "") !== "");
+  const name = profileName(flags.profile, env);
+  const profile = fromEnv ? undefined : readProfile(name, env);
   try {
-    return clientFromEnv(process.env, { baseURL: setting.value, logger: stderrLogger(flags.verbose === true), ...waits.client });
+    if (profile === undefined) {
+      const explicit = flags.profile !== undefined || (env.GONG_PROFILE?.trim() ?? "") !== "";
+      if (!fromEnv && explicit) {
+        throw new ConfigurationError(`there is no profile named ${JSON.stringify(name)} (gong-connector auth status lists them; gong-connector auth login or auth add-key makes one)`);
+      }
+      return clientOptionsFromEnv(env, { baseURL: setting.value, ...common });
+    }
+    const fromProfile = authOfProfile(name, profile, env);
+    if ("oauth" in fromProfile.auth) {
+      if (setting.source !== undefined) {
+        printError(`gong-connector: warning: ${setting.source} is not used with the OAuth profile ${JSON.stringify(name)}: requests go to the customer's API host its token names`);
+      }
+      return { auth: fromProfile.auth, ...common };
+    }
+    const baseURL = setting.source === undefined ? (fromProfile.baseURL ?? setting.value) : setting.value;
+    lastSetting = setting.source === undefined ? { source: undefined, value: baseURL } : setting;
+    return { auth: fromProfile.auth, baseURL, ...common };
   } catch (error) {
-    if (error instanceof ValidationError) throw setupErrorOf(error, setting);
+    if (error instanceof ValidationError) throw setupErrorOf(error, lastSetting);
+    throw error;
+  }
+}
+
+/** A client with the command's credentials (environment, else profile; see cliClientOptions). */
+export function clientFromEnvironment(flags: ClientFlags = {}): GongClient {
+  const options = cliClientOptions(flags);
+  try {
+    return new GongClient(options);
+  } catch (error) {
+    if (error instanceof ValidationError) throw setupErrorOf(error, lastSetting);
     throw error;
   }
 }

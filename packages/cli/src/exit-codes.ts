@@ -20,6 +20,7 @@ import {
   InternalServerError,
   MediaUploadFailedError,
   NotFoundError,
+  OAuthError,
   PermissionDeniedError,
   RateLimitError,
   RecordingDisabledError,
@@ -68,6 +69,8 @@ entry(PermissionDeniedError, EXIT.refused);
 entry(NotFoundError, EXIT.refused);
 entry(ConflictError, EXIT.refused);
 entry(RecordingDisabledError, EXIT.refused);
+// The OAuth host refused the grant or the app (invalid_grant: log in again) is a refusal; a 429 or 5xx is giving up.
+entry(OAuthError, (e) => (e.status >= 400 && e.status < 500 && e.status !== 429 ? EXIT.refused : EXIT.gaveUp));
 // Gave up: 5xx, 429 after the retries, the network, answers we cannot read, a failed upload, an unwritable journal.
 entry(RateLimitError, EXIT.gaveUp);
 entry(InternalServerError, EXIT.gaveUp);

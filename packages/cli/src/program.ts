@@ -49,6 +49,10 @@ function configure(command: Command): void {
     writeOut: (s) => process.stdout.write(s),
     writeErr: (s) => process.stderr.write(escapeControls(s)),
   });
+  // Every command that talks to Gong (it has --base-url) can take its credentials from a stored profile.
+  if (command.options.some((option) => option.long === "--base-url") && !command.options.some((option) => option.long === "--profile")) {
+    command.option("--profile <name>", "stored connection to use when no credentials are in the environment (default: $GONG_PROFILE or \"default\")");
+  }
   checkRequiredOptionsLast(command);
   for (const sub of command.commands) configure(sub);
 }

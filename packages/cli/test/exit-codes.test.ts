@@ -32,6 +32,7 @@ const CLIENT_EXPECTED: Record<string, number> = {
   UnconfirmedCallError: 4,
   GongAbortError: 130,
   ValidationError: 2,
+  OAuthError: 3, // an instance with status 400 (invalid_grant); the 5xx case is tested below
   MediaUploadFailedError: 4, // an instance whose cause is a GongConnectionError; the cause rule is tested below
 };
 
@@ -66,8 +67,14 @@ describe("exit codes: one table, error class → code", () => {
   it.each(errorClasses({ ...client, ...advanced }))("client %s has its own entry and the rule's code", (name, cls) => {
     expect(EXIT_CODES.has(cls), `no entry in EXIT_CODES for ${name}`).toBe(true);
     expect(CLIENT_EXPECTED[name], `no expected code for ${name} in this test`).toBeDefined();
-    const fields = name === "GongApiError" ? { status: 418 } : name === "MediaUploadFailedError" ? { cause: new GongConnectionError("reset") } : {};
+    const fields = name === "GongApiError" ? { status: 418 } : name === "OAuthError" ? { status: 400 } : name === "MediaUploadFailedError" ? { cause: new GongConnectionError("reset") } : {};
     expect(exitCodeOf(instanceOf(cls, fields))).toBe(CLIENT_EXPECTED[name]);
+  });
+
+  it("an OAuthError is a refusal for a 4xx (log in again) and giving up for a 429 or 5xx", () => {
+    expect(exitCodeOf(new client.OAuthError("refused", "invalid_grant", 400))).toBe(3);
+    expect(exitCodeOf(new client.OAuthError("busy", "http_429", 429))).toBe(4);
+    expect(exitCodeOf(new client.OAuthError("down", "http_503", 503))).toBe(4);
   });
 
   it.each(errorClasses(importerErrors))("importer %s has its own entry and the rule's code", (name, cls) => {

@@ -2,9 +2,13 @@ import { realpath, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import type { ZodType } from "zod";
 import { addCallMediaResponseCheck, mediaContentTypeFor, type AddCallMediaResponse, type ResponseCheckResult } from "@gong-connector/schema";
-import { resolveCredentials } from "./auth.js";
-import { buildURL } from "./internal/base-url.js";
-import { GongApiError, GongResponseError, RateLimitError, ValidationError, type GongError } from "./errors.js";
+import { resolveCredentials, type Credentials } from "./auth.js";
+import { buildURL, normalizeBaseURL } from "./internal/base-url.js";
+import { AuthenticationError, GongApiError, GongResponseError, PermissionDeniedError, RateLimitError, ValidationError, type GongError } from "./errors.js";
+import { OAuthSession } from "./internal/oauth-session.js";
+import { requiredScope } from "./internal/scopes.js";
+import { DEFAULT_OAUTH_URL } from "./internal/token-endpoint.js";
+import type { OAuthTokens } from "./oauth-types.js";
 import { printableExcerpt } from "./internal/excerpt.js";
 import { parseJson, stringifyJson } from "./internal/json.js";
 import type { MediaFileInfo } from "./internal/media-file.js";
@@ -107,10 +111,40 @@ export class GongClient {
   readonly #options: Readonly<NormalizedClientOptions>;
   /** Every credential this client has sent (a bearer function may hand out new tokens), in each form it was sent. */
   readonly #secrets = new Set<string>();
+  /** The OAuth connection's current pair and its refresh, when auth is OAuth. */
+  readonly #session: OAuthSession | undefined;
 
   constructor(options: GongClientOptions) {
     this.#options = normalizeClientOptions(options);
     const { auth } = this.#options;
+    if ("oauth" in auth) {
+      const { clientId, clientSecret } = auth.oauth;
+      let oauthURL: URL;
+      try {
+        oauthURL = normalizeBaseURL(auth.oauth.oauthURL ?? DEFAULT_OAUTH_URL);
+      } catch (error) {
+        if (error instanceof ValidationError) throw ValidationError.of("auth.oauth.oauthURL", error.issues[0]?.rule ?? "is not a valid URL");
+        throw error;
+      }
+      for (const secret of basicAuthSecrets(clientId, clientSecret)) this.#secrets.add(secret);
+      this.#session = new OAuthSession(
+        auth.oauth,
+        {
+          oauthURL,
+          clientId,
+          clientSecret,
+          transport: this.#options.transport,
+          timeoutMs: this.#options.timeoutMs,
+          userAgent: this.#options.userAgent,
+          retryBaseDelayMs: this.#options.retryBaseDelayMs,
+        },
+        (tokens) => {
+          for (const secret of [...bearerSecrets(tokens.accessToken), tokens.refreshToken]) this.#secrets.add(secret);
+        },
+      );
+      return;
+    }
+    this.#session = undefined;
     const known = "bearerToken" in auth ? (typeof auth.bearerToken === "string" ? bearerSecrets(auth.bearerToken) : []) : basicAuthSecrets(auth.accessKey, auth.accessKeySecret);
     for (const secret of known) this.#secrets.add(secret);
   }
@@ -124,9 +158,25 @@ export class GongClient {
     return redactSecrets(text, [...this.#secrets]);
   }
 
-  /** The normalised base URL (any path prefix kept). */
+  /**
+   * The normalised base URL (any path prefix kept). With OAuth it is the customer's own API host from the token
+   * (`api_base_url_for_customer`) once the tokens are loaded (see `resolveBaseURL`), the configured one before.
+   */
   get baseURL(): URL {
-    return new URL(this.#options.baseURL.href);
+    const current = this.#session?.current;
+    return current === undefined ? new URL(this.#options.baseURL.href) : normalizeBaseURL(current.apiBaseUrl);
+  }
+
+  /** The base URL requests go to: with OAuth, the customer's API host of the current token (loaded if need be). */
+  async resolveBaseURL(options: { signal?: AbortSignal | undefined } = {}): Promise<URL> {
+    if (this.#session !== undefined) await this.#session.tokens(options.signal);
+    return this.baseURL;
+  }
+
+  /** With OAuth, the scopes the current token grants (loaded if need be); undefined for other auth. */
+  async grantedScopes(options: { signal?: AbortSignal | undefined } = {}): Promise<readonly string[] | undefined> {
+    if (this.#session === undefined) return undefined;
+    return [...(await this.#session.tokens(options.signal)).scopes];
   }
 
   /** The limiter every attempt of this client passes. */
@@ -236,15 +286,54 @@ export class GongClient {
     }
   }
 
-  private exchange(ex: Exchange): Promise<ParsedResponse> {
+  /** The Authorization header and base URL for one attempt; with OAuth, a pair that is not about to run out. */
+  private async credentials(signal: AbortSignal | undefined): Promise<Credentials & { baseURL: URL; tokens?: OAuthTokens }> {
+    if (this.#session !== undefined) {
+      const tokens = await this.#session.tokens(signal);
+      return { authorization: `Bearer ${tokens.accessToken}`, secrets: bearerSecrets(tokens.accessToken), baseURL: normalizeBaseURL(tokens.apiBaseUrl), tokens };
+    }
+    const auth = this.#options.auth;
+    if ("oauth" in auth) throw new Error("unreachable: OAuth auth without a session");
+    return { ...(await resolveCredentials(auth)), baseURL: this.#options.baseURL };
+  }
+
+  /**
+   * One exchange with its retries. With OAuth, a 401 refreshes the token (unless another process already has) and
+   * the exchange runs once more; a second 401 is thrown. A 401/403 on a Bearer request says which scope it needs.
+   */
+  private async exchange(ex: Exchange): Promise<ParsedResponse> {
+    const sent: { tokens?: OAuthTokens } = {};
+    try {
+      try {
+        return await this.exchangeOnce(ex, sent);
+      } catch (error) {
+        const tokens = sent.tokens;
+        if (!(error instanceof AuthenticationError) || this.#session === undefined || tokens === undefined) throw error;
+        const scope = requiredScope(ex.method, ex.path);
+        // A token that lacks the scope gets 401 on /v2/calls: refreshing it would not add the scope.
+        if (scope !== undefined && tokens.scopes.length > 0 && !tokens.scopes.includes(scope)) throw error;
+        this.log("debug", "gong token refused; refreshing", { method: ex.method, path: ex.path });
+        await this.#session.refresh(tokens.accessToken, ex.signal);
+        return await this.exchangeOnce(ex, sent);
+      }
+    } catch (error) {
+      if ((error instanceof AuthenticationError || error instanceof PermissionDeniedError) && !("accessKey" in this.#options.auth)) {
+        explainScope(error, ex, sent.tokens);
+      }
+      throw error;
+    }
+  }
+
+  private exchangeOnce(ex: Exchange, sent: { tokens?: OAuthTokens }): Promise<ParsedResponse> {
     const options = this.#options;
-    const url = buildURL(options.baseURL, ex.path, ex.query);
     let failure: GongError | undefined;
     return withRetry(
       async (attempt) => {
         if (failure !== undefined) await ex.beforeRetry?.(failure);
         await options.limiter.acquire(ex.signal);
-        const credentials = await resolveCredentials(options.auth);
+        const credentials = await this.credentials(ex.signal);
+        if (credentials.tokens !== undefined) sent.tokens = credentials.tokens;
+        const url = buildURL(credentials.baseURL, ex.path, ex.query);
         for (const secret of credentials.secrets) this.#secrets.add(secret);
         const requestHeaders: Record<string, string> = {
           authorization: credentials.authorization,
@@ -302,6 +391,21 @@ export class GongClient {
         },
       },
     );
+  }
+}
+
+/** Adds to a 401/403 on a Bearer request the scope the endpoint needs, and whether the token lacks it. */
+function explainScope(error: AuthenticationError | PermissionDeniedError, ex: Exchange, tokens: OAuthTokens | undefined): void {
+  const scope = requiredScope(ex.method, ex.path);
+  if (scope === undefined) return;
+  error.requiredScope = scope;
+  const endpoint = `${ex.method} ${ex.path}`;
+  if (tokens !== undefined && tokens.scopes.length > 0 && !tokens.scopes.includes(scope)) {
+    error.message += `; this Gong app lacks the scope ${scope} (needed by ${endpoint}): add it to the app's scopes and log in again`;
+  } else if (tokens === undefined) {
+    error.message += `; a Bearer token needs the scope ${scope} for ${endpoint}: check that the token's app has it`;
+  } else {
+    error.message += `; the token grants ${scope}, which ${endpoint} needs: the token may have been revoked, log in again`;
   }
 }
 

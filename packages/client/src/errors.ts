@@ -72,6 +72,8 @@ export class GongApiError extends GongError {
   readonly body: string | undefined;
   /** The request that got this answer, e.g. "GET /v2/users" (set by the client). */
   endpoint?: string;
+  /** On a 401/403 to a Bearer (OAuth) request: the scope the endpoint needs (set by the client). */
+  requiredScope?: string;
 
   constructor(init: ApiErrorInit, kind = "error") {
     super(describeApiError(kind, init));

@@ -2,6 +2,9 @@ export { GongClient, clientFromEnv } from "./client.js";
 export type { GongRequest, HttpMethod, PaginateRequestOptions, Query, UploadMediaOptions } from "./client.js";
 export type { GongClientOptions, GongLogger } from "./options.js";
 export type { BasicAuth, BearerAuth, GongAuth } from "./auth.js";
+export type { OAuthAuth, OAuthConnection, OAuthTokens, StoreCallOptions, TokenStore } from "./oauth-types.js";
+export { FileTokenStore, RedisTokenStore, type FileTokenStoreOptions, type RedisTokenConnection, type RedisTokenStoreOptions } from "./token-stores.js";
+export { OAuthError } from "./internal/token-endpoint.js";
 export {
   AuthenticationError,
   BadRequestError,

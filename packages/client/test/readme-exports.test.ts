@@ -25,6 +25,7 @@ describe("package READMEs and exports", () => {
   const cases: [string, string, () => Promise<Record<string, unknown>>][] = [
     ["client", "@gong-connector/client", () => import("@gong-connector/client")],
     ["client", "@gong-connector/client/advanced", () => import("@gong-connector/client/advanced")],
+    ["client", "@gong-connector/client/oauth", () => import("@gong-connector/client/oauth")],
     ["schema", "@gong-connector/schema", () => import("@gong-connector/schema")],
   ];
   it.each(cases)("%s README documents exactly what %s exports", async (pkg, entry, load) => {

@@ -111,6 +111,11 @@ export function gongBinding(baseURL: string | URL, auth: GongAuth): GongBinding 
     const hash = createHash("sha256").update(key, "utf8").digest("hex");
     return { baseUrl, identity: `key-sha256:${hash.slice(0, 32)}`, label: `key ${key.length > 8 ? key.slice(0, 6) : key.slice(0, 2)}…` };
   }
+  if ("oauth" in auth) {
+    // An OAuth connection's tokens rotate; the app and the customer's API host (baseURL) identify it.
+    const hash = createHash("sha256").update(auth.oauth.clientId, "utf8").digest("hex");
+    return { baseUrl, identity: `oauth-app-sha256:${hash.slice(0, 32)}`, label: `OAuth app sha256:${hash.slice(0, 8)}…` };
+  }
   if (typeof auth.bearerToken === "string") {
     const hash = createHash("sha256").update(auth.bearerToken, "utf8").digest("hex");
     return { baseUrl, identity: `bearer-sha256:${hash.slice(0, 32)}`, label: `bearer token sha256:${hash.slice(0, 8)}…` };
@@ -195,7 +200,10 @@ function writeFailure(path: string, err: unknown): JournalWriteError | undefined
 export function redactorFor(auth: GongAuth): (text: string) => string {
   const secrets = "accessKey" in auth
     ? basicAuthSecrets(auth.accessKey, auth.accessKeySecret)
-    : typeof auth.bearerToken === "string"
+    : "oauth" in auth
+      // The tokens rotate: the client redacts each one it has used (client.redact) before an answer leaves it.
+      ? basicAuthSecrets(auth.oauth.clientId, auth.oauth.clientSecret)
+      : typeof auth.bearerToken === "string"
       ? bearerSecrets(auth.bearerToken)
       : [];
   if (secrets.length === 0) return (text) => text;

@@ -1,0 +1,158 @@
+import { readFileSync } from "node:fs";
+import { chmod, mkdir, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import envPaths from "env-paths";
+import { FileTokenStore, type GongAuth } from "@gong-connector/client";
+import { writeFileAtomic } from "@gong-connector/client/advanced";
+import { ConfigurationError } from "./setup-error.js";
+
+/**
+ * Profiles: named Gong connections kept in the user's config directory (env-paths), or GONG_CONFIG_DIR when set.
+ * The directory is 0700 and each profile a 0600 JSON file written atomically:
+ * - `{ "kind": "oauth", "clientId", "clientSecret", "oauthUrl", "tokens": { accessToken, refreshToken, expiresAt,
+ *   obtainedAt, scopes, apiBaseUrl } }` — the pair is refreshed in place (FileTokenStore on the same file);
+ * - `{ "kind": "key", "baseUrl", "accessKey", "accessKeySecret" }`.
+ */
+export const DEFAULT_PROFILE = "default";
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export interface OAuthProfile {
+  kind: "oauth";
+  clientId: string;
+  clientSecret: string;
+  oauthUrl: string;
+  tokens?: unknown;
+}
+
+export interface KeyProfile {
+  kind: "key";
+  baseUrl: string;
+  accessKey: string;
+  accessKeySecret: string;
+}
+
+export type Profile = OAuthProfile | KeyProfile;
+
+export function configDir(env: NodeJS.ProcessEnv = process.env): string {
+  const set = env.GONG_CONFIG_DIR?.trim();
+  if (set !== undefined && set !== "") return set;
+  return envPaths("gong-connector", { suffix: "" }).config;
+}
+
+export function profilesDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(configDir(env), "profiles");
+}
+
+/** The profile to use: --profile, else GONG_PROFILE, else "default"; a ConfigurationError for a name that is not one. */
+export function profileName(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.GONG_PROFILE?.trim();
+  const name = flag ?? (fromEnv !== undefined && fromEnv !== "" ? fromEnv : DEFAULT_PROFILE);
+  if (!PROFILE_NAME.test(name)) {
+    const source = flag !== undefined ? "--profile" : "GONG_PROFILE";
+    throw new ConfigurationError(`${source} must be a profile name of 1-64 letters, digits, '.', '_' or '-' starting with a letter or digit (it is ${JSON.stringify(name.slice(0, 70))})`);
+  }
+  return name;
+}
+
+export function profilePath(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  return join(profilesDir(env), `${name}.json`);
+}
+
+/** Creates the profiles directory 0700 (and tightens it to 0700 if it exists). */
+export async function ensureProfilesDir(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const dir = profilesDir(env);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(configDir(env), 0o700).catch(() => undefined);
+  await chmod(dir, 0o700);
+  return dir;
+}
+
+function checkProfile(value: unknown, path: string): Profile {
+  const bad = (rule: string): ConfigurationError => new ConfigurationError(`the profile ${path} ${rule}; log in again (gong-connector auth login) or remove it (gong-connector auth logout)`);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw bad("is not a JSON object");
+  const v = value as Record<string, unknown>;
+  const text = (field: string): string => {
+    const x = v[field];
+    if (typeof x !== "string" || x.trim() === "") throw bad(`has no ${field}`);
+    return x;
+  };
+  if (v.kind === "oauth") return { kind: "oauth", clientId: text("clientId"), clientSecret: text("clientSecret"), oauthUrl: text("oauthUrl"), tokens: v.tokens };
+  if (v.kind === "key") return { kind: "key", baseUrl: text("baseUrl"), accessKey: text("accessKey"), accessKeySecret: text("accessKeySecret") };
+  throw bad('has no kind ("oauth" or "key")');
+}
+
+/** The profile `name`, or undefined when there is none (read synchronously: a command reads it once, at its start). */
+export function readProfile(name: string, env: NodeJS.ProcessEnv = process.env): Profile | undefined {
+  const path = profilePath(name, env);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigurationError(`the profile ${path} is not valid JSON; log in again (gong-connector auth login) or remove it (gong-connector auth logout)`);
+  }
+  return checkProfile(value, path);
+}
+
+/** Writes a profile atomically (0600, directory 0700). */
+export async function writeProfile(name: string, profile: Profile, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  await ensureProfilesDir(env);
+  const path = profilePath(name, env);
+  await writeFileAtomic(path, `${JSON.stringify(profile, null, 2)}\n`);
+  return path;
+}
+
+/** Removes a profile; false when there was none. */
+export async function removeProfile(name: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const path = profilePath(name, env);
+  try {
+    await rm(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+  await rm(`${path}.lock`, { recursive: true, force: true });
+  return true;
+}
+
+/** The names of every profile, sorted. */
+export async function listProfiles(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(profilesDir(env));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  return names
+    .filter((n) => n.endsWith(".json"))
+    .map((n) => n.slice(0, -".json".length))
+    .filter((n) => PROFILE_NAME.test(n))
+    .sort();
+}
+
+/** The token store of an OAuth profile: its own file, refreshed in place under a lock beside it. */
+export function profileTokenStore(name: string, env: NodeJS.ProcessEnv = process.env): FileTokenStore {
+  return new FileTokenStore(profilePath(name, env));
+}
+
+/** What a client needs from a profile: its auth, and for a key profile its base URL. */
+export interface ProfileAuth {
+  auth: GongAuth;
+  baseURL?: string;
+  profile: string;
+}
+
+export function authOfProfile(name: string, profile: Profile, env: NodeJS.ProcessEnv = process.env): ProfileAuth {
+  if (profile.kind === "key") return { auth: { accessKey: profile.accessKey, accessKeySecret: profile.accessKeySecret }, baseURL: profile.baseUrl, profile: name };
+  if (profile.tokens === undefined || profile.tokens === null) {
+    throw new ConfigurationError(`the profile ${name} has no tokens; log in: gong-connector auth login --profile ${name} --client-id <id>`);
+  }
+  return { auth: { oauth: { clientId: profile.clientId, clientSecret: profile.clientSecret, oauthURL: profile.oauthUrl, store: profileTokenStore(name, env) } }, profile: name };
+}
