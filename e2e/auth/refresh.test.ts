@@ -6,6 +6,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { Journal } from "@gong-connector/importer";
+import { expectOnce, idsIn, lastJson, writeManifest } from "../../test-support/importer.js";
 import { runCli } from "../../test-support/run-cli.js";
 import { startTestSandbox, type TestSandbox } from "../../test-support/sandbox.js";
 import { modeOf, profilePath, readOAuthProfile, refreshRequests, secretsOf, useRefreshToken, writeOAuthProfile } from "./refresh-profile.js";
@@ -132,5 +134,31 @@ describe("a missing scope", () => {
     const w = await runCli(["workspaces", "--profile", "p"], { env: env() });
     expect(w.code).toBe(3);
     expect(w.stderr).toMatch(/api:workspaces:read/);
+  });
+});
+
+describe("a direct import with an expired OAuth profile", () => {
+  it("refreshes once, adds every call once, and binds the journal to the token's API host; a rerun resumes on it", async () => {
+    const issued = await sb.issueTokens();
+    writeOAuthProfile(configDir, "p", sb, issued);
+    await sb.expireAccessTokens();
+    const manifest = writeManifest(root, `direct-${String(n)}.jsonl`, 6, `od${String(n)}`);
+    const journal = join(root, `direct-${String(n)}.journal.sqlite`);
+    const first = await runCli(["import", manifest, "--profile", "p", "--journal", journal, "--quiet", "--concurrency", "3"], { env: env() });
+    expect(first.code).toBe(0);
+    expect(lastJson(first.stdout)).toMatchObject({ total: 6, done: 6, failed: 0 });
+    expect(await refreshRequests(sb)).toEqual([{ status: 200 }]);
+    expectOnce(await idsIn(sb, `od${String(n)}-`), 6);
+    const bound = new Journal(journal, { exclusive: false });
+    try {
+      expect(bound.binding()).toMatchObject({ baseUrl: new URL(sb.baseUrl).href, identity: expect.stringMatching(/^oauth-app-sha256:/) as unknown });
+    } finally {
+      bound.close();
+    }
+    // The pair was refreshed meanwhile; the journal still belongs to this connection.
+    const again = await runCli(["import", manifest, "--profile", "p", "--journal", journal, "--quiet"], { env: env() });
+    expect(again.code).toBe(0);
+    expect(lastJson(again.stdout)).toMatchObject({ total: 6, skipped: 6 });
+    expectOnce(await idsIn(sb, `od${String(n)}-`), 6);
   });
 });
