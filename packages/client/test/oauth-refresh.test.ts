@@ -299,3 +299,46 @@ describe("scopes", () => {
     expect(await sb.tokenRequests()).toHaveLength(0);
   });
 });
+
+describe("a token endpoint that fails", () => {
+  const TOKEN_PATH = "/oauth2/generate-customer-token";
+  afterEach(async () => {
+    await sandbox().clearFaults();
+  });
+
+  it("503 or a dropped connection before any work: tried again (at most 3 attempts), the new pair saved once", async () => {
+    const sb = sandbox();
+    const issued = await sb.issueTokens();
+    await sb.setFaults({ script: [{ fault: "503", path: TOKEN_PATH }, { fault: "drop", path: TOKEN_PATH }] });
+    const client = oauthClient(sb, await storeWith(duePair(issued)));
+    await client.request({ method: "GET", path: "/v2/users" });
+    expect((await sb.tokenRequests()).map((r) => r.status)).toEqual([503, 0, 200]);
+    expect((await fileTokens()).refreshToken).not.toBe(issued.refreshToken);
+  });
+
+  it("three failures: gives up with OAuthError (exit 4), the stored pair untouched", async () => {
+    const sb = sandbox();
+    const issued = await sb.issueTokens();
+    await sb.setFaults({ script: [{ fault: "503", path: TOKEN_PATH }, { fault: "500", path: TOKEN_PATH }, { fault: "503", path: TOKEN_PATH }] });
+    const client = oauthClient(sb, await storeWith(duePair(issued)));
+    const error = await client.request({ method: "GET", path: "/v2/users" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OAuthError);
+    expect(error).toMatchObject({ status: 503, exitCode: 4 });
+    expect(await sb.tokenRequests()).toHaveLength(3);
+    expect((await fileTokens()).refreshToken).toBe(issued.refreshToken);
+  });
+
+  it("an answer lost after the host refreshed (500-after-commit): the old refresh token is spent, so it ends in invalid_grant, log in again", async () => {
+    const sb = sandbox();
+    const issued = await sb.issueTokens();
+    await sb.setFaults({ script: [{ fault: "500-after-commit", path: TOKEN_PATH }] });
+    const client = oauthClient(sb, await storeWith(duePair(issued)));
+    const error = await client.request({ method: "GET", path: "/v2/users" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "OAuthError", code: "invalid_grant", exitCode: 3 });
+    expect((error as Error).message).toMatch(/log in again/);
+    expect((await sb.tokenRequests()).map((r) => [r.status, r.error])).toEqual([
+      [500, "server_error"],
+      [400, "invalid_grant"],
+    ]);
+  });
+});
