@@ -328,6 +328,27 @@ describe("a token endpoint that fails", () => {
     expect((await fileTokens()).refreshToken).toBe(issued.refreshToken);
   });
 
+  it("a 429 is tried again after the Retry-After it asks for; one asking for more than 60 s gives up at once (exit 4)", async () => {
+    const sb = sandbox();
+    const issued = await sb.issueTokens();
+    await sb.setFaults({ script: [{ fault: "429", path: TOKEN_PATH, retryAfterSeconds: 1 }] });
+    const client = oauthClient(sb, await storeWith(duePair(issued)));
+    await client.request({ method: "GET", path: "/v2/users" });
+    const [refused, granted] = await sb.tokenRequests();
+    expect([refused?.status, granted?.status]).toEqual([429, 200]);
+    // The wait asked for (1 s) was kept, not the client's 5 ms back-off.
+    expect(Date.parse(granted?.at ?? "") - Date.parse(refused?.at ?? "")).toBeGreaterThanOrEqual(950);
+
+    await sb.clearTokenRequests();
+    const next = await sb.issueTokens();
+    await sb.setFaults({ script: [{ fault: "429", path: TOKEN_PATH, retryAfterSeconds: 3600 }] });
+    const error = await oauthClient(sb, await storeWith(duePair(next), "b.json"))
+      .request({ method: "GET", path: "/v2/users" })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "OAuthError", status: 429, exitCode: 4 });
+    expect(await sb.tokenRequests()).toHaveLength(1);
+  });
+
   it("an answer lost after the host refreshed (500-after-commit): the old refresh token is spent, so it ends in invalid_grant, log in again", async () => {
     const sb = sandbox();
     const issued = await sb.issueTokens();

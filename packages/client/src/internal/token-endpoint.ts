@@ -3,6 +3,7 @@ import type { OAuthTokens } from "../oauth-types.js";
 import { buildURL, normalizeBaseURL } from "./base-url.js";
 import { printableExcerpt } from "./excerpt.js";
 import { basicAuthSecrets, redactSecrets } from "./redact.js";
+import { parseRetryAfter, serverWaitMs } from "./retry-timing.js";
 import { sleep } from "./sleep.js";
 import type { Transport } from "./transport.js";
 
@@ -38,11 +39,14 @@ export interface TokenEndpoint {
 }
 
 const ATTEMPTS = 3;
+/** A 429 asking to wait longer than this (seconds) is not waited for: the refresh gives up at once. */
+const MAX_RETRY_AFTER_SECONDS = 60;
 
 /**
  * POST /oauth2/generate-customer-token with `params` as the query string (as Gong documents it) and the app's Basic
  * credentials. A 429, 5xx or failed connection is tried again (at most 3 attempts): a refresh that the host carried
  * out but whose answer was lost cannot be repeated anyway (the host answers invalid_grant), so retrying is never worse.
+ * A 429's Retry-After is honoured up to 60 s; a longer wait gives up at once.
  */
 export async function requestTokens(
   endpoint: TokenEndpoint,
@@ -55,6 +59,7 @@ export async function requestTokens(
   const authorization = `Basic ${Buffer.from(`${endpoint.clientId}:${endpoint.clientSecret}`, "utf8").toString("base64")}`;
   for (let attempt = 1; ; attempt++) {
     let failure: GongError;
+    let askedSeconds: number | undefined;
     try {
       const res = await endpoint.transport({
         method: "POST",
@@ -66,12 +71,14 @@ export async function requestTokens(
       if (res.status >= 200 && res.status < 300) return tokensFromResponse(res.body, res.status, redact);
       failure = refusal(res.status, res.body, redact);
       if (res.status !== 429 && res.status < 500) throw failure;
+      if (res.status === 429) askedSeconds = parseRetryAfter(res.headers["retry-after"]);
+      if (askedSeconds !== undefined && askedSeconds > MAX_RETRY_AFTER_SECONDS) throw failure;
     } catch (error) {
       if (!(error instanceof GongConnectionError) || signal?.aborted === true) throw error;
       failure = error;
     }
     if (attempt >= ATTEMPTS) throw failure;
-    await sleep(endpoint.retryBaseDelayMs * 2 ** (attempt - 1), { signal });
+    await sleep(askedSeconds === undefined ? endpoint.retryBaseDelayMs * 2 ** (attempt - 1) : serverWaitMs(askedSeconds), { signal });
   }
 }
 
