@@ -156,7 +156,9 @@ another Gong is refused (exit 2): use a new --journal for it.
 Exit codes: 0 all imported, 2 invalid manifest or a journal of another Gong, 4 the journal's disk is full
 (or failing; nothing is lost, rerun to resume), 5 some rows failed (see --report), 6 stopped on quota
 (--stop-on-quota; rerun after the reset), 130 interrupted (rerun the same command to resume).
-Credentials from GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET or GONG_BEARER_TOKEN (and GONG_BASE_URL).
+Credentials from GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET or GONG_BEARER_TOKEN (and GONG_BASE_URL), else the
+profile (--profile, GONG_PROFILE, default); in queue mode an OAuth profile's pair is shared with the workers
+through Redis (docs/oauth.md).
 
 Examples:
   $ gong-connector import examples/calls.jsonl --report failures.csv

@@ -58,7 +58,9 @@ queue is empty. When the daily quota is spent (Gong's 429, or --daily-budget), e
 reset and no job fails for it. A job queued by an import into another Gong (other base URL or credentials) is
 handed back untouched and the worker stops with exit 2. Media paths in the jobs are absolute: every worker must see the files at the same paths.
 Prints {"processed","failed"} on stdout when it stops. Credentials from GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET
-or GONG_BEARER_TOKEN (and GONG_BASE_URL).
+or GONG_BEARER_TOKEN (and GONG_BASE_URL), else the profile (--profile, GONG_PROFILE, default). With an OAuth
+profile the token pair is kept in the queue's Redis too: every worker, on any machine (same profile name), uses
+the current pair and one of them refreshes it (docs/oauth.md).
 
 Examples:
   $ gong-connector worker --queue redis://127.0.0.1:6379
