@@ -20,7 +20,7 @@ const BASIC = Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString("base64");
 const SECRETS = [CLIENT_SECRET, OLD_ACCESS, OLD_REFRESH, NEW_ACCESS, NEW_REFRESH, BASIC];
 
 /** What the echoing host does with a token request: the status, and whether the body is JSON. */
-let tokenAnswer: { status: number; json: boolean } = { status: 400, json: true };
+let tokenAnswer: { status: number; json: boolean; minimal?: boolean } = { status: 400, json: true };
 /** What the echoing API answers (it echoes the Authorization header). */
 let apiStatus = 401;
 
@@ -37,6 +37,11 @@ beforeAll(async () => {
       if (status === 200 && !json) {
         res.writeHead(200, { "content-type": "text/plain" });
         res.end(`not a token: ${echo}`);
+        return;
+      }
+      if (status === 200 && tokenAnswer.minimal === true) {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ access_token: NEW_ACCESS, token_type: "bearer", expires_in: "3600" }));
         return;
       }
       if (status === 200) {
@@ -152,5 +157,18 @@ describe("a whole refresh against the sandbox", () => {
       expect(text).not.toContain(secret);
     }
     expect(JSON.stringify(client)).not.toContain(sb.oauthClientSecret);
+  });
+});
+
+describe("a refresh answer without a refresh token, an API base URL or a scope", () => {
+  it("keeps the previous pair's: the refresh token, the customer's API host and the scopes", async () => {
+    tokenAnswer = { status: 200, json: true, minimal: true };
+    apiStatus = 200;
+    const { client } = await echoClient(oldPair({ obtainedAt: Date.now() - 3_599_000, expiresAt: Date.now() + 1000, scopes: ["api:users:read", "api:calls:create"] }));
+    await client.request({ method: "GET", path: "/v2/users" });
+    const saved = await new FileTokenStore(join(dir, "conn.json")).load();
+    expect(saved).toMatchObject({ accessToken: NEW_ACCESS, refreshToken: OLD_REFRESH, apiBaseUrl: server.url, scopes: ["api:users:read", "api:calls:create"] });
+    expect((saved?.expiresAt ?? 0) - Date.now()).toBeGreaterThan(3500_000);
+    expect(server.seen.at(-1)?.headers.authorization).toBe(`Bearer ${NEW_ACCESS}`);
   });
 });
