@@ -61,7 +61,7 @@ describe("four CLI processes with one expired OAuth profile", () => {
     const again = await runCli(["workspaces", "--profile", "p"], { env: env() });
     expect(again.code).toBe(0);
     expect(await refreshRequests(sb)).toHaveLength(1);
-  });
+  }, 120_000);
 
   it("make exactly one refresh when the profile says the token is about to expire (refreshed before sending)", async () => {
     const issued = await sb.issueTokens();
@@ -75,7 +75,7 @@ describe("four CLI processes with one expired OAuth profile", () => {
     expect(await refreshRequests(sb)).toEqual([{ status: 200 }]);
     const saved = readOAuthProfile(configDir, "p");
     expect(Date.parse(saved.tokens.expiresAt)).toBeGreaterThan(now + 30 * 60_000);
-  });
+  }, 120_000);
 
   it("GONG_PROFILE picks the profile as --profile does", async () => {
     const issued = await sb.issueTokens();
@@ -84,7 +84,7 @@ describe("four CLI processes with one expired OAuth profile", () => {
     const r = await runCli(["users"], { env: { ...env(), GONG_PROFILE: "other" } });
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
     expect(await refreshRequests(sb)).toEqual([{ status: 200 }]);
-  });
+  }, 120_000);
 });
 
 describe("a refresh token used elsewhere", () => {
@@ -104,7 +104,7 @@ describe("a refresh token used elsewhere", () => {
     expect(await refreshRequests(sb)).toEqual([{ status: 400, error: "invalid_grant" }]);
     expect(readOAuthProfile(configDir, "p").tokens.refreshToken).toBe(issued.refreshToken);
     expect(existsSync(`${profilePath(configDir, "p")}.lock`)).toBe(false);
-  });
+  }, 120_000);
 
   it("four processes at once: one refused token request each, all four exit 3 with 'log in again'", async () => {
     const issued = await sb.issueTokens();
@@ -118,7 +118,7 @@ describe("a refresh token used elsewhere", () => {
     }
     // Each process tries once, in turn under the lock: the refused pair is still the stored one.
     expect(await refreshRequests(sb)).toEqual(Array.from({ length: 4 }, () => ({ status: 400, error: "invalid_grant" })));
-  });
+  }, 120_000);
 });
 
 describe("a missing scope", () => {
@@ -134,7 +134,7 @@ describe("a missing scope", () => {
     const w = await runCli(["workspaces", "--profile", "p"], { env: env() });
     expect(w.code).toBe(3);
     expect(w.stderr).toMatch(/api:workspaces:read/);
-  });
+  }, 120_000);
 });
 
 describe("a direct import with an expired OAuth profile", () => {
@@ -160,5 +160,5 @@ describe("a direct import with an expired OAuth profile", () => {
     expect(again.code).toBe(0);
     expect(lastJson(again.stdout)).toMatchObject({ total: 6, skipped: 6 });
     expectOnce(await idsIn(sb, `od${String(n)}-`), 6);
-  });
+  }, 120_000);
 });
