@@ -6,7 +6,7 @@ import { resolveCredentials, type Credentials } from "./auth.js";
 import { buildURL, normalizeBaseURL } from "./internal/base-url.js";
 import { AuthenticationError, GongApiError, GongResponseError, PermissionDeniedError, RateLimitError, ValidationError, type GongError } from "./errors.js";
 import { OAuthSession } from "./internal/oauth-session.js";
-import { requiredScope } from "./internal/scopes.js";
+import { accessDeniedStatus, requiredScope } from "./internal/scopes.js";
 import { DEFAULT_OAUTH_URL } from "./internal/token-endpoint.js";
 import type { OAuthTokens } from "./oauth-types.js";
 import { printableExcerpt } from "./internal/excerpt.js";
@@ -298,8 +298,8 @@ export class GongClient {
   }
 
   /**
-   * One exchange with its retries. With OAuth, a 401 refreshes the token (unless another process already has) and
-   * the exchange runs once more; a second 401 is thrown. A 401/403 on a Bearer request says which scope it needs.
+   * One exchange with its retries. With OAuth, a 401 (403 on users and workspaces) refreshes the token (unless another
+   * process already has) and the exchange runs once more; a second refusal is thrown. A 401/403 on a Bearer request says which scope it needs.
    */
   private async exchange(ex: Exchange): Promise<ParsedResponse> {
     const sent: { tokens?: OAuthTokens } = {};
@@ -308,9 +308,12 @@ export class GongClient {
         return await this.exchangeOnce(ex, sent);
       } catch (error) {
         const tokens = sent.tokens;
-        if (!(error instanceof AuthenticationError) || this.#session === undefined || tokens === undefined) throw error;
+        if (this.#session === undefined || tokens === undefined) throw error;
+        // Gong refuses an expired or revoked token with 401, but with 403 on users and workspaces.
+        const refused = error instanceof AuthenticationError || (error instanceof PermissionDeniedError && accessDeniedStatus(ex.method, ex.path) === 403);
+        if (!refused) throw error;
         const scope = requiredScope(ex.method, ex.path);
-        // A token that lacks the scope gets 401 on /v2/calls: refreshing it would not add the scope.
+        // A token that lacks the scope is refused the same way: refreshing it would not add the scope.
         if (scope !== undefined && tokens.scopes.length > 0 && !tokens.scopes.includes(scope)) throw error;
         this.log("debug", "gong token refused; refreshing", { method: ex.method, path: ex.path });
         await this.#session.refresh(tokens.accessToken, ex.signal);

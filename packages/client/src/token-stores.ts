@@ -151,8 +151,10 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
  */
 export interface RedisTokenConnection {
   get(key: string): Promise<string | null>;
-  /** SET key value [PX ms] [NX]: resolves "OK" when set, null when NX found the key. */
-  set(key: string, value: string, ...options: (string | number)[]): Promise<unknown>;
+  /** SET key value. */
+  set(key: string, value: string): Promise<unknown>;
+  /** SET key value PX ms NX: resolves "OK" when set, null when the key was there. */
+  set(key: string, value: string, px: "PX", milliseconds: number, nx: "NX"): Promise<unknown>;
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
 }
 

@@ -1,14 +1,16 @@
 import { formatGongDateTime } from "@gong-connector/schema";
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { clientFromEnv, ValidationError } from "@gong-connector/client";
-import { clientOptionsFromEnv, createRateLimiter, DAY_MS, type DailyRateLimiter } from "@gong-connector/client/advanced";
+import { GongClient, ValidationError, type GongClientOptions } from "@gong-connector/client";
+import { createRateLimiter, DAY_MS, type DailyRateLimiter } from "@gong-connector/client/advanced";
 // The importer (SQLite, BullMQ) is loaded only when the command runs, so other commands start fast.
 import type { ImportResult, ManifestFormat } from "@gong-connector/importer";
 import { action } from "../action.js";
-import { cliWaits, stderrLogger } from "../client.js";
+import { baseUrlSetting, cliClientOptions, cliWaits, setupErrorOf } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";
 import { printError, printJson } from "../output.js";
+import { profileName } from "../profiles.js";
+import { tokenSharing, type TokenSharing } from "../shared-token-store.js";
 
 interface ImportFlags {
   journal?: string;
@@ -28,8 +30,19 @@ interface ImportFlags {
   dryRun?: boolean;
   progressInterval: number;
   baseUrl?: string;
+  profile?: string;
   verbose?: boolean;
   quiet?: boolean;
+}
+
+/** A client with `options`; a ValidationError of them said in terms of what the user set. */
+export function cliClient(options: GongClientOptions): GongClient {
+  try {
+    return new GongClient(options);
+  } catch (error) {
+    if (error instanceof ValidationError) throw setupErrorOf(error, baseUrlSetting());
+    throw error;
+  }
 }
 
 export function positiveInt(name: string): (value: string) => number {
@@ -143,7 +156,9 @@ another Gong is refused (exit 2): use a new --journal for it.
 Exit codes: 0 all imported, 2 invalid manifest or a journal of another Gong, 4 the journal's disk is full
 (or failing; nothing is lost, rerun to resume), 5 some rows failed (see --report), 6 stopped on quota
 (--stop-on-quota; rerun after the reset), 130 interrupted (rerun the same command to resume).
-Credentials from GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET or GONG_BEARER_TOKEN (and GONG_BASE_URL).
+Credentials from GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET or GONG_BEARER_TOKEN (and GONG_BASE_URL), else the
+profile (--profile, GONG_PROFILE, default); in queue mode an OAuth profile's pair is shared with the workers
+through Redis (docs/oauth.md).
 
 Examples:
   $ gong-connector import examples/calls.jsonl --report failures.csv
@@ -194,10 +209,13 @@ Examples:
         // spent, or a 429 asking to wait longer than a second, comes back to the importer, which waits for every
         // row at once (or stops), rather than each request on its own.
         let limiter: DailyRateLimiter | undefined;
-        let client: ReturnType<typeof clientFromEnv> | undefined;
-        const gongClient = () =>
-          (client ??= clientFromEnv(process.env, {
-            ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }),
+        let client: GongClient | undefined;
+        let options: GongClientOptions | undefined;
+        // Queue mode with an OAuth profile: the token pair is shared with the workers through the queue's Redis.
+        let sharing: TokenSharing | undefined;
+        const clientOptions = (): GongClientOptions => {
+          if (options !== undefined) return options;
+          const own = cliClientOptions(flags, process.env, {
             rateLimit: (limiter = createRateLimiter({
               perSecond: flags.rateLimit ?? 3,
               perDay: flags.dailyBudget ?? 10_000,
@@ -205,33 +223,35 @@ Examples:
               maxDayWaitMs: 0,
             })),
             maxRetryAfterSeconds: 1,
-            logger: stderrLogger(flags.verbose === true),
-            ...waits.client,
-          }));
-        const clientOptions = () => clientOptionsFromEnv(process.env, { ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }) });
-        let checkRow: ReturnType<typeof primaryUserRowCheck> | undefined;
-        if (flags.checkUsers === true) {
-          const { listUsers } = await import("@gong-connector/client");
-          checkRow = primaryUserRowCheck(await listUsers(gongClient(), { signal }));
-        }
-        const binding = () => {
-          const o = clientOptions();
-          return { gong: gongBinding(gongClient().baseURL, o.auth), redact: redactorFor(o.auth) };
+          });
+          return (options = sharing === undefined ? own : sharing.share(own));
         };
-        const common = {
-          manifest,
-          checkRow,
-          ...(flags.mediaRoot !== undefined && { mediaRoot: flags.mediaRoot }),
-          rebindJournal: flags.rebindJournal === true,
-          ...(flags.format !== undefined && { format: flags.format }),
-          ...(flags.journal !== undefined && { journal: flags.journal }),
-          ...(flags.report !== undefined && { report: flags.report }),
-          skipInvalid: flags.skipInvalid === true,
-          signal,
-          progress,
-          onValidated,
+        const gongClient = (): GongClient => (client ??= cliClient(clientOptions()));
+        // The journal and the jobs are bound to the Gong the calls go to: with OAuth, the customer's API host of the token.
+        const binding = async () => {
+          const { auth } = clientOptions();
+          return { gong: gongBinding(await gongClient().resolveBaseURL({ signal }), auth), redact: redactorFor(auth) };
         };
         try {
+          if (flags.queue !== undefined && flags.dryRun !== true) sharing = await tokenSharing(flags.queue, profileName(flags.profile));
+          let checkRow: ReturnType<typeof primaryUserRowCheck> | undefined;
+          if (flags.checkUsers === true) {
+            const { listUsers } = await import("@gong-connector/client");
+            checkRow = primaryUserRowCheck(await listUsers(gongClient(), { signal }));
+          }
+          const common = {
+            manifest,
+            checkRow,
+            ...(flags.mediaRoot !== undefined && { mediaRoot: flags.mediaRoot }),
+            rebindJournal: flags.rebindJournal === true,
+            ...(flags.format !== undefined && { format: flags.format }),
+            ...(flags.journal !== undefined && { journal: flags.journal }),
+            ...(flags.report !== undefined && { report: flags.report }),
+            skipInvalid: flags.skipInvalid === true,
+            signal,
+            progress,
+            onValidated,
+          };
           if (flags.dryRun === true) {
             const check = await validateManifest(manifest, {
               ...(flags.format !== undefined && { format: flags.format }),
@@ -259,7 +279,7 @@ Examples:
             const { connectionFromUrl, runQueuedImport } = await import("@gong-connector/importer/queue");
             result = await runQueuedImport({
               ...common,
-              ...binding(),
+              ...(await binding()),
               connection: connectionFromUrl(flags.queue),
               queueLabel: redactRedisUrl(flags.queue),
               ...(flags.queueName !== undefined && { queueName: flags.queueName }),
@@ -269,7 +289,7 @@ Examples:
             const sender = senderFromClient(gongClient(), { addCall: waits.addCall });
             result = await runImport({
               ...common,
-              ...binding(),
+              ...(await binding()),
               sender,
               concurrency: flags.concurrency,
               onQuota: flags.stopOnQuota === true ? "stop" : "wait",
@@ -320,6 +340,8 @@ Examples:
             return EXIT.invalid;
           }
           throw error;
+        } finally {
+          await sharing?.close();
         }
       }),
     );

@@ -1,12 +1,15 @@
 import { formatGongDateTime } from "@gong-connector/schema";
 import { Command } from "commander";
-import { clientFromEnv, GongAbortError } from "@gong-connector/client";
-import { clientOptionsFromEnv, sleep } from "@gong-connector/client/advanced";
+import { GongAbortError, type GongClientOptions } from "@gong-connector/client";
+import type { GongBinding } from "@gong-connector/importer";
+import { sleep } from "@gong-connector/client/advanced";
 import { action } from "../action.js";
-import { cliWaits, stderrLogger } from "../client.js";
+import { cliClientOptions, cliWaits } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";
 import { printError, printJson } from "../output.js";
-import { positiveInt, quotaDayMs, redactRedisUrl } from "./import.js";
+import { profileName } from "../profiles.js";
+import { tokenSharing } from "../shared-token-store.js";
+import { cliClient, positiveInt, quotaDayMs, redactRedisUrl } from "./import.js";
 
 interface WorkerFlags {
   queue: string;
@@ -18,6 +21,7 @@ interface WorkerFlags {
   exitWhenIdle?: number;
   lockSeconds: number;
   baseUrl?: string;
+  profile?: string;
   verbose?: boolean;
   quiet?: boolean;
 }
@@ -54,7 +58,9 @@ queue is empty. When the daily quota is spent (Gong's 429, or --daily-budget), e
 reset and no job fails for it. A job queued by an import into another Gong (other base URL or credentials) is
 handed back untouched and the worker stops with exit 2. Media paths in the jobs are absolute: every worker must see the files at the same paths.
 Prints {"processed","failed"} on stdout when it stops. Credentials from GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET
-or GONG_BEARER_TOKEN (and GONG_BASE_URL).
+or GONG_BEARER_TOKEN (and GONG_BASE_URL), else the profile (--profile, GONG_PROFILE, default). With an OAuth
+profile the token pair is kept in the queue's Redis too: every worker, on any machine (same profile name), uses
+the current pair and one of them refreshes it (docs/oauth.md).
 
 Examples:
   $ gong-connector worker --queue redis://127.0.0.1:6379
@@ -71,10 +77,20 @@ Examples:
         const connection = connectionFromUrl(flags.queue);
         const queueName = flags.queueName ?? DEFAULT_QUEUE_NAME;
         const signal = interruptSignal();
-        const logger = stderrLogger(flags.verbose === true);
-        // Fail on missing credentials before touching the queue.
-        const probe = clientFromEnv(process.env, { ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }), logger });
-        const auth = clientOptionsFromEnv(process.env).auth;
+        // Fail on missing credentials before touching the queue. With an OAuth profile, the token pair is shared with
+        // every worker (and the import) through Redis: one refresh for all.
+        const base = cliClientOptions(flags);
+        const { auth } = base;
+        const sharing = await tokenSharing(flags.queue, profileName(flags.profile));
+        const options = (extra: Partial<GongClientOptions> = {}): GongClientOptions => sharing.share({ ...base, ...extra });
+        let gong: GongBinding;
+        try {
+          // Jobs are bound to the Gong the calls go to: with OAuth, the customer's API host of the token.
+          gong = gongBinding(await cliClient(options()).resolveBaseURL({ signal }), auth);
+        } catch (error) {
+          await sharing.close();
+          throw error;
+        }
         let processed = 0;
         let failed = 0;
         let foreign: string | undefined;
@@ -87,7 +103,7 @@ Examples:
         if (signal.aborted) stop.abort();
         else signal.addEventListener("abort", onInterrupt, { once: true });
         const worker = await startImportWorker({
-          gong: gongBinding(probe.baseURL, auth),
+          gong,
           redact: redactorFor(auth),
           onForeignJob: (_job, message) => {
             if (foreign !== undefined) return;
@@ -116,14 +132,13 @@ Examples:
               perDay: flags.dailyBudget ?? 10_000,
               dayMs,
             });
-            const client = clientFromEnv(process.env, {
-              ...(flags.baseUrl !== undefined && { baseURL: flags.baseUrl }),
-              rateLimit: limiter,
-              // A quota 429 (a wait of more than a second) pauses every worker, rather than each request on its own.
-              maxRetryAfterSeconds: 1,
-              logger,
-              ...waits.client,
-            });
+            const client = cliClient(
+              options({
+                rateLimit: limiter,
+                // A quota 429 (a wait of more than a second) pauses every worker, rather than each request on its own.
+                maxRetryAfterSeconds: 1,
+              }),
+            );
             return senderFromClient(client, { addCall: waits.addCall, onWarning: (m) => { printError(`gong-connector: warning: ${m}`); } });
           },
           onJobDone: (job, result, error) => {
@@ -169,6 +184,7 @@ Examples:
           // Finish the jobs in flight (a second signal exits at once; those jobs are then taken up again as stalled).
           await worker.close();
           await queue?.close();
+          await sharing.close();
           signal.removeEventListener("abort", onInterrupt);
           await sleep(0);
         }

@@ -32,11 +32,7 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, op
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
     const held = await stat(lockPath).catch(() => undefined);
-    if (held !== undefined && Date.now() - held.mtimeMs > staleMs) {
-      // Its holder stopped renewing it. Another waiter may take it over at the same moment; mkdir decides.
-      await rm(lockPath, { recursive: true, force: true });
-      continue;
-    }
+    if (held !== undefined && Date.now() - held.mtimeMs > staleMs && (await removeStale(lockPath, staleMs))) continue;
     if (Date.now() >= deadline) throw new LockTimeoutError(`could not take the lock ${lockPath} within ${String(options.timeoutMs ?? 60_000)} ms`);
     await sleep(wait + Math.random() * wait, { signal: options.signal });
     wait = Math.min(wait * 2, 200);
@@ -51,5 +47,37 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, op
   } finally {
     clearInterval(renew);
     await rm(lockPath, { recursive: true, force: true });
+  }
+}
+
+function isStale(path: string, staleMs: number): Promise<boolean> {
+  return stat(path).then(
+    (st) => Date.now() - st.mtimeMs > staleMs,
+    () => false,
+  );
+}
+
+/**
+ * Removes the lock at `lockPath` if it is still stale (its holder stopped renewing it), one waiter at a time: the
+ * waiters that saw it stale at once must not remove it one after the other, or the second would remove the lock the
+ * first has just taken. The takeover is itself guarded by a directory `<lock>.takeover`; a guard left by a waiter
+ * that died during a takeover is removed once it is stale. True when the stale lock is gone.
+ */
+async function removeStale(lockPath: string, staleMs: number): Promise<boolean> {
+  const guard = `${lockPath}.takeover`;
+  try {
+    await mkdir(guard, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    if (await isStale(guard, staleMs)) await rm(guard, { recursive: true, force: true });
+    return false;
+  }
+  try {
+    // Checked again under the guard: another waiter may have removed it and taken the lock since.
+    if (!(await isStale(lockPath, staleMs))) return false;
+    await rm(lockPath, { recursive: true, force: true });
+    return true;
+  } finally {
+    await rm(guard, { recursive: true, force: true });
   }
 }

@@ -76,7 +76,7 @@ export class OAuthSession {
       const latest = await this.#load();
       if (latest.accessToken !== staleAccessToken && !refreshDue(latest)) return latest;
       this.#onTokens(latest);
-      const fresh = await requestTokens(this.#endpoint, { grant_type: "refresh_token", refresh_token: latest.refreshToken });
+      const fresh = await requestTokens(this.#endpoint, { grant_type: "refresh_token", refresh_token: latest.refreshToken }, undefined, latest);
       // Rotation voided the old refresh token: the new pair is saved before anything uses it.
       this.#onTokens(fresh);
       await store.save(fresh);

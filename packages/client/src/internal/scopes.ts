@@ -10,3 +10,12 @@ export function requiredScope(method: HttpMethod, path: string): string | undefi
   if (p === "/v2/workspaces") return "api:workspaces:read";
   return undefined;
 }
+
+/**
+ * The status Gong answers a request to this endpoint with when it refuses the credentials: 403 on users and
+ * workspaces, 401 elsewhere (CONTRACT.md §1).
+ */
+export function accessDeniedStatus(method: HttpMethod, path: string): 401 | 403 {
+  const p = path.replace(/\/+$/, "");
+  return p === "/v2/users" || p === "/v2/workspaces" ? 403 : 401;
+}
