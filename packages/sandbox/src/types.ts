@@ -63,6 +63,46 @@ export interface StartSandboxOptions {
   authFailureLimit?: number;
   /** The sliding window of authFailureLimit, in seconds (default 60). */
   authFailureWindowSeconds?: number;
+  /** Port of the OAuth host (default 0: any free port), on the same listen host as the API. */
+  oauthPort?: number;
+  /** The registered OAuth app's client id; by default generated once and kept in the data dir. */
+  oauthClientId?: string;
+  /** The registered OAuth app's client secret; by default generated once (256 random bits) and kept in the data dir. */
+  oauthClientSecret?: string;
+  /** Life of an OAuth access token in seconds (default 3600; 1 to 31,536,000). */
+  tokenTtlSeconds?: number;
+}
+
+/** One call of the OAuth token endpoint, as tokenRequests() lists it. Holds no code, token or secret. */
+export interface SandboxTokenRequest {
+  /** When it was answered (ISO-8601). */
+  at: string;
+  /** The grant_type asked for (`authorization_code`, `refresh_token`; `(invalid)` for a value that is no grant name), if any. */
+  grantType: string | undefined;
+  /** The HTTP status answered. */
+  status: number;
+  /** The OAuth error answered (`invalid_grant`, `invalid_client`…), when refused. */
+  error?: string;
+}
+
+/** A token pair as the token endpoint would answer it (issueTokens()). */
+export interface SandboxTokens {
+  accessToken: string;
+  refreshToken: string;
+  /** The scopes granted, space-separated. */
+  scope: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  /** The API's base URL (the token endpoint's api_base_url_for_customer). */
+  apiBaseUrl: string;
+}
+
+/** What issueTokens() mints. */
+export interface IssueTokensOptions {
+  /** Scopes granted (default: api:calls:create, api:calls:read:basic, api:users:read, api:workspaces:read). */
+  scopes?: readonly string[];
+  /** Life of this access token in seconds (default: the tokenTtlSeconds setting). */
+  ttlSeconds?: number;
 }
 
 /** A party of a stored Add call request. */
@@ -154,7 +194,7 @@ export interface SandboxRequest {
   /** The routed path (`/v2/calls/123/media`), whatever spelling the client used. */
   path: string;
   status: number;
-  /** `key:<accessKey>`, `token:<hash prefix>`, `admin`, or null before authentication. */
+  /** `key:<accessKey>`, `token:<hash prefix>`, `oauth:<grant id>` (an OAuth token, by its grant), `admin`, or null before authentication. */
   principal: string | null;
 }
 
@@ -185,6 +225,8 @@ export interface SandboxSettings {
   ratePerDay: number;
   daySeconds: number;
   authFailureLimit: number;
+  /** Life of the OAuth access tokens issued from now on, in seconds. */
+  tokenTtlSeconds: number;
 }
 
 export interface SettingsChange extends Partial<SandboxSettings> {
@@ -207,6 +249,19 @@ export interface RunningSandbox {
   readonly adminToken?: string;
   /** Where sandbox.db and media/ are. */
   readonly dataDir: string;
+  /** The OAuth host, e.g. `http://127.0.0.1:40123`: `/oauth2/authorize` and `/oauth2/generate-customer-token` (no API). */
+  readonly oauthUrl: string;
+  /** The registered OAuth app: `Authorization: Basic base64(oauthClientId:oauthClientSecret)` on the token endpoint. */
+  readonly oauthClientId: string;
+  readonly oauthClientSecret: string;
+  /** Every call of the token endpoint, oldest first. */
+  tokenRequests(): Promise<SandboxTokenRequest[]>;
+  /** Empties the list of token endpoint calls. */
+  clearTokenRequests(): Promise<void>;
+  /** Mints an access and refresh token pair directly, as the token endpoint would answer an authorization code. */
+  issueTokens(opts?: IssueTokensOptions): Promise<SandboxTokens>;
+  /** Every OAuth access token issued so far is expired from now on (refresh tokens stay valid). */
+  expireAccessTokens(): Promise<void>;
   /** Every stored call, oldest first. */
   calls(): Promise<SandboxCall[]>;
   /** One stored call, or undefined. */

@@ -29,6 +29,8 @@ interface SandboxFlags {
   verbose?: boolean;
   env?: boolean;
   allowedHost: string[];
+  oauthPort: number;
+  tokenTtlSeconds: number;
 }
 
 /** The env file the sandbox writes into its data dir while it runs (0600; removed on stop). */
@@ -56,6 +58,12 @@ function collectHost(value: string, previous: string[]): string[] {
 function parseDaySeconds(value: string): number {
   const n = Number(value);
   if (!/^[0-9]+$/.test(value.trim()) || n < 1 || n > 86_400) throw new InvalidArgumentError("must be a whole number of seconds from 1 to 86400");
+  return n;
+}
+
+export function parseTokenTtl(value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value.trim()) || n < 1 || n > 31_536_000) throw new InvalidArgumentError("must be a whole number of seconds from 1 to 31536000");
   return n;
 }
 
@@ -98,6 +106,8 @@ export function sandboxCommand(): Command {
     .description("Start a local Gong-compatible server (same paths, auth, validation, errors, limits) with a call page in the browser.")
     .option("--host <host>", "listen address", "127.0.0.1")
     .option("-p, --port <port>", "listen port (0 = any free port)", parsePort, 0)
+    .option("--oauth-port <port>", "port of the OAuth host: /oauth2/authorize and /oauth2/generate-customer-token (0 = any free port)", parsePort, 0)
+    .option("--token-ttl-seconds <n>", "life of an OAuth access token in seconds", parseTokenTtl, 3600)
     .option("-d, --data <dir>", "keep calls, users and media in DIR; reuse it to keep them across restarts (default: a temp dir removed on exit)")
     .option("--rate-per-second <n>", "requests per second per key before 429 (0 = unlimited)", parseCount, 3)
     .option("--rate-per-day <n>", "requests per UTC day per key before 429 (0 = unlimited)", parseCount, 10_000)
@@ -124,11 +134,16 @@ export function sandboxCommand(): Command {
       "after",
       `
 Prints one JSON line on stdout, then serves until Ctrl-C (SIGINT) or SIGTERM:
-  {"baseUrl":"http://127.0.0.1:PORT","accessKey":"…","accessKeySecret":"…","bearerToken":"…","dataDir":"…"}
+  {"baseUrl":"http://127.0.0.1:PORT","accessKey":"…","accessKeySecret":"…","bearerToken":"…","dataDir":"…",
+   "oauthUrl":"http://127.0.0.1:PORT2","clientId":"…","clientSecret":"…"}
 While it runs, <dataDir>/${ENV_FILE} (mode 0600) holds GONG_BASE_URL, GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET;
 load it into a shell with no other tool:
   $ set -a; . ./sandbox-data/${ENV_FILE}; set +a      # with --data ./sandbox-data
 --env prints the same as an export line on stderr, to copy.
+The OAuth host (oauthUrl) runs Gong's authorization code flow for one registered app (clientId, clientSecret):
+a consent page at /oauth2/authorize, tokens from /oauth2/generate-customer-token, whose api_base_url_for_customer
+is baseUrl (the OAuth host serves no /v2 API). Access tokens expire after --token-ttl-seconds; refresh tokens
+are single-use and rotate.
 Open <baseUrl>/ in a browser to see the calls; each call's page plays its recording. It answers only the Host
 names it listens on (localhost, 127.0.0.1 and [::1] on loopback) and --allowed-host ones (others get 421).
 
@@ -145,6 +160,7 @@ Examples:
   $ gong-connector sandbox --latency-ms 250                 # every API request 250 ms slower
   $ gong-connector sandbox --drop-after-commit 0.1          # 10 % of Add calls stored, then the connection dropped
   $ gong-connector sandbox --error-after-commit 0.1         # 10 % of Add calls stored, then answered 500
+  $ gong-connector sandbox --oauth-port 8788 --token-ttl-seconds 60   # OAuth host on :8788, access tokens live 60 s
   $ gong-connector sandbox --admin                          # admin API: curl -H "Authorization: Bearer <adminToken>" <baseUrl>/__sandbox/calls
   $ gong-connector sandbox --env                            # an export line for the credentials on stderr
   $ gong-connector sandbox --data ./sandbox-data            # then, in another shell: set -a; . ./sandbox-data/${ENV_FILE}; set +a
@@ -156,6 +172,8 @@ Examples:
         const opts: StartSandboxOptions = {
           host: flags.host,
           port: flags.port,
+          oauthPort: flags.oauthPort,
+          tokenTtlSeconds: flags.tokenTtlSeconds,
           ratePerSecond: flags.ratePerSecond,
           ratePerDay: flags.ratePerDay,
           daySeconds: flags.daySeconds,
@@ -192,6 +210,9 @@ Examples:
           accessKeySecret: sb.accessKeySecret,
           bearerToken: sb.bearerToken,
           dataDir: sb.dataDir,
+          oauthUrl: sb.oauthUrl,
+          clientId: sb.oauthClientId,
+          clientSecret: sb.oauthClientSecret,
         };
         if (sb.adminToken !== undefined) line.adminToken = sb.adminToken;
         // The sandbox's own (generated) keys are the result here, so this line is written as is.
@@ -204,7 +225,7 @@ Examples:
           },
         );
         process.stdout.write(`${JSON.stringify(line)}\n`);
-        printError(`Gong sandbox listening on ${sb.baseUrl} (calls: ${sb.baseUrl}/); Ctrl-C to stop`);
+        printError(`Gong sandbox listening on ${sb.baseUrl} (calls: ${sb.baseUrl}/), OAuth host on ${sb.oauthUrl}; Ctrl-C to stop`);
         if (wrote) printError(`Credentials for a shell: set -a; . ${shellQuote(envFile)}; set +a`);
         // Written as is (not redacted): these are the sandbox's own keys, printed because the user asked for them.
         if (flags.env === true) process.stderr.write(`export ${envAssignments(sb).join(" ")}\n`);

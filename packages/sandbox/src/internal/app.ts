@@ -10,7 +10,7 @@ import { dropConnection, registerApiRoutes, type ApiAccess } from "./api.js";
 import { createContext, type SandboxContext, type SandboxOptions } from "./context.js";
 import { DownloadQueue } from "./downloads.js";
 import { Errors, SandboxError, errorBody } from "./errors.js";
-import { hostAllowed, hostRules, type HostRule } from "./hosts.js";
+import { hostAllowed, hostRules, type HostRule, type HostRuleInput } from "./hosts.js";
 import { newRequestId } from "./ids.js";
 import { registerPageRoutes } from "./page-routes.js";
 import { jsonDeeperThan } from "@gong-connector/schema";
@@ -106,14 +106,51 @@ function authenticate(ctx: SandboxContext, header: string | undefined, access: A
     if (!safeEqual(key, ctx.accessKey) || !safeEqual(secret, ctx.accessKeySecret)) return denied;
     return { principal: `key:${key}` };
   }
-  const granted = ctx.tokens.get(value);
+  const fixed = ctx.tokens.get(value);
+  // An OAuth access token is known by its grant, so refreshing it keeps its rate-limit budget.
+  const oauth = fixed === undefined ? ctx.oauth.accessGrant(value) : undefined;
+  const granted = fixed ?? oauth?.scopes;
   if (granted === undefined) return denied;
   if (scopes.length > 0 && !scopes.some((s) => granted.includes(s))) return { refusal: Errors.missingScope(status, scopes[0] ?? ""), bad: false };
+  if (oauth !== undefined) return { principal: `oauth:${oauth.grantId}` };
   return { principal: `token:${createHash("sha256").update(value).digest("hex").slice(0, 12)}` };
 }
 
+/**
+ * A check of a request's Host (and absolute-form target) against the names the app answers to: the refusal, or
+ * undefined. The rules are fixed once the app listens (its bound address and port are part of them).
+ */
+export function hostGuard(app: FastifyInstance, input: () => Omit<HostRuleInput, "bound">): (request: FastifyRequest) => SandboxError | undefined {
+  let listeningRules: HostRule[] | undefined;
+  const rulesNow = (): HostRule[] => {
+    if (listeningRules !== undefined) return listeningRules;
+    const address = app.server.listening ? app.server.address() : null;
+    const bound = typeof address === "object" && address !== null ? address : undefined;
+    const rules = hostRules({ ...input(), bound });
+    if (bound !== undefined) listeningRules = rules;
+    return rules;
+  };
+  return (request) => {
+    const host = request.headers.host;
+    if (host === undefined || host === "") return Errors.hostRequired();
+    if (!hostAllowed(host, rulesNow())) return Errors.misdirected();
+    const target = request.raw.url ?? "";
+    if (!target.startsWith("/") && target !== "*") {
+      // absolute-form request target: its authority must be allowed too
+      let authority = "";
+      try {
+        authority = new URL(target).host;
+      } catch {
+        return Errors.badRequest("Malformed request target");
+      }
+      if (!hostAllowed(authority, rulesNow())) return Errors.misdirected();
+    }
+    return undefined;
+  };
+}
+
 /** Answers a request the HTTP parser refused (malformed, headers too large) in Gong's error shape. */
-function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
   const started = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
   if (err.code === "ECONNRESET" || !socket.writable || started) {
     socket.destroy();
@@ -167,34 +204,7 @@ export async function buildSandbox(opts: SandboxOptions): Promise<FastifyInstanc
     void parseJson(request, text, done);
   });
 
-  let listeningRules: HostRule[] | undefined;
-  const rulesNow = (): HostRule[] => {
-    if (listeningRules !== undefined) return listeningRules;
-    const address = app.server.listening ? app.server.address() : null;
-    const bound = typeof address === "object" && address !== null ? address : undefined;
-    const rules = hostRules({ listenHost: ctx.settings.listenHost, bound, baseUrl: ctx.settings.baseUrl, allowedHosts: ctx.settings.allowedHosts });
-    if (bound !== undefined) listeningRules = rules;
-    return rules;
-  };
-
-  /** A refused Host: JSON in Gong's shape on the APIs, a short text on pages. */
-  const hostRefusal = (request: FastifyRequest): SandboxError | undefined => {
-    const host = request.headers.host;
-    if (host === undefined || host === "") return Errors.hostRequired();
-    if (!hostAllowed(host, rulesNow())) return Errors.misdirected();
-    const target = request.raw.url ?? "";
-    if (!target.startsWith("/") && target !== "*") {
-      // absolute-form request target: its authority must be allowed too
-      let authority = "";
-      try {
-        authority = new URL(target).host;
-      } catch {
-        return Errors.badRequest("Malformed request target");
-      }
-      if (!hostAllowed(authority, rulesNow())) return Errors.misdirected();
-    }
-    return undefined;
-  };
+  const hostRefusal = hostGuard(app, () => ({ listenHost: ctx.settings.listenHost, baseUrl: ctx.settings.baseUrl, allowedHosts: ctx.settings.allowedHosts }));
 
   /** A failed authentication: counted against the client's address; past its budget the answer is 429. */
   const failed = (request: FastifyRequest, refusal: SandboxError): SandboxError => {

@@ -3,9 +3,10 @@ import { formatGongDateTime } from "@gong-connector/schema";
 import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import type { FaultState, SandboxCall, SandboxRequest, SandboxSettings } from "../types.js";
+import type { FaultState, SandboxCall, SandboxRequest, SandboxSettings, SandboxTokens } from "../types.js";
 import type { SandboxContext } from "./context.js";
 import type { DownloadQueue } from "./downloads.js";
+import { MAX_TOKEN_TTL_SECONDS, OAUTH_SCOPES } from "./oauth.js";
 import type { ScriptedFault } from "./faults.js";
 import type { SandboxUser } from "./seed.js";
 import type { StoredCall } from "./store.js";
@@ -52,6 +53,7 @@ const settingsChange = z.strictObject({
   ratePerDay: z.number().min(0).optional(),
   daySeconds: z.number().int().min(1).max(86_400).optional(),
   authFailureLimit: z.number().int().min(0).max(10_000).optional(),
+  tokenTtlSeconds: z.number().int().min(1).max(MAX_TOKEN_TTL_SECONDS).optional(),
   resetRateLimits: z.boolean().optional(),
 });
 
@@ -130,6 +132,7 @@ export function settingsView(ctx: SandboxContext): SandboxSettings {
     ratePerDay: ctx.limiter.config.perDay,
     daySeconds: ctx.limiter.config.daySeconds ?? 86_400,
     authFailureLimit: ctx.authFailures.config.limit,
+    tokenTtlSeconds: ctx.oauth.tokenTtlSeconds,
   };
 }
 
@@ -140,11 +143,30 @@ export function changeSettings(ctx: SandboxContext, change: unknown): SandboxSet
   if (s.ratePerDay !== undefined) ctx.limiter.config.perDay = s.ratePerDay;
   if (s.daySeconds !== undefined) ctx.limiter.config.daySeconds = s.daySeconds;
   if (s.authFailureLimit !== undefined) ctx.authFailures.config.limit = s.authFailureLimit;
+  if (s.tokenTtlSeconds !== undefined) ctx.oauth.tokenTtlSeconds = s.tokenTtlSeconds;
   if (s.resetRateLimits === true) {
     ctx.limiter.reset();
     ctx.authFailures.reset();
   }
   return settingsView(ctx);
+}
+
+const issueTokensOptions = z.strictObject({
+  scopes: z
+    .array(z.string().refine((s) => OAUTH_SCOPES.includes(s), { message: `must be one of ${OAUTH_SCOPES.join(", ")}` }))
+    .min(1)
+    .max(100)
+    .optional(),
+  ttlSeconds: z.number().int().min(1).max(MAX_TOKEN_TTL_SECONDS).optional(),
+});
+
+/** The scopes of issueTokens() when none are given: the ones the CLI asks for. */
+export const DEFAULT_ISSUED_SCOPES: readonly string[] = ["api:calls:create", "api:calls:read:basic", "api:users:read", "api:workspaces:read"];
+
+/** Mints a token pair (RunningSandbox.issueTokens). */
+export function issueTokens(ctx: SandboxContext, opts: unknown): SandboxTokens {
+  const o = parse(issueTokensOptions, opts);
+  return ctx.oauth.issue(o.scopes ?? DEFAULT_ISSUED_SCOPES, o.ttlSeconds ?? ctx.oauth.tokenTtlSeconds);
 }
 
 /** How many log entries to return: a whole number from 1 to 10,000 (default 100). */

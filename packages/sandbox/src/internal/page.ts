@@ -52,6 +52,13 @@ a { color: var(--accent); overflow-wrap: anywhere; }
 .note { margin: 8px 0 0; font-size: 13px; }
 svg.timeline text { font: 12px system-ui, sans-serif; fill: #374151; }
 svg.timeline rect.seg { cursor: pointer; }
+.consent { max-width: 560px; margin: 40px auto; }
+.consent ul { padding-left: 20px; margin: 8px 0 16px; }
+.consent li code { white-space: normal; }
+.actions { display: flex; gap: 12px; margin-top: 18px; }
+.actions button { font: inherit; font-weight: 600; padding: 9px 22px; border-radius: 8px; border: 1px solid var(--line); cursor: pointer; background: #fff; color: var(--ink); }
+.actions button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
+.problems li { color: #991b1b; overflow-wrap: anywhere; }
 `;
 
 /** Served at /assets/page.js: moves the play head and seeks on a click on a segment (no inline script or handler). */
@@ -76,11 +83,11 @@ export const PAGE_JS = `"use strict";
 })();
 `;
 
-function layout(title: string, body: string, script = false): string {
+export function layout(title: string, body: string, script = false, home = "/"): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title><link rel="stylesheet" href="/assets/page.css">${script ? `<script src="/assets/page.js" defer></script>` : ""}</head>
-<body><header class="bar"><a href="/">Gong sandbox</a><span class="tag">local</span></header>
+<body><header class="bar"><a href="${escapeHtml(home)}">Gong sandbox</a><span class="tag">local</span></header>
 <main>${body}</main></body></html>`;
 }
 

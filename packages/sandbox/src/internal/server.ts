@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RunningSandbox, StartSandboxOptions } from "../types.js";
 import { buildSandbox } from "./app.js";
+import { buildOAuthHost } from "./oauth-host.js";
 import {
   callView,
   changeFaults,
@@ -13,6 +14,7 @@ import {
   clearCalls,
   faultState,
   InvalidChange,
+  issueTokens,
   recentRequests,
   requestLimit,
 } from "./control.js";
@@ -37,7 +39,11 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Runn
   const removeOwnDir = async (): Promise<void> => {
     if (ownDir && opts.keepData !== true) await rm(dataDir, { recursive: true, force: true });
   };
-  const { host: _h, port: _p, keepData: _k, ...rest } = opts;
+  const { host: _h, port: _p, keepData: _k, oauthPort: _o, ...rest } = opts;
+  if (opts.oauthPort !== undefined && (!Number.isInteger(opts.oauthPort) || opts.oauthPort < 0 || opts.oauthPort > 65_535)) {
+    await removeOwnDir();
+    throw new Error("oauthPort: must be a port number from 0 to 65535");
+  }
   let app: Awaited<ReturnType<typeof buildSandbox>>;
   try {
     app = await buildSandbox({ ...rest, dataDir, allowLoopbackDownloads: opts.allowLoopbackDownloads ?? isLoopbackHost(host) });
@@ -46,17 +52,25 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Runn
     throw err;
   }
   app.sandbox.settings.listenHost = host;
+  let oauthApp: Awaited<ReturnType<typeof buildOAuthHost>> | undefined;
   try {
+    oauthApp = await buildOAuthHost(app.sandbox, { logger: opts.logger === true });
     await app.listen({ host, port: opts.port ?? 0 });
+    await oauthApp.listen({ host, port: opts.oauthPort ?? 0 });
   } catch (err) {
+    await oauthApp?.close();
     await app.close();
     await removeOwnDir();
     throw err;
   }
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : (opts.port ?? 0);
+  const oauthAddress = oauthApp.server.address();
+  const oauthPort = typeof oauthAddress === "object" && oauthAddress !== null ? oauthAddress.port : (opts.oauthPort ?? 0);
   const urlHost = isIP(host) === 6 ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
   const baseUrl = opts.baseUrl ?? `http://${urlHost}:${port}`;
+  const oauthUrl = `http://${urlHost}:${oauthPort}`;
+  const oauthHost = oauthApp;
   const ctx = app.sandbox;
   const downloads = app.downloads;
   ctx.settings.baseUrl = baseUrl;
@@ -78,6 +92,13 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Runn
     bearerToken: ctx.bearerToken,
     ...(ctx.adminToken === undefined ? {} : { adminToken: ctx.adminToken }),
     dataDir,
+    oauthUrl,
+    oauthClientId: ctx.oauth.clientId,
+    oauthClientSecret: ctx.oauth.clientSecret,
+    tokenRequests: () => run("tokenRequests", () => ctx.oauth.tokenRequests()),
+    clearTokenRequests: () => run("clearTokenRequests", () => { ctx.oauth.clearTokenRequests(); }),
+    issueTokens: (issue) => run("issueTokens", () => issueTokens(ctx, issue ?? {})),
+    expireAccessTokens: () => run("expireAccessTokens", () => { ctx.oauth.expireAccessTokens(); }),
     calls: () => run("calls", () => ctx.store.allCalls().map((c) => callView(c, baseUrl))),
     call: (id) =>
       run("call", () => {
@@ -100,6 +121,7 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Runn
     waitForDownloads: () => downloads.idle(),
     close: () => {
       closed ??= (async () => {
+        await oauthHost.close();
         await app.close();
         await removeOwnDir();
       })();
