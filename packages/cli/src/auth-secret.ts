@@ -55,7 +55,6 @@ async function firstLine(stream: NodeJS.ReadStream, what: string, signal: AbortS
 
 /** Reads a line from the terminal with echo off: nothing typed is shown; Backspace edits, Ctrl-C interrupts. */
 async function hiddenPrompt(stream: NodeJS.ReadStream, prompt: string, signal: AbortSignal): Promise<string> {
-  process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let text = "";
     const wasRaw = stream.isRaw;
@@ -97,7 +96,8 @@ async function hiddenPrompt(stream: NodeJS.ReadStream, prompt: string, signal: A
       done(new GongAbortError("interrupted"));
     };
     stream.setEncoding("utf8");
-    stream.setRawMode(true);
+    stream.setRawMode(true); // echo off before the prompt shows, so nothing typed after it is ever shown
+    process.stderr.write(prompt);
     stream.on("data", onData);
     signal.addEventListener("abort", onAbort, { once: true });
     stream.resume();

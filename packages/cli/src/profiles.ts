@@ -172,7 +172,10 @@ export async function removeProfile(name: string, env: NodeJS.ProcessEnv = proce
       await rm(path);
       return true;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return false;
+      if (code === "EISDIR" || code === "ERR_FS_EISDIR") throw new ConfigurationError(`the profile ${path} is a directory, not a profile this program wrote; remove it yourself`);
+      if (code === "EACCES" || code === "EPERM") throw new ConfigurationError(`the profile ${path} cannot be removed (permission denied)`);
       throw error;
     }
   };
