@@ -13,6 +13,8 @@ export interface RunningLogin {
   done: Promise<CliResult>;
   stderr(): string;
   kill(): void;
+  /** Ctrl-C: SIGINT to the CLI. */
+  interrupt(): void;
 }
 
 /** A fresh config dir for one test (GONG_CONFIG_DIR). */
@@ -53,7 +55,7 @@ export function startLogin(args: readonly string[], env: Record<string, string |
   });
   consentUrl.catch(() => undefined);
   child.stdin.end(stdin);
-  return { consentUrl, done, stderr: () => stderr, kill: () => child.kill("SIGKILL") };
+  return { consentUrl, done, stderr: () => stderr, kill: () => child.kill("SIGKILL"), interrupt: () => child.kill("SIGINT") };
 }
 
 /** The callback address the consent URL names (redirect_uri). */
@@ -65,11 +67,24 @@ export function redirectUriOf(consent: URL): URL {
  * Opens the consent page in the browser, clicks Approve or Deny, and waits for the callback's page. Returns the
  * callback address the browser was sent to (it carries the code) and the page's title.
  */
-export async function answerConsent(page: Page, consent: URL, decision: "approve" | "deny"): Promise<{ callbackUrl: URL; title: string; status: number | undefined }> {
+export async function answerConsent(
+  page: Page,
+  consent: URL,
+  decision: "approve" | "deny",
+  /** Called the moment the callback's answer reaches the browser (e.g. to check what is on disk by then). */
+  onCallbackAnswer: () => void = () => undefined,
+): Promise<{ callbackUrl: URL; title: string; status: number | undefined }> {
   await page.goto(consent.href);
   const redirect = redirectUriOf(consent);
   const [response] = await Promise.all([
-    page.waitForResponse((r) => r.url().startsWith(`${redirect.origin}${redirect.pathname}`), { timeout: 30_000 }),
+    page.waitForResponse(
+      (r) => {
+        const ours = r.url().startsWith(`${redirect.origin}${redirect.pathname}`);
+        if (ours) onCallbackAnswer();
+        return ours;
+      },
+      { timeout: 30_000 },
+    ),
     page.click(decision === "approve" ? "#approve" : "#deny"),
   ]);
   await page.waitForSelector("#title");

@@ -65,9 +65,15 @@ describe("auth login, approved in the browser", () => {
     expect(consent.searchParams.get("scope")).toBe("api:calls:create api:calls:read:basic api:users:read api:workspaces:read");
     expect(redirectUriOf(consent).href).toMatch(/^http:\/\/127\.0\.0\.1:[0-9]+\/callback$/);
 
-    const answered = await answerConsent(page, consent, "approve");
+    const profilePath = join(dir, "profiles", "acme.json");
+    let savedBeforeAnswer: boolean | undefined;
+    const answered = await answerConsent(page, consent, "approve", () => {
+      savedBeforeAnswer = existsSync(profilePath);
+    });
     expect(answered.status).toBe(200);
     expect(answered.title).toBe("Logged in");
+    // The browser hears "Logged in" only once the profile is on disk.
+    expect(savedBeforeAnswer).toBe(true);
     const code = answered.callbackUrl.searchParams.get("code") ?? "";
     expect(code.length).toBeGreaterThan(8);
 
@@ -83,7 +89,6 @@ describe("auth login, approved in the browser", () => {
     expect(Date.parse(String(line.expiresAt))).toBeGreaterThan(Date.now());
     expect((await sb.tokenRequests()).map((t) => [t.grantType, t.status])).toEqual([["authorization_code", 200]]);
 
-    const profilePath = join(dir, "profiles", "acme.json");
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, "profiles")).mode & 0o777).toBe(0o700);
     expect(statSync(profilePath).mode & 0o777).toBe(0o600);
@@ -206,6 +211,20 @@ describe("auth login, refused or forged answers", () => {
     expect(parseLine(r.stdout).profile).toBe("forged");
     // Once answered, the same state is refused (the server is closed or says so).
     await expect(hit(`?code=a&state=${state}`)).rejects.toThrow();
+  });
+
+  it("Ctrl-C while waiting ends the login with exit 130, nothing saved, the callback closed", async () => {
+    const dir = tempConfigDir();
+    const login = startLogin(["--client-id", sb.oauthClientId, "--no-open"], loginEnv(dir));
+    const callback = redirectUriOf(await login.consentUrl);
+    expect((await fetch(`${callback.href}?state=x&code=y`)).status).toBe(400);
+    login.interrupt();
+    const r = await login.done;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain("the login was not finished");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, "profiles", "default.json"))).toBe(false);
+    await expect(fetch(callback.href)).rejects.toThrow();
   });
 
   it("a code Gong refuses ends with exit 3 and the browser is told it failed", async () => {

@@ -224,6 +224,7 @@ export async function login(settings: LoginSettings): Promise<LoginResult> {
   const port = await listen(server, settings.port);
   redirectUri = `http://127.0.0.1:${String(port)}/callback`;
   const onAbort = (): void => {
+    if (phase !== "done") printError("gong-connector: the login was not finished; nothing was saved");
     settle(new GongAbortError("interrupted: the login was not finished; nothing was saved"));
   };
   settings.signal.addEventListener("abort", onAbort, { once: true });
