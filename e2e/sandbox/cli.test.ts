@@ -93,7 +93,7 @@ describe("sandbox command", () => {
   it("--env prints a shell-quoted export line on stderr that a shell can eval; the JSON line is unchanged", async () => {
     const sb = await spawnBuilt(["--env"]);
     try {
-      expect(Object.keys(sb.line)).toEqual(["baseUrl", "accessKey", "accessKeySecret", "bearerToken", "dataDir"]);
+      expect(Object.keys(sb.line)).toEqual(["baseUrl", "accessKey", "accessKeySecret", "bearerToken", "dataDir", "oauthUrl", "clientId", "clientSecret"]);
       // The export line follows the JSON line on another stream: wait for it.
       const deadline = Date.now() + 10_000;
       while (!sb.stderr().includes("\nexport ") && !sb.stderr().startsWith("export ") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -79,9 +79,9 @@ export interface SandboxTokenRequest {
   at: string;
   /** The grant_type asked for (`authorization_code`, `refresh_token`; `(invalid)` for a value that is no grant name), if any. */
   grantType: string | undefined;
-  /** The HTTP status answered. */
+  /** The HTTP status answered; 0 when a scripted fault dropped the connection instead. */
   status: number;
-  /** The OAuth error answered (`invalid_grant`, `invalid_client`…), when refused. */
+  /** The OAuth error answered (`invalid_grant`, `invalid_client`…), when refused; `dropped` for a dropped connection. */
   error?: string;
 }
 

@@ -332,6 +332,26 @@ describe("POST /oauth2/generate-customer-token", () => {
     expect((await sb.tokenRequests()).filter((r) => r.error === "invalid_client")).toHaveLength(wrong.length);
   });
 
+  it("failed client authentications count toward the auth-failure limit shared with the API (then 429 with Retry-After)", async () => {
+    const limited = await startSandbox({ ratePerSecond: 0, authFailureLimit: 3, authFailureWindowSeconds: 60 });
+    try {
+      const { refreshToken } = await limited.issueTokens();
+      const bad = clientBasic(limited, limited.oauthClientId, "guess");
+      for (let i = 0; i < 3; i++) expect((await tokenRequest(limited, { grant_type: "refresh_token", refresh_token: refreshToken }, { authorization: bad })).status).toBe(401);
+      const locked = await tokenRequest(limited, { grant_type: "refresh_token", refresh_token: refreshToken }, { authorization: bad });
+      expect(locked.status).toBe(429);
+      expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(locked.json).toMatchObject({ error: "too_many_requests" });
+      // The same address's wrong API credentials are past the limit too.
+      expect((await api(limited.baseUrl, "/v2/users", "not-a-token")).status).toBe(429);
+      // Only failures count: the app's own credentials still work.
+      expect((await refresh(limited, refreshToken)).status).toBe(200);
+      expect((await limited.tokenRequests()).map((r) => r.status)).toEqual([401, 401, 401, 429, 200]);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("accepts form-encoded client credentials in Basic (RFC 6749 §2.3.1)", async () => {
     const odd = await startSandbox({ oauthClientId: "app+one", oauthClientSecret: "s3cret/with=chars&more" });
     try {

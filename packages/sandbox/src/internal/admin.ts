@@ -11,6 +11,7 @@ import {
   clearCalls,
   faultState,
   InvalidChange,
+  issueTokens,
   recentRequests,
   requestLimit,
   settingsView,
@@ -66,6 +67,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: SandboxContext, d
         duplicates: ctx.settings.duplicates,
         rateLimit: ctx.limiter.config,
         maxMediaBytes: ctx.settings.maxMediaBytes,
+        oauthUrl: ctx.settings.oauthUrl,
+        oauthClientId: ctx.oauth.clientId,
+        tokenTtlSeconds: ctx.oauth.tokenTtlSeconds,
       }));
 
       admin.get("/calls", (request) => {
@@ -116,6 +120,18 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: SandboxContext, d
       });
       admin.delete("/requests", (request) => {
         ctx.store.clearRequests();
+        return { requestId: request.requestId, ok: true };
+      });
+
+      // The OAuth host's state, for tools that drive the sandbox over HTTP.
+      admin.get("/oauth/token-requests", (request) => ({ requestId: request.requestId, tokenRequests: ctx.oauth.tokenRequests() }));
+      admin.delete("/oauth/token-requests", (request) => {
+        ctx.oauth.clearTokenRequests();
+        return { requestId: request.requestId, ok: true };
+      });
+      admin.post("/oauth/tokens", (request) => ({ requestId: request.requestId, ...checked(() => issueTokens(ctx, request.body ?? {})) }));
+      admin.post("/oauth/expire-access-tokens", (request) => {
+        ctx.oauth.expireAccessTokens();
         return { requestId: request.requestId, ok: true };
       });
       pluginDone();

@@ -23,6 +23,8 @@ export interface SandboxSettings {
   /** The host it was asked to listen on (set by startSandbox), for the Host check. */
   listenHost: string | undefined;
   allowedHosts: readonly string[];
+  /** The OAuth host's URL (set by startSandbox once it listens). */
+  oauthUrl: string | undefined;
 }
 
 export interface SandboxContext {
@@ -91,6 +93,7 @@ export function createContext(opts: SandboxOptions): SandboxContext {
     baseUrl: opts.baseUrl,
     listenHost: undefined,
     allowedHosts: [...(opts.allowedHosts ?? [])],
+    oauthUrl: undefined,
   };
   const oauth = new OAuthServer(store.db, {
     clientId: persisted(store, "oauthClientId", opts.oauthClientId, () => `sbx_app_${newSecret(12)}`),

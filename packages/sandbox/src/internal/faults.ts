@@ -23,7 +23,10 @@ export interface ScriptedFault {
   fault: ScriptedFaultKind;
   /** Only requests with this method (default: any). */
   method?: string;
-  /** Only requests whose path starts with this (default: any /v2 path). */
+  /**
+   * Only requests whose path starts with this (default: any /v2 path). A path under `/oauth2/` targets the OAuth
+   * host's token endpoint instead (`/oauth2/generate-customer-token`), which no entry without a path reaches.
+   */
   path?: string;
   /** How many matching requests get it (default 1). */
   count?: number;
@@ -47,6 +50,9 @@ export type AfterCommitFault = "drop" | "500";
 export interface FaultStats {
   injected: Record<string, number>;
 }
+
+/** Scripted faults whose path starts with this apply to the OAuth host. */
+const OAUTH_PREFIX = "/oauth2/";
 
 const BEFORE_KINDS = new Set<ScriptedFaultKind>(["500", "503", "429", "drop"]);
 
@@ -124,15 +130,37 @@ export class Faults {
     this.stats.injected[kind] = (this.stats.injected[kind] ?? 0) + 1;
   }
 
-  private takeScripted(method: string, path: string, kinds: (k: ScriptedFaultKind) => boolean): ScriptedFault | undefined {
+  private takeScripted(method: string, path: string, kinds: (k: ScriptedFaultKind) => boolean, oauth = false): ScriptedFault | undefined {
     const i = this.script.findIndex(
-      (e) => kinds(e.fault) && (e.method === undefined || e.method.toUpperCase() === method) && (e.path === undefined || path.startsWith(e.path)),
+      (e) =>
+        kinds(e.fault) &&
+        (e.method === undefined || e.method.toUpperCase() === method) &&
+        (oauth ? e.path?.startsWith(OAUTH_PREFIX) === true && path.startsWith(e.path) : e.path === undefined || path.startsWith(e.path)),
     );
     const entry = this.script[i];
     if (!entry) return undefined;
     entry.remaining--;
     if (entry.remaining <= 0) this.script.splice(i, 1);
     return entry;
+  }
+
+  /** The scripted fault (if any) for a request to the OAuth host's token endpoint, before it is handled. */
+  oauthBefore(method: string, path: string): BeforeFault | undefined {
+    const scripted = this.takeScripted(method, path, (k) => BEFORE_KINDS.has(k), true);
+    if (scripted === undefined) return undefined;
+    this.count(scripted.fault);
+    if (scripted.fault === "drop") return { kind: "drop" };
+    const fault: BeforeFault = { kind: "status", status: Number(scripted.fault) as 500 | 503 | 429 };
+    if (scripted.retryAfterSeconds !== undefined) fault.retryAfterSeconds = scripted.retryAfterSeconds;
+    return fault;
+  }
+
+  /** The scripted fault (if any) for a token endpoint request once its tokens are issued (the answer is then lost). */
+  oauthAfterCommit(method: string, path: string): AfterCommitFault | undefined {
+    const scripted = this.takeScripted(method, path, (k) => !BEFORE_KINDS.has(k), true);
+    if (scripted === undefined) return undefined;
+    this.count(scripted.fault);
+    return scripted.fault === "drop-after-commit" ? "drop" : "500";
   }
 
   /** The fault (if any) for a /v2 request before it is handled. */

@@ -199,10 +199,28 @@ export async function buildOAuthHost(ctx: SandboxContext, opts: { logger?: boole
     done();
   });
 
+  /** A scripted fault's answer: the connection dropped, or a 5xx/429 in the OAuth shape. */
+  const injected = (request: FastifyRequest, reply: FastifyReply, fault: { kind: "drop" } | { kind: "status"; status: number; retryAfterSeconds?: number }): FastifyReply => {
+    if (fault.kind === "drop") {
+      // A hijacked reply skips onResponse: recorded here, with status 0 (no answer).
+      const seen = outcome.get(request);
+      oauth.logTokenRequest({ at: new Date().toISOString(), grantType: recordedGrantType(seen?.grantType), status: 0, error: "dropped" });
+      reply.hijack();
+      request.raw.socket.destroy();
+      return reply;
+    }
+    const error = fault.status === 503 ? "temporarily_unavailable" : fault.status === 429 ? "too_many_requests" : "server_error";
+    outcome.set(request, { ...outcome.get(request), error });
+    if (fault.status === 429) reply.header("retry-after", String(fault.retryAfterSeconds ?? 1));
+    return reply.code(fault.status).header("cache-control", "no-store").send({ error, error_description: `injected fault (${fault.status})` });
+  };
+
   app.post(TOKEN_PATH, async (request, reply) => {
     const body = request.body as Params | undefined;
     const rawGrant = paramsOf(request.query).grant_type ?? body?.grant_type;
     outcome.set(request, { grantType: typeof rawGrant === "string" ? rawGrant : undefined });
+    const before = ctx.faults.oauthBefore(request.method, TOKEN_PATH);
+    if (before !== undefined) return injected(request, reply, before);
     if (!oauth.isClientAuthorization(request.headers.authorization)) {
       const wait = ctx.authFailures.fail(addressKey(request.ip));
       if (wait > 0) {
@@ -234,6 +252,9 @@ export async function buildOAuthHost(ctx: SandboxContext, opts: { logger?: boole
       default:
         throw new OAuthError(400, "unsupported_grant_type", "grant_type: must be authorization_code or refresh_token");
     }
+    // The tokens are issued (a refresh token given is spent); a scripted fault may lose the answer now.
+    const after = ctx.faults.oauthAfterCommit(request.method, TOKEN_PATH);
+    if (after !== undefined) return injected(request, reply, after === "drop" ? { kind: "drop" } : { kind: "status", status: 500 });
     return reply.code(200).header("cache-control", "no-store").header("pragma", "no-cache").send(answer);
   });
 

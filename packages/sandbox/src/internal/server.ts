@@ -74,6 +74,7 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Runn
   const ctx = app.sandbox;
   const downloads = app.downloads;
   ctx.settings.baseUrl = baseUrl;
+  ctx.settings.oauthUrl = oauthUrl;
   let closed: Promise<void> | undefined;
   /** Runs a method's work: rejects once the sandbox is closed, and with a TypeError naming the field and the rule. */
   const run = <T>(method: string, work: () => T | Promise<T>): Promise<T> => {
