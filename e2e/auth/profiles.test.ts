@@ -115,6 +115,9 @@ describe("auth add-key, status, logout", () => {
     expect((await addKey(dir, ["--access-key", "stale-key", "--base-url", "http://127.0.0.1:9"], "stale-secret-value\n")).code).toBe(0);
     const users = await runCli(["users"], { env: { GONG_CONFIG_DIR: dir, ...sb.env } });
     expect(users.code, users.stderr).toBe(0);
+    const named = await runCli(["users", "--profile", "default"], { env: { GONG_CONFIG_DIR: dir, ...sb.env } });
+    expect(named.code, named.stderr).toBe(0);
+    expect(named.stderr).toContain('--profile "default" is not used: credentials are set in the environment');
     const status = await runCli(["auth", "status"], { env: { GONG_CONFIG_DIR: dir, GONG_BEARER_TOKEN: "env-bearer-token-value" } });
     expect(status.code).toBe(0);
     expect((json(status) as { using: unknown }).using).toEqual({ credentials: "environment", profile: "default", profileSource: "default", environment: ["GONG_BEARER_TOKEN"] });

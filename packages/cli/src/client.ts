@@ -136,6 +136,10 @@ export function cliClientOptions(flags: ClientFlags = {}, env: NodeJS.ProcessEnv
   const fromEnv = ENV_CREDENTIALS.some((name) => (env[name]?.trim() ?? "") !== "");
   const name = profileName(flags.profile, env);
   const profile = fromEnv ? undefined : readProfile(name, env);
+  if (fromEnv && flags.profile !== undefined) {
+    const set = ENV_CREDENTIALS.filter((variable) => (env[variable]?.trim() ?? "") !== "").join(", ");
+    printError(`gong-connector: warning: --profile ${JSON.stringify(name)} is not used: credentials are set in the environment (${set}), and they win over any profile`);
+  }
   try {
     if (profile === undefined) {
       const explicit = flags.profile !== undefined || (env.GONG_PROFILE?.trim() ?? "") !== "";
