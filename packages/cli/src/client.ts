@@ -13,8 +13,8 @@ export interface ClientFlags {
 
 /** Where the base URL came from, so that messages name what the user set. */
 export interface BaseUrlSetting {
-  /** "--base-url", "GONG_BASE_URL", or undefined when neither was set (the default was used). */
-  source: "--base-url" | "GONG_BASE_URL" | undefined;
+  /** "--base-url", "GONG_BASE_URL", a profile's, or undefined when none was set (the default was used). */
+  source: "--base-url" | "GONG_BASE_URL" | `the ${string} of the profile "${string}"` | undefined;
   /** The URL used (after dropping a trailing /v2). */
   value: string;
 }
@@ -136,11 +136,20 @@ export function cliClientOptions(flags: ClientFlags = {}, env: NodeJS.ProcessEnv
   const fromEnv = ENV_CREDENTIALS.some((name) => (env[name]?.trim() ?? "") !== "");
   const name = profileName(flags.profile, env);
   const profile = fromEnv ? undefined : readProfile(name, env);
+  if (fromEnv && flags.profile !== undefined) {
+    const set = ENV_CREDENTIALS.filter((variable) => (env[variable]?.trim() ?? "") !== "").join(", ");
+    printError(`gong-connector: warning: --profile ${JSON.stringify(name)} is not used: credentials are set in the environment (${set}), and they win over any profile`);
+  }
   try {
     if (profile === undefined) {
       const explicit = flags.profile !== undefined || (env.GONG_PROFILE?.trim() ?? "") !== "";
       if (!fromEnv && explicit) {
         throw new ConfigurationError(`there is no profile named ${JSON.stringify(name)} (gong-connector auth status lists them; gong-connector auth login or auth add-key makes one)`);
+      }
+      if (!fromEnv) {
+        throw new ConfigurationError(
+          "no credentials: set GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET (or GONG_BEARER_TOKEN), or store them in a profile: gong-connector auth login --client-id <id> (OAuth) or gong-connector auth add-key --access-key <key>",
+        );
       }
       return clientOptionsFromEnv(env, { baseURL: setting.value, ...common });
     }
@@ -149,10 +158,12 @@ export function cliClientOptions(flags: ClientFlags = {}, env: NodeJS.ProcessEnv
       if (setting.source !== undefined) {
         printError(`gong-connector: warning: ${setting.source} is not used with the OAuth profile ${JSON.stringify(name)}: requests go to the customer's API host its token names`);
       }
+      const tokens = profile.kind === "oauth" ? (profile.tokens as { apiBaseUrl?: unknown } | undefined) : undefined;
+      lastSetting = { source: `the API host (from its token) of the profile "${name}"`, value: typeof tokens?.apiBaseUrl === "string" ? tokens.apiBaseUrl : "" };
       return { auth: fromProfile.auth, ...common };
     }
     const baseURL = setting.source === undefined ? (fromProfile.baseURL ?? setting.value) : setting.value;
-    lastSetting = setting.source === undefined ? { source: undefined, value: baseURL } : setting;
+    lastSetting = setting.source === undefined ? { source: `the base URL of the profile "${name}"`, value: baseURL } : setting;
     return { auth: fromProfile.auth, baseURL, ...common };
   } catch (error) {
     if (error instanceof ValidationError) throw setupErrorOf(error, lastSetting);

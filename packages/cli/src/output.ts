@@ -1,6 +1,6 @@
 import { redactText } from "@gong-connector/client/advanced";
 
-const SECRET_VARIABLES = ["GONG_ACCESS_KEY_SECRET", "GONG_BEARER_TOKEN", "GONG_ACCESS_KEY"] as const;
+const SECRET_VARIABLES = ["GONG_ACCESS_KEY_SECRET", "GONG_BEARER_TOKEN", "GONG_ACCESS_KEY", "GONG_CLIENT_SECRET"] as const;
 
 /** The secrets of this process's environment, so that nothing we print can contain them. */
 export function environmentSecrets(env: NodeJS.ProcessEnv = process.env): string[] {

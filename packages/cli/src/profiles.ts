@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { chmod, mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import envPaths from "env-paths";
-import { FileTokenStore, type GongAuth } from "@gong-connector/client";
+import { FileTokenStore, type GongAuth, type OAuthTokens } from "@gong-connector/client";
 import { writeFileAtomic } from "@gong-connector/client/advanced";
 import { ConfigurationError } from "./setup-error.js";
 
@@ -15,6 +15,8 @@ import { ConfigurationError } from "./setup-error.js";
  */
 export const DEFAULT_PROFILE = "default";
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** A profile is a few hundred bytes; anything much larger was not written by this program. */
+const MAX_PROFILE_BYTES = 1024 * 1024;
 
 export interface OAuthProfile {
   kind: "oauth";
@@ -81,16 +83,44 @@ function checkProfile(value: unknown, path: string): Profile {
   throw bad('has no kind ("oauth" or "key")');
 }
 
+/**
+ * The text of a profile file, or undefined when there is none. A file other users may read or write, that is not a
+ * regular file or that belongs to another user is refused: it holds secrets (as ssh refuses such a key).
+ */
+function readPrivateFile(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    if (code === "EACCES" || code === "EPERM") throw new ConfigurationError(`the profile ${path} cannot be read (permission denied)`);
+    if (code === "EISDIR") throw new ConfigurationError(`the profile ${path} is not a regular file`);
+    throw error;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new ConfigurationError(`the profile ${path} is not a regular file`);
+    const uid = process.getuid?.();
+    if (uid !== undefined && stat.uid !== uid) {
+      throw new ConfigurationError(`the profile ${path} belongs to another user (uid ${String(stat.uid)}); it holds secrets: log in again (gong-connector auth login) to make your own`);
+    }
+    if (process.platform !== "win32" && (stat.mode & 0o077) !== 0) {
+      const mode = (stat.mode & 0o777).toString(8).padStart(4, "0");
+      throw new ConfigurationError(`the profile ${path} may be read or changed by other users (mode ${mode}); it holds secrets: make it private (chmod 600 ${path}) or log in again`);
+    }
+    if (stat.size > MAX_PROFILE_BYTES) throw new ConfigurationError(`the profile ${path} is larger than ${String(MAX_PROFILE_BYTES)} bytes, so it is not one this program wrote; remove it (gong-connector auth logout)`);
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The profile `name`, or undefined when there is none (read synchronously: a command reads it once, at its start). */
 export function readProfile(name: string, env: NodeJS.ProcessEnv = process.env): Profile | undefined {
   const path = profilePath(name, env);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
+  const text = readPrivateFile(path);
+  if (text === undefined) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -108,17 +138,51 @@ export async function writeProfile(name: string, profile: Profile, env: NodeJS.P
   return path;
 }
 
+/** A token pair in the form the profile (and FileTokenStore) keeps it: dates as ISO-8601 strings. */
+export function storedTokens(tokens: OAuthTokens): Record<string, unknown> {
+  return {
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    expiresAt: new Date(tokens.expiresAt).toISOString(),
+    obtainedAt: new Date(tokens.obtainedAt).toISOString(),
+    scopes: [...tokens.scopes],
+    apiBaseUrl: tokens.apiBaseUrl,
+  };
+}
+
+/**
+ * Writes an OAuth profile with a new token pair, holding the profile's lock, so that a refresh under way in another
+ * process finishes first and then finds the new pair instead of overwriting it.
+ */
+export async function writeOAuthProfile(
+  name: string,
+  login: { clientId: string; clientSecret: string; oauthUrl: string; tokens: OAuthTokens },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  await ensureProfilesDir(env);
+  const profile: OAuthProfile = { kind: "oauth", clientId: login.clientId, clientSecret: login.clientSecret, oauthUrl: login.oauthUrl, tokens: storedTokens(login.tokens) };
+  return profileTokenStore(name, env).withLock(() => writeProfile(name, profile, env));
+}
+
 /** Removes a profile; false when there was none. */
 export async function removeProfile(name: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   const path = profilePath(name, env);
-  try {
-    await rm(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw error;
-  }
+  const remove = async (): Promise<boolean> => {
+    try {
+      await rm(path);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return false;
+      if (code === "EISDIR" || code === "ERR_FS_EISDIR") throw new ConfigurationError(`the profile ${path} is a directory, not a profile this program wrote; remove it yourself`);
+      if (code === "EACCES" || code === "EPERM") throw new ConfigurationError(`the profile ${path} cannot be removed (permission denied)`);
+      throw error;
+    }
+  };
+  // Under the profile's lock: a refresh under way elsewhere finishes first instead of writing the file back.
+  const removed = existsSync(path) ? await profileTokenStore(name, env).withLock(remove) : false;
   await rm(`${path}.lock`, { recursive: true, force: true });
-  return true;
+  return removed;
 }
 
 /** The names of every profile, sorted. */

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { addCallCommand } from "./commands/add-call.js";
 import { addMediaCommand } from "./commands/add-media.js";
+import { authCommand } from "./commands/auth.js";
 import { callCommand } from "./commands/call.js";
 import { callsCommand } from "./commands/calls.js";
 import { demoCommand } from "./commands/demo.js";
@@ -72,10 +73,13 @@ export function buildProgram(): Command {
     .addCommand(sandboxCommand())
     .addCommand(schemaCommand())
     .addCommand(demoCommand())
+    .addCommand(authCommand())
     .addHelpText(
       "after",
       `
-Environment: GONG_BASE_URL, GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET, or GONG_BEARER_TOKEN.
+Environment: GONG_BASE_URL, GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET, or GONG_BEARER_TOKEN (these win over any
+profile); GONG_PROFILE (the profile to use, default "default"), GONG_CONFIG_DIR (where profiles live); for auth
+login: GONG_CLIENT_SECRET, GONG_OAUTH_URL (default https://app.gong.io).
 
 Examples:
   $ gong-connector demo                      # a local sandbox, a call with a recording, its page in the browser
