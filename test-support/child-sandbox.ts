@@ -4,7 +4,7 @@ import { CLI } from "./dist.js";
 
 export interface ChildSandbox {
   child: ChildProcess;
-  line: { baseUrl: string; accessKey: string; accessKeySecret: string; bearerToken: string; dataDir: string; adminToken?: string };
+  line: { baseUrl: string; accessKey: string; accessKeySecret: string; bearerToken: string; dataDir: string; adminToken?: string; oauthUrl?: string; clientId?: string; clientSecret?: string };
   /** ms from spawn to the JSON line */
   startupMs: number;
   stderr: () => string;
