@@ -75,6 +75,22 @@ describe("sandbox command: the OAuth host", () => {
     }
   });
 
+  it("a port in use is a usage error (exit 2) naming its flag", async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      for (const flag of ["--port", "--oauth-port"]) {
+        const res = await runCli(["sandbox", flag, String(port)]);
+        expect(res.code, flag).toBe(2);
+        expect(res.stderr).toContain(`${flag} ${port}: 127.0.0.1:${port} is already in use`);
+        expect(res.stdout).toBe("");
+      }
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  });
+
   it("bad --oauth-port and --token-ttl-seconds are usage errors (exit 2) naming the flag", async () => {
     for (const args of [["--oauth-port", "70000"], ["--oauth-port", "x"], ["--token-ttl-seconds", "0"], ["--token-ttl-seconds", "1.5"], ["--token-ttl-seconds", "31536001"]]) {
       const res = await runCli(["sandbox", ...args]);

@@ -20,6 +20,7 @@ import {
   tokenRequest,
 } from "./oauth-flow.js";
 
+const FORM = "application/x-www-form-urlencoded";
 let sb: RunningSandbox;
 
 beforeAll(async () => {
@@ -233,6 +234,14 @@ describe("POST /oauth2/generate-customer-token", () => {
     expect(json.json).toMatchObject({ error: "invalid_request", error_description: expect.stringContaining("application/x-www-form-urlencoded") as string });
     // The code was not spent by the refusals.
     expect((await exchange(sb, code)).status).toBe(200);
+  });
+
+  it("takes query parameters whatever an empty body is labelled", async () => {
+    for (const contentType of ["application/json", "text/plain", FORM]) {
+      const { refreshToken } = await sb.issueTokens();
+      const res = await tokenRequest(sb, { grant_type: "refresh_token", refresh_token: refreshToken }, { contentType, body: "" });
+      expect(res.status, contentType).toBe(200);
+    }
   });
 
   it("names what is missing or wrong", async () => {

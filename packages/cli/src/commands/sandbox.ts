@@ -93,6 +93,17 @@ async function writeEnvFile(path: string, assignments: string[], baseUrl: string
   await rename(tmp, path);
 }
 
+/** A port that cannot be listened on (in use, not allowed), named by its flag; undefined for any other error. */
+export function listenProblem(error: unknown, flags: { host: string; port: number; oauthPort: number }): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const e = error as NodeJS.ErrnoException & { port?: unknown };
+  if (e.code !== "EADDRINUSE" && e.code !== "EACCES" && e.code !== "EADDRNOTAVAIL") return undefined;
+  const flag = e.port === flags.oauthPort && flags.oauthPort !== 0 && flags.oauthPort !== flags.port ? "--oauth-port" : "--port";
+  const port = flag === "--oauth-port" ? flags.oauthPort : flags.port;
+  const why = e.code === "EADDRINUSE" ? "is already in use" : e.code === "EACCES" ? "may not be listened on by this user" : "is not an address of this machine";
+  return `${flag} ${port}: ${flags.host}:${port} ${why}`;
+}
+
 /** Resolves when the signal aborts. */
 export function untilAborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -200,6 +211,11 @@ Examples:
         try {
           sb = await startSandbox(opts);
         } catch (error) {
+          const listen = listenProblem(error, flags);
+          if (listen !== undefined) {
+            printError(`gong-connector: ${listen}`);
+            return EXIT.invalid;
+          }
           if (!(error instanceof DataDirError)) throw error;
           printError(`gong-connector: --data ${error.dataDir}: ${error.problem}`);
           return EXIT.invalid;

@@ -16,6 +16,7 @@ import { PAGE_CSS } from "./page.js";
 export const OAUTH_BODY_LIMIT = 64 * 1024;
 
 const FORM_TYPE = "application/x-www-form-urlencoded";
+const NOT_A_FORM = `the body must be ${FORM_TYPE} (or send the parameters in the query string)`;
 
 /** Parameters as received: each name's value, or its values when repeated. */
 type Params = Record<string, ParamValue>;
@@ -95,6 +96,12 @@ export async function buildOAuthHost(ctx: SandboxContext, opts: { logger?: boole
   app.addContentTypeParser(FORM_TYPE, { parseAs: "string", bodyLimit: OAUTH_BODY_LIMIT }, (_request, body, done) => {
     done(null, parseForm(typeof body === "string" ? body : body.toString("utf8")));
   });
+  // Any other type: an empty body is no body (a client that sends its parameters in the query string may still
+  // label the request JSON); anything else is refused.
+  app.addContentTypeParser("*", { parseAs: "string", bodyLimit: OAUTH_BODY_LIMIT }, (_request, body, done) => {
+    if (body.length === 0) done(null, undefined);
+    else done(new OAuthError(400, "invalid_request", NOT_A_FORM), undefined);
+  });
 
   const hostRefusal = hostGuard(app, () => ({ listenHost: ctx.settings.listenHost, baseUrl: undefined, allowedHosts: ctx.settings.allowedHosts }));
   app.addHook("onRequest", async (request, reply) => {
@@ -116,7 +123,7 @@ export async function buildOAuthHost(ctx: SandboxContext, opts: { logger?: boole
     const status = error.statusCode ?? 500;
     if (status < 500) {
       const description =
-        status === 415 ? `the body must be ${FORM_TYPE} (or send the parameters in the query string)` : status === 413 ? `the body must be at most ${OAUTH_BODY_LIMIT} bytes` : error.message;
+        status === 415 ? NOT_A_FORM : status === 413 ? `the body must be at most ${OAUTH_BODY_LIMIT} bytes` : error.message;
       return reply.code(400).send({ error: "invalid_request", error_description: description });
     }
     request.log.error(error);
