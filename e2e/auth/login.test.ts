@@ -54,7 +54,8 @@ function readProfileFile(path: string): StoredProfile {
   return JSON.parse(readFileSync(path, "utf8")) as StoredProfile;
 }
 
-describe("auth login, approved in the browser", () => {
+// A login is a browser, a CLI process and then further CLI processes: more than the default minute on a loaded machine.
+describe("auth login, approved in the browser", { timeout: 180_000 }, () => {
   it("logs in, writes the profile 0600 in a 0700 dir, and the profile works against the API host from the token (also after a refresh)", async () => {
     const dir = tempConfigDir();
     await sb.clearTokenRequests();
@@ -165,7 +166,7 @@ describe("auth login, approved in the browser", () => {
   });
 });
 
-describe("auth login, refused or forged answers", () => {
+describe("auth login, refused or forged answers", { timeout: 180_000 }, () => {
   it("Deny ends the login with exit 3 and nothing saved", async () => {
     const dir = tempConfigDir();
     const login = startLogin(["--client-id", sb.oauthClientId, "--no-open"], loginEnv(dir));

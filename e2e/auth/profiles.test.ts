@@ -38,7 +38,8 @@ function plantProfile(dir: string, name: string, text: string, mode = 0o600): st
   return path;
 }
 
-describe("auth add-key, status, logout", () => {
+// Each step is a CLI process of its own: on a loaded machine a test of several takes more than the default minute.
+describe("auth add-key, status, logout", { timeout: 180_000 }, () => {
   it("add-key stores the pair (0600, dir 0700) from stdin; commands use it; status shows it without the secret; logout removes it", async () => {
     const dir = tempConfigDir();
     const added = await addKey(dir, ["--access-key", sb.accessKey, "--base-url", sb.baseUrl], `${sb.accessKeySecret}\n`);
@@ -140,7 +141,7 @@ describe("auth add-key, status, logout", () => {
   });
 });
 
-describe("the hidden prompt on a terminal", () => {
+describe("the hidden prompt on a terminal", { timeout: 120_000 }, () => {
   /** Runs the CLI on a pseudo-terminal (util-linux script) and types `keys` once the prompt shows. */
   function onTerminal(args: readonly string[], dir: string, keys: string): Promise<{ code: number | null; screen: string }> {
     return new Promise((resolve, reject) => {
@@ -155,7 +156,7 @@ describe("the hidden prompt on a terminal", () => {
           child.stdin.write(keys);
         }
       });
-      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
       child.on("error", reject);
       child.on("close", (code) => {
         clearTimeout(timer);

@@ -126,9 +126,11 @@ Examples:
           fromEnv !== undefined && fromEnv.trim() !== ""
             ? checkSecret(fromEnv, "the client secret", "GONG_CLIENT_SECRET")
             : await readSecret({ what: "the client secret", prompt: `Client secret of the OAuth app ${clientId}: `, signal: interruptSignal() });
+        const { existsSync } = await import("node:fs");
+        const replacing = existsSync(profilePath(profile));
         const { login } = await import("../auth-login.js");
         const result = await login({ profile, clientId, clientSecret, oauthUrl, scopes, port, open: flags.open, timeoutSeconds, signal: interruptSignal() });
-        printError(`gong-connector: logged in; the profile ${JSON.stringify(result.profile)} is saved in ${profilePath(result.profile)}`);
+        printError(`gong-connector: logged in; the profile ${JSON.stringify(result.profile)} is ${replacing ? "replaced" : "saved"} in ${profilePath(result.profile)}`);
         const missing = DEFAULT_SCOPES.filter((s) => !result.tokens.scopes.includes(s));
         if (missing.length > 0 && result.tokens.scopes.length > 0) printError(`gong-connector: note: the app was not granted ${missing.join(", ")}; commands that need it will be refused`);
         printJson({ profile: result.profile, apiBaseUrl: result.tokens.apiBaseUrl, scopes: result.tokens.scopes, expiresAt: new Date(result.tokens.expiresAt).toISOString() });
