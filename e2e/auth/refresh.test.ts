@@ -99,6 +99,8 @@ describe("a refresh token used elsewhere", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/invalid_grant/);
     expect(r.stderr).toMatch(/log in again/);
+    // The command to run names the profile.
+    expect(r.stderr).toContain("gong-connector auth login --profile p --client-id <id>");
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expectNoSecret(r.stderr, secretsOf(sb, issued));
     expect(await refreshRequests(sb)).toEqual([{ status: 400, error: "invalid_grant" }]);
@@ -128,6 +130,9 @@ describe("a missing scope", () => {
     const r = await runCli(["users", "--profile", "p"], { env: env() });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/lacks the scope api:users:read/);
+    // The hint speaks of the profile, not of environment variables that were never set.
+    expect(r.stderr).toContain('The OAuth app of the profile "p" lacks the scope api:users:read');
+    expect(r.stderr).not.toContain("GONG_ACCESS_KEY");
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expectNoSecret(r.stderr, secretsOf(sb, issued));
     expect(await sb.tokenRequests()).toEqual([]);

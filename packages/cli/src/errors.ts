@@ -1,5 +1,5 @@
 import { CommanderError } from "commander";
-import { MediaUploadFailedError } from "@gong-connector/client";
+import { MediaUploadFailedError, OAuthError } from "@gong-connector/client";
 import { DEFAULT_BASE_URL } from "@gong-connector/client/advanced";
 import {
   GongAbortError,
@@ -11,20 +11,17 @@ import {
   RecordingDisabledError,
   ValidationError,
 } from "@gong-connector/client";
+import { requiredScope } from "@gong-connector/client/oauth";
 import { formatIssues, isLoopbackHost } from "@gong-connector/schema";
 import { baseUrlSetting, printableUrl, setupErrorOf, type BaseUrlSetting } from "./client.js";
 import { EXIT } from "./exit.js";
 import { printError, printJson } from "./output.js";
 import { exitCodeOf } from "./exit-codes.js";
 
-/** The scope a bearer token needs for an endpoint (CONTRACT.md §1). */
+/** The scope a bearer token needs for an endpoint such as "GET /v2/users" (the client's table, CONTRACT.md §1). */
 function scopeFor(endpoint: string | undefined): string | undefined {
-  if (endpoint === undefined) return undefined;
-  const [method, path = ""] = endpoint.split(" ");
-  if (path.startsWith("/v2/users")) return "api:users:read";
-  if (path.startsWith("/v2/workspaces")) return "api:workspaces:read";
-  if (path.startsWith("/v2/calls")) return method === "GET" ? "api:calls:read:basic" : "api:calls:create";
-  return undefined;
+  const m = /^(GET|POST|PUT) (\S+)$/.exec(endpoint ?? "");
+  return m?.[1] === undefined || m[2] === undefined ? undefined : requiredScope(m[1] as "GET" | "POST" | "PUT", m[2]);
 }
 
 /** The base URL setting as the user made it: the flag or variable they set, or the default. */
@@ -58,6 +55,16 @@ function sandboxCredentialsHint(setting: BaseUrlSetting): string | undefined {
 }
 
 function credentialsHint(error: GongApiError): string[] {
+  const source = baseUrlSetting()?.source ?? "";
+  const profile = /of the profile "([^"]+)"$/.exec(source)?.[1];
+  if (profile !== undefined) {
+    const login = `gong-connector auth login --profile ${profile} --client-id <id>`;
+    if (error.requiredScope !== undefined && error.message.includes("lacks the scope")) {
+      return [`  The OAuth app of the profile "${profile}" lacks the scope ${error.requiredScope}: add it to the app's scopes in Gong, then log in again (${login}).`];
+    }
+    if (source.startsWith("the API host")) return [`  The token of the profile "${profile}" was refused even after a refresh: log in again (${login}).`];
+    return [`  Check the access key pair of the profile "${profile}" and its base URL (gong-connector auth add-key --profile ${profile} --access-key <key> replaces them).`];
+  }
   const lines = ["  Check GONG_ACCESS_KEY / GONG_ACCESS_KEY_SECRET (or GONG_BEARER_TOKEN) and GONG_BASE_URL."];
   const scope = scopeFor(error.endpoint);
   if (error.status === 403 && scope !== undefined) lines[0] = `${lines[0]?.slice(0, -1) ?? ""}, or the token lacks the scope ${scope}.`;
@@ -151,6 +158,14 @@ function describeError(error: unknown, code: number): void {
   if (error instanceof GongConnectionError || error instanceof GongResponseError) {
     const attempts = error.attempts !== undefined ? ` after ${error.attempts} attempts` : "";
     printError(`gong-connector: gave up${attempts}: ${error.message}`);
+    return;
+  }
+  if (error instanceof OAuthError) {
+    printError(`gong-connector: ${error.message}`);
+    const profile = /of the profile "([^"]+)"$/.exec(baseUrlSetting()?.source ?? "")?.[1];
+    if (profile !== undefined && (error.code === "invalid_grant" || error.code === "invalid_client")) {
+      printError(`  Log in again: gong-connector auth login --profile ${profile} --client-id <id>`);
+    }
     return;
   }
   if (code !== EXIT.bug && error instanceof Error) {
