@@ -98,7 +98,8 @@ const MAX_EXPRESSION = 20_000;
 /** Largest mapping file. */
 const MAX_MAPPING_BYTES = 1024 * 1024;
 
-function closest(name: string, candidates: Iterable<string>): string | undefined {
+function closest(name: string, candidateList: Iterable<string>): string | undefined {
+  const candidates = [...candidateList];
   const lower = name.toLowerCase();
   for (const c of candidates) if (c.toLowerCase() === lower) return c;
   let best: string | undefined;
@@ -307,7 +308,7 @@ export function parseMapping(text: string, file = "mapping"): Mapping {
   if (doc.errors.length > 0) {
     throw new MappingError(
       file,
-      doc.errors.slice(0, 10).map((e) => ({ line: e.linePos?.[0].line ?? 1, field: "(file)", problem: `not valid YAML or JSON: ${e.message.split("\n")[0] ?? e.code}` })),
+      doc.errors.slice(0, 10).map((e) => ({ line: lines.linePos(e.pos[0]).line, field: "(file)", problem: `not valid YAML or JSON: ${e.message.split("\n")[0] ?? e.code}` })),
     );
   }
   const root = doc.contents;
@@ -556,7 +557,11 @@ export async function loadMapping(path: string): Promise<Mapping> {
   } catch (err) {
     if (err instanceof MappingError) throw err;
     const code = err instanceof Error && "code" in err ? String(err.code) : undefined;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === undefined ? "is not UTF-8 text" : `cannot be read (${code})`;
+    const why =
+      code === "ENOENT" ? "no such file"
+      : code === "EACCES" ? "permission denied"
+      : code === undefined || code === "ERR_ENCODING_INVALID_ENCODED_DATA" ? "is not UTF-8 text"
+      : `cannot be read (${code})`;
     throw new MappingError(path, [{ field: "(file)", problem: why }]);
   }
   return parseMapping(text.replace(/^\uFEFF/, ""), path);

@@ -91,7 +91,11 @@ export async function loadUserMap(file: string): Promise<UserMap> {
   } catch (err) {
     if (err instanceof MappingError) throw err;
     const code = err instanceof Error && "code" in err ? String(err.code) : undefined;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === undefined ? "is not UTF-8 text" : `cannot be read (${code})`;
+    const why =
+      code === "ENOENT" ? "no such file"
+      : code === "EACCES" ? "permission denied"
+      : code === undefined || code === "ERR_ENCODING_INVALID_ENCODED_DATA" ? "is not UTF-8 text"
+      : `cannot be read (${code})`;
     throw userMapError(file, [{ field: "--user-map", problem: why }]);
   }
   let records: { record: string[]; info: { lines: number } }[];
