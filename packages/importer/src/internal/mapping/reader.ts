@@ -86,7 +86,7 @@ function prune(value: unknown, path: string, issues: RowIssue[]): unknown {
   if (typeof value === "string") return value.trim() === "" ? undefined : value;
   if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
   if (typeof value === "boolean") return value;
-  if (typeof value === "function") {
+  if (typeof value === "function" || (typeof value === "object" && ("_jsonata_function" in value || "_jsonata_lambda" in value))) {
     issues.push({ path, rule: "the expression gave a function, not a value" });
     return undefined;
   }
