@@ -254,6 +254,21 @@ describe("users by e-mail and by extension", () => {
     ]);
   });
 
+  it("the walk of the users is made before the first row: a slow walk does not count against an expression's time limit; a failed walk stops the read with its own error", async () => {
+    const path = file("slow.csv", `id,start,agent\ns1,2026-12-01 10:00:00,${user(SEED_USERS.host).emailAddress}\n`);
+    const slow = mapping(userLines("$userByEmail(agent)"), {
+      timeoutMs: 100,
+      users: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        return directoryUsers(client);
+      },
+    });
+    expect((await rows(slow, path))[0]).toMatchObject({ readIssues: [], request: { primaryUser: SEED_USERS.host } });
+    const wrongKey = new GongClient({ baseURL: sb.baseUrl, auth: { accessKey: "nope", accessKeySecret: "nope" }, maxRetries: 0 });
+    const failing = mapping(userLines("$userByEmail(agent)"), { users: () => directoryUsers(wrongKey) });
+    await expect(rows(failing, path)).rejects.toMatchObject({ status: 403 }); // access denied on /v2/users is 403 (CONTRACT.md §1)
+  });
+
   it("a user map that cannot be used is refused with its lines", async () => {
     await expect(loadUserMap(file("bad-ext.csv", "101,a@x.example\n102\n,b@x.example\n103,not-an-email\n101,c@x.example\n"))).rejects.toThrow(
       [

@@ -344,10 +344,17 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
     return out;
   };
 
+  const needsUsers = mapping.uses.has("userByEmail") || mapping.uses.has("userByExtension");
   let passes = 0;
   const read = async function* (path: string): AsyncGenerator<RawManifestRow> {
     passes++;
     warningsOn = passes === 1;
+    // The users are listed before the first row: an expression's time limit never counts the walk of GET /v2/users,
+    // and a failed walk stops the import with its own error (refused, gave up), not as invalid rows.
+    if (needsUsers) {
+      directory ??= (options.users as () => Promise<Iterable<DirectoryUser>>)().then((list) => new UserDirectory(list));
+      await directory;
+    }
     const format = options.format ?? mapping.format ?? manifestFormatFor(path);
     if (format === undefined) throw new ManifestError(`cannot tell the format of ${path}: use .csv or .jsonl, input.format in the mapping, or --format`);
     if (groupBy === undefined) {
