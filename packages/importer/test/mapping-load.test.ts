@@ -149,7 +149,7 @@ describe("problems, each with its line and field", () => {
     expect(found).toEqual([
       { line: 1, field: "defaultCountry", problem: '"XX" is not a country code (two capital letters, e.g. US, GB)' },
       { line: 2, field: "input.format", problem: "must be csv or jsonl" },
-      { line: 3, field: "colour", problem: "unknown key; keys: description, input, timezone, defaultCountry, formats, values, groupBy, filters, fields" },
+      { line: 3, field: "colour", problem: "unknown key; keys: description, input, timezone, defaultCountry, formats, values, groupBy, filters, variables, fields" },
       { line: 4, field: "timezone", problem: '"Mars/Olympus" is not an IANA time zone (e.g. America/New_York)' },
       { line: 6, field: "formats.pbx", problem: expect.stringContaining("has no token for the year") as unknown },
     ]);

@@ -31,6 +31,8 @@ interface ImportFlags {
   verbose?: boolean;
   quiet?: boolean;
   map?: string;
+  preset?: string;
+  recordings?: string;
   timezone?: string;
   userMap?: string;
   defaultCountry?: string;
@@ -123,6 +125,8 @@ export function importCommand(): Command {
     .option("--queue-name <name>", "BullMQ queue name (default gong-import)")
     .option("--attempts <n>", "queue mode: attempts per job before it fails (default 5; 4xx fail at once)", positiveInt("--attempts"))
     .option("--map <file>", "read any CSV/JSONL export through a mapping file (YAML or JSON; see docs/mappings.md)")
+    .option("--preset <name>", "read the export through a mapping shipped with the connector: freepbx (FreePBX's cdr table as CSV)")
+    .option("--recordings <dir>", "with --map/--preset: where $recording finds recordings by name (<dir>/YYYY/MM/DD/<name>, else anywhere under dir)")
     .option("--timezone <zone>", "with --map: the IANA time zone local date-times are read in (wins over the mapping's timezone)")
     .option("--user-map <file>", "with --map: a CSV of extension,email for $userByExtension")
     .option("--default-country <cc>", "with --map: the country of phone numbers written without one (default: the mapping's, else US)")
@@ -158,6 +162,7 @@ Examples:
   $ gong-connector import examples/calls.csv --concurrency 8 --skip-invalid
   $ gong-connector import calls.jsonl --dry-run
   $ gong-connector import cdr.csv --map mapping.yaml --timezone America/New_York --user-map extensions.csv --dry-run
+  $ gong-connector import cdr.csv --preset freepbx --timezone America/New_York --user-map extensions.csv --recordings monitor/
   $ gong-connector import calls.jsonl --queue redis://127.0.0.1:6379   # then: gong-connector worker --queue …`,
     )
     .action(
@@ -226,6 +231,8 @@ Examples:
         const mapped = await mappingFromFlags(manifest, flags, () => gongClient(), signal);
         if (typeof mapped === "number") return mapped;
         const reader = mapped?.reader;
+        // Recordings found by $recording are inside --recordings: that directory bounds the media files.
+        const mediaRoot = flags.mediaRoot ?? flags.recordings;
         const binding = () => {
           const o = clientOptions();
           return { gong: gongBinding(gongClient().baseURL, o.auth), redact: redactorFor(o.auth) };
@@ -233,7 +240,7 @@ Examples:
         const common = {
           manifest,
           checkRow,
-          ...(flags.mediaRoot !== undefined && { mediaRoot: flags.mediaRoot }),
+          ...(mediaRoot !== undefined && { mediaRoot }),
           rebindJournal: flags.rebindJournal === true,
           ...(flags.format !== undefined && { format: flags.format }),
           ...(flags.journal !== undefined && { journal: flags.journal }),
@@ -249,7 +256,7 @@ Examples:
             const requests: unknown[] = [];
             const check = await validateManifest(manifest, {
               ...(flags.format !== undefined && { format: flags.format }),
-              ...(flags.mediaRoot !== undefined && { mediaRoot: flags.mediaRoot }),
+              ...(mediaRoot !== undefined && { mediaRoot }),
               ...(reader !== undefined && {
                 reader,
                 onValid: (row) => {
@@ -368,16 +375,25 @@ async function mappingFromFlags(
   client: () => ReturnType<typeof clientFromEnv>,
   signal: AbortSignal,
 ): Promise<{ reader: MappingReader; finish: () => void } | number | undefined> {
-  if (flags.map === undefined) {
-    const stray = [flags.timezone !== undefined && "--timezone", flags.userMap !== undefined && "--user-map", flags.defaultCountry !== undefined && "--default-country"].filter(
+  if (flags.map !== undefined && flags.preset !== undefined) {
+    printError("gong-connector: give --map or --preset, not both (a preset is a mapping file: copy it to change it); nothing was read or sent");
+    return EXIT.invalid;
+  }
+  if (flags.map === undefined && flags.preset === undefined) {
+    const stray = [
+      flags.timezone !== undefined && "--timezone",
+      flags.userMap !== undefined && "--user-map",
+      flags.defaultCountry !== undefined && "--default-country",
+      flags.recordings !== undefined && "--recordings",
+    ].filter(
       (f): f is string => f !== false,
     );
     if (stray.length === 0) return undefined;
-    printError(`gong-connector: ${stray.join(", ")} ${stray.length === 1 ? "goes" : "go"} with --map (a manifest is already in Gong's shape); nothing was read or sent`);
+    printError(`gong-connector: ${stray.join(", ")} ${stray.length === 1 ? "goes" : "go"} with --map or --preset (a manifest is already in Gong's shape); nothing was read or sent`);
     return EXIT.invalid;
   }
-  const { directoryUsers, loadMapping, loadUserMap, mappingReader } = await import("@gong-connector/importer");
-  const mapping = await loadMapping(flags.map);
+  const { directoryUsers, loadMapping, loadUserMap, mappingReader, presetPath } = await import("@gong-connector/importer");
+  const mapping = await loadMapping(flags.preset === undefined ? (flags.map ?? "") : presetPath(flags.preset));
   const userMap = flags.userMap === undefined ? undefined : await loadUserMap(flags.userMap);
   let warnings = 0;
   const onWarning = (w: MappingWarning): void => {
@@ -389,6 +405,7 @@ async function mappingFromFlags(
     defaultCountry: flags.defaultCountry,
     format: flags.format,
     userMap,
+    recordings: flags.recordings,
     users: () => directoryUsers(client(), { signal }),
     onWarning,
   });

@@ -5,6 +5,7 @@
  * zones). Each problem names the mapping file's line and the field.
  */
 import { readFile, stat } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import jsonata from "jsonata";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair } from "yaml";
 import type { CountryCode } from "libphonenumber-js";
@@ -34,6 +35,12 @@ export interface FieldRule {
   constant?: unknown;
 }
 
+/** A variable of a mapping: computed once per call (in order), then `$name` in the fields' expressions. */
+export interface VariableRule {
+  name: string;
+  expression: MappingExpression;
+}
+
 export interface FilterRule {
   reason: string;
   skip: MappingExpression;
@@ -52,6 +59,7 @@ export interface Mapping {
   values: ReadonlyMap<string, ValueMap>;
   groupBy?: MappingExpression;
   filters: readonly FilterRule[];
+  variables: readonly VariableRule[];
   fields: readonly FieldRule[];
   /** Helpers the expressions call (`localTime`, `userByEmail`…). */
   uses: ReadonlySet<string>;
@@ -67,6 +75,8 @@ export const HELPERS: ReadonlyMap<string, readonly [number, number]> = new Map([
   ["mapValue", [2, 2]],
   ["userByEmail", [1, 1]],
   ["userByExtension", [1, 1]],
+  ["isExtension", [1, 1]],
+  ["recording", [1, 2]],
 ] as const);
 
 /** JSONata's own functions a mapping may call. */
@@ -91,7 +101,7 @@ const FORBIDDEN: ReadonlyMap<string, string> = new Map([
 /** Variables every expression sees: the rows of the group (one row without groupBy) and the first row's line. */
 export const BOUND_VARIABLES: ReadonlySet<string> = new Set(["rows", "line"]);
 
-const TOP_KEYS = ["description", "input", "timezone", "defaultCountry", "formats", "values", "groupBy", "filters", "fields"];
+const TOP_KEYS = ["description", "input", "timezone", "defaultCountry", "formats", "values", "groupBy", "filters", "variables", "fields"];
 const REQUIRED_FIELDS = ["clientUniqueId", "actualStart", "primaryUser", "parties", "direction"];
 /** Longest expression. */
 const MAX_EXPRESSION = 20_000;
@@ -139,6 +149,8 @@ interface AstNode {
 class Checker {
   readonly issues: MappingIssue[] = [];
   readonly uses = new Set<string>();
+  /** Names of the mapping's `variables` defined so far: later expressions may use them. */
+  readonly variables: string[] = [];
   needsTimeZone = false;
   private readonly lines: LineCounter;
   constructor(
@@ -197,7 +209,7 @@ class Checker {
   }
 
   private walk(root: AstNode, field: string, lineAt: (position: number | undefined) => number): void {
-    const bound = new Set<string>(BOUND_VARIABLES);
+    const bound = new Set<string>([...BOUND_VARIABLES, ...this.variables]);
     const calls: { node: AstNode; applied: boolean }[] = [];
     const variables: AstNode[] = [];
     const stack: { node: unknown; applied: boolean }[] = [{ node: root, applied: false }];
@@ -466,6 +478,24 @@ export function parseMapping(text: string, file = "mapping"): Mapping {
     }
   }
 
+  const variables: VariableRule[] = [];
+  const vr = get("variables");
+  if (vr !== undefined) {
+    if (!isMap(vr.value)) checker.add(vr, "variables", "must be a map of name: expression");
+    else {
+      for (const p of vr.value.items) {
+        const name = keyName(p);
+        if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) checker.add(p, `variables.${name}`, "a variable's name is letters, digits and _ (used as $name)");
+        else if (BOUND_VARIABLES.has(name) || HELPERS.has(name) || JSONATA_FUNCTIONS.has(name)) checker.add(p, `variables.${name}`, `$${name} is already a variable or function`);
+        else {
+          const expression = checker.expression(p.value as YamlNode, `variables.${name}`);
+          if (expression !== undefined) variables.push({ name, expression });
+          checker.variables.push(name);
+        }
+      }
+    }
+  }
+
   const fields: FieldRule[] = [];
   const fd = get("fields");
   if (fd === undefined) checker.issues.push({ line: 1, field: "fields", problem: "is missing: a mapping says where each Add call field comes from" });
@@ -537,7 +567,7 @@ export function parseMapping(text: string, file = "mapping"): Mapping {
   if (checker.issues.length > 0) {
     throw new MappingError(file, [...checker.issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   }
-  const mapping: Mapping = { file, formats, values, filters, fields, uses: checker.uses, needsTimeZone: checker.needsTimeZone };
+  const mapping: Mapping = { file, formats, values, filters, variables, fields, uses: checker.uses, needsTimeZone: checker.needsTimeZone };
   if (format !== undefined) mapping.format = format;
   if (delimiter !== undefined) mapping.delimiter = delimiter;
   if (timezone !== undefined) mapping.timezone = timezone;
@@ -565,4 +595,14 @@ export async function loadMapping(path: string): Promise<Mapping> {
     throw new MappingError(path, [{ field: "(file)", problem: why }]);
   }
   return parseMapping(text.replace(/^\uFEFF/, ""), path);
+}
+
+/** The presets shipped with the package (mapping files users can copy and change). */
+export const PRESETS: readonly string[] = ["freepbx"];
+
+/** The path of a shipped preset's mapping file; MappingError naming the presets for an unknown one. */
+export function presetPath(name: string): string {
+  if (!PRESETS.includes(name)) throw new MappingError(name, [{ field: "--preset", problem: `unknown preset (presets: ${PRESETS.join(", ")})` }], `--preset ${name}: unknown preset (presets: ${PRESETS.join(", ")})`);
+  // src/internal/mapping/ and dist/internal/mapping/ are both three levels under the package.
+  return fileURLToPath(new URL(`../../../presets/${name}.yaml`, import.meta.url));
 }

@@ -9,6 +9,8 @@
  * export) cost little; at most `maxOpenRows` rows are held at once (a file that needs more must be sorted by the
  * key). Each row is read twice and looked up once: time is linear in the file.
  */
+import { readdir, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import jsonata from "jsonata";
 import type { CountryCode } from "libphonenumber-js";
@@ -47,6 +49,8 @@ export interface MappingReaderOptions {
   maxDepth?: number | undefined;
   /** groupBy: the most rows held at once (default 100,000). */
   maxOpenRows?: number | undefined;
+  /** The recordings' directory (`--recordings`), for `$recording`. */
+  recordings?: string | undefined;
 }
 
 /** The row-by-row reader of a mapping (a ManifestReader for runImport), with what it counted. */
@@ -187,7 +191,14 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
   if ((mapping.uses.has("userByExtension") || mapping.uses.has("userByEmail")) && options.users === undefined) {
     problems.push({ field: "users", problem: "the mapping finds Gong users by e-mail or extension, which needs the list of Gong users (credentials)" });
   }
+  if (mapping.uses.has("isExtension") && options.userMap === undefined) {
+    problems.push({ field: "--user-map", problem: "the mapping asks whether a number is an extension ($isExtension): give --user-map FILE (a CSV of extension,email)" });
+  }
+  if (mapping.uses.has("recording") && options.recordings === undefined) {
+    problems.push({ field: "--recordings", problem: "the mapping finds recordings by name ($recording): give --recordings DIR" });
+  }
   if (problems.length > 0) throw new MappingError(mapping.file, problems);
+  const recordings = options.recordings === undefined ? undefined : new RecordingFinder(options.recordings);
 
   const timeoutMs = options.timeoutMs ?? 2000;
   const maxDepth = options.maxDepth ?? 300;
@@ -228,6 +239,14 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
       const email = scalarText(value, "$userByEmail");
       return (await users()).idFor(email);
     },
+    isExtension: (value) => {
+      if (isEmpty(value)) return false;
+      return (options.userMap as UserMap).byExtension.has(scalarText(value, "$isExtension"));
+    },
+    recording: async (value, date) => {
+      if (isEmpty(value)) return undefined;
+      return (recordings as RecordingFinder).find(scalarText(value, "$recording"), isEmpty(date) ? undefined : scalarText(date, "$recording's date"));
+    },
     userByExtension: async (value) => {
       if (isEmpty(value)) return undefined;
       const ext = scalarText(value, "$userByExtension");
@@ -249,6 +268,7 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
     expression: f.expression === undefined ? undefined : compile(f.expression),
     where: typeof f.from === "object" ? compile(f.from.where, (s) => `$boolean((\n${s}\n))`) : undefined,
   }));
+  const variables = mapping.variables.map((v) => ({ name: v.name, expression: compile(v.expression) }));
   const cuidField = fields.find((f) => f.rule.field === "clientUniqueId");
 
   /** Evaluates one expression; a row problem comes back as `{ issue }`, anything else (a failed users walk) is thrown. */
@@ -298,6 +318,12 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
         return skipped;
       }
     }
+    const bound: Record<string, unknown> = { ...bindings };
+    for (const v of variables) {
+      const r = await evaluate(v.expression, first.values, bound, `variables.${v.name}`);
+      if ("issue" in r) return { line, request: undefined, readIssues: [r.issue] };
+      bound[v.name] = r.value;
+    }
     const request = Object.create(null) as Record<string, unknown>;
     let mediaFile: unknown;
     for (const f of fields) {
@@ -309,7 +335,7 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
       else if (f.where !== undefined) {
         input = undefined;
         for (const v of values) {
-          const w = await evaluate(f.where, v, bindings, `${rule.field} (from.where)`);
+          const w = await evaluate(f.where, v, bound, `${rule.field} (from.where)`);
           if ("issue" in w) {
             issues.push(w.issue);
             break;
@@ -324,7 +350,7 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
       let value: unknown;
       if (f.expression === undefined) value = rule.constant;
       else {
-        const r = await evaluate(f.expression, input, bindings, rule.field);
+        const r = await evaluate(f.expression, input, bound, rule.field);
         if ("issue" in r) {
           issues.push(r.issue);
           continue;
@@ -398,6 +424,52 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
     }
   };
   return Object.assign(read, { mapping, warnings: () => warnings });
+}
+
+/**
+ * Recordings by file name under a directory: `<dir>/<YYYY>/<MM>/<DD>/<name>` for the call's local date (as FreePBX
+ * stores them), else the one file of that name anywhere under the directory (found in one walk, made when first
+ * needed and kept).
+ */
+class RecordingFinder {
+  private index: Promise<Map<string, string[]>> | undefined;
+  constructor(private readonly dir: string) {}
+
+  async find(name: string, date: string | undefined): Promise<string> {
+    if (name.includes("/") || name.includes("\\") || name === "." || name === ".." || name.includes("\0")) {
+      throw new RowMappingError(`${shown(name)} is not a file name (a recording is looked up by its name alone)`);
+    }
+    const m = date === undefined ? null : /^(\d{4})-(\d{2})-(\d{2})/.exec(date);
+    if (m !== null) {
+      const dated = join(this.dir, m[1] ?? "", m[2] ?? "", m[3] ?? "", name);
+      if (await isFile(dated)) return resolve(dated);
+    }
+    const found = (await (this.index ??= indexFiles(this.dir))).get(name) ?? [];
+    if (found.length === 1) return resolve(found[0] as string);
+    if (found.length > 1) throw new RowMappingError(`${found.length} files named ${shown(name)} under --recordings ${this.dir} (${found.slice(0, 3).join(", ")}); keep one`);
+    throw new RowMappingError(`no recording named ${shown(name)} under --recordings ${this.dir}${m === null ? "" : ` (looked in ${m[1] ?? ""}/${m[2] ?? ""}/${m[3] ?? ""}/ first)`}`);
+  }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Every regular file under `dir` by name (symbolic links are not followed). */
+async function indexFiles(dir: string): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const list = out.get(entry.name);
+    const path = join(entry.parentPath, entry.name);
+    if (list === undefined) out.set(entry.name, [path]);
+    else list.push(path);
+  }
+  return out;
 }
 
 function checkedZone(value: unknown): string {
