@@ -327,8 +327,9 @@ Examples:
           mapped?.finish();
           printJson(summary);
           if (result.summary.report !== undefined) {
-            const rows = result.summary.failed + result.summary.invalid + (result.summary.filtered ?? 0);
-            printError(`gong-connector: report of ${rows} failed, invalid or filtered row(s) written to ${result.summary.report}`);
+            const filtered = result.summary.filtered ?? 0;
+            const rows = result.summary.failed + result.summary.invalid + filtered;
+            printError(`gong-connector: report of ${rows} failed${filtered > 0 ? ", invalid or filtered" : " or invalid"} row(s) written to ${result.summary.report}`);
           } else if (flags.report !== undefined && !result.summary.interrupted && !result.summary.quotaStopped) {
             printError(`gong-connector: no row failed; no report written (${flags.report})`);
           }

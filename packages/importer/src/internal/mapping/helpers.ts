@@ -49,7 +49,7 @@ export function isTimeZone(zone: string): boolean {
 }
 
 /** True when `code` is a country libphonenumber-js knows (`US`, `GB`). */
-export function isCountry(code: string): code is CountryCode {
+export function isCountry(code: string): boolean {
   return /^[A-Z]{2}$/.test(code) && isSupportedCountry(code);
 }
 
@@ -177,10 +177,10 @@ export function duration(value: unknown): number | undefined {
  * `$phone(value, country?)`: the number in E.164 (`+12125550123`), read with `country` when it has no country code.
  * A number that is not valid is kept as written, and `warn` is told.
  */
-export function phone(value: unknown, country: CountryCode, warn: (message: string) => void): string | undefined {
+export function phone(value: unknown, country: string, warn: (message: string) => void): string | undefined {
   if (isEmpty(value)) return undefined;
   const text = scalarText(value, "$phone");
-  const parsed = parsePhoneNumberFromString(text, country);
+  const parsed = parsePhoneNumberFromString(text, country as CountryCode);
   if (parsed?.isValid() === true) return parsed.number;
   warn(`${quote(text)} is not a valid phone number (default country ${country}); kept as written`);
   return text;

@@ -8,7 +8,6 @@ import { readFile, stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import jsonata from "jsonata";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair } from "yaml";
-import type { CountryCode } from "libphonenumber-js";
 import { parseColumnPath, resolveColumn, RESERVED_KEYS } from "../manifest.js";
 import type { ManifestFormat } from "../types.js";
 import { MappingError, type MappingIssue } from "./errors.js";
@@ -54,7 +53,8 @@ export interface Mapping {
   /** CSV cell separator (default `,`). */
   delimiter?: string;
   timezone?: string;
-  defaultCountry?: CountryCode;
+  /** A country code libphonenumber-js knows (`US`, `GB`). */
+  defaultCountry?: string;
   formats: ReadonlyMap<string, NamedFormat>;
   values: ReadonlyMap<string, ValueMap>;
   groupBy?: MappingExpression;
@@ -362,7 +362,7 @@ export function parseMapping(text: string, file = "mapping"): Mapping {
     if (v !== undefined && isTimeZone(v)) timezone = v;
     else pre.add(tz.value as YamlNode, "timezone", `${JSON.stringify(v ?? null)} is not an IANA time zone (e.g. America/New_York)`);
   }
-  let defaultCountry: CountryCode | undefined;
+  let defaultCountry: string | undefined;
   const dc = get("defaultCountry");
   if (dc !== undefined) {
     const v = scalarString(dc.value);

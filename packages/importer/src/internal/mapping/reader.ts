@@ -13,7 +13,6 @@ import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import jsonata from "jsonata";
-import type { CountryCode } from "libphonenumber-js";
 import { ManifestError } from "../errors.js";
 import { manifestFormatFor } from "../manifest.js";
 import type { ManifestFormat, ManifestReader, RawManifestRow, RowIssue } from "../types.js";
@@ -184,7 +183,7 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
   }
   const countryText = options.defaultCountry ?? mapping.defaultCountry ?? "US";
   if (!isCountry(countryText)) problems.push({ field: "--default-country", problem: `"${countryText}" is not a country code (two capital letters, e.g. US, GB)` });
-  const country = countryText as CountryCode;
+  const country = countryText;
   if (mapping.uses.has("userByExtension") && options.userMap === undefined) {
     problems.push({ field: "--user-map", problem: "the mapping finds users by extension ($userByExtension): give --user-map FILE (a CSV of extension,email)" });
   }
@@ -478,7 +477,7 @@ function checkedZone(value: unknown): string {
   return z;
 }
 
-function checkedCountry(value: unknown): CountryCode {
+function checkedCountry(value: unknown): string {
   const c = scalarText(value, "$phone's country");
   if (!isCountry(c)) throw new RowMappingError(`${shown(c)} is not a country code`);
   return c;
