@@ -2,7 +2,7 @@
  * A mapping over an export: grouping, filters, users by e-mail and extension (against the sandbox's GET /v2/users),
  * hostile input; and the mapped rows through the importer's one path (validation, journal, report).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -347,5 +347,57 @@ describe("hostile input", () => {
       { path: "speakersTimeline.constructor", rule: "is not allowed (a reserved name)" },
       { path: "title", rule: "the expression gave a function, not a value" },
     ]);
+  });
+});
+
+describe("variables, $isExtension and $recording", () => {
+  it("variables are computed once per call and seen by every field; $isExtension reads the user map", async () => {
+    const map = file("ext-vars.csv", "101,a@x.example\n");
+    const path = file("vars.csv", "id,start,src,dst\nv1,2026-12-01 10:00:00,101,2125550123\nv2,2026-12-01 10:00:00,2125550123,101\n");
+    const reader = mapping(
+      [
+        "variables:",
+        '  direction: \'$isExtension(src) ? "Outbound" : "Inbound"\'',
+        '  other: \'$direction = "Outbound" ? dst : src\'',
+        "fields:",
+        "  clientUniqueId: id",
+        "  actualStart: $localTime(start)",
+        '  primaryUser: \'"1"\'',
+        '  parties: \'[{"userId": "1"}, {"phoneNumber": $phone($other)}]\'',
+        "  direction: $direction",
+        "  title: '$direction & \" call with \" & $other'",
+      ],
+      { userMap: await loadUserMap(map) },
+    );
+    const out = await rows(reader, path);
+    expect(out.map((r) => [r.request?.direction, r.request?.title])).toEqual([
+      ["Outbound", "Outbound call with 2125550123"],
+      ["Inbound", "Inbound call with 2125550123"],
+    ]);
+  });
+
+  it("$recording: DIR/YYYY/MM/DD/name for the call's date, else the one file of that name under DIR; none, several or a path are refused", async () => {
+    const rec = join(dir, "monitor");
+    for (const [sub, name] of [["2026/12/01", "a.wav"], ["old", "b.wav"], ["x", "dup.wav"], ["y", "dup.wav"], ["2026/12/02", "a.wav"]] as const) {
+      mkdirSync(join(rec, sub), { recursive: true });
+      writeFileSync(join(rec, sub, name), "RIFF");
+    }
+    const path = file("recs.csv", ["id,start,rec", "r1,2026-12-01 10:00:00,a.wav", "r2,2026-12-01 10:00:00,b.wav", "r3,2026-12-01 10:00:00,c.wav", "r4,2026-12-01 10:00:00,dup.wav", "r5,2026-12-01 10:00:00,../secret.wav"].join("\n"));
+    const reader = mapping(["fields:", "  clientUniqueId: id", ...BASE_FIELDS, "  mediaFile: $recording(rec, start)"], { recordings: rec });
+    const out = await rows(reader, path);
+    expect(out[0]?.mediaFile).toBe(join(rec, "2026/12/01/a.wav"));
+    expect(out[1]?.mediaFile).toBe(join(rec, "old/b.wav"));
+    expect(out[2]?.readIssues).toEqual([{ path: "mediaFile", rule: `no recording named "c.wav" under --recordings ${rec} (looked in 2026/12/01/ first)` }]);
+    expect(out[3]?.readIssues[0]?.rule).toMatch(/^2 files named "dup\.wav" under --recordings/);
+    expect(out[4]?.readIssues).toEqual([{ path: "mediaFile", rule: '"../secret.wav" is not a file name (a recording is looked up by its name alone)' }]);
+    expect(() => mapping(["fields:", "  clientUniqueId: id", ...BASE_FIELDS, "  mediaFile: $recording(rec)"])).toThrow(/--recordings: the mapping finds recordings by name/);
+  });
+
+  it("the freepbx preset is a valid mapping shipped with the package", async () => {
+    const { loadMapping, presetPath, PRESETS } = await import("../src/index.js");
+    expect(PRESETS).toEqual(["freepbx"]);
+    const m = await loadMapping(presetPath("freepbx"));
+    expect(m.variables.map((v) => v.name)).toEqual(["callId", "direction", "answered", "channelExt", "rep", "other", "otherName"]);
+    expect(() => presetPath("nope")).toThrow("--preset nope: unknown preset (presets: freepbx)");
   });
 });
