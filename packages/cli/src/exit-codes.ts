@@ -33,6 +33,7 @@ import {
   JournalFileError,
   JournalWriteError,
   ManifestError,
+  MappingError,
   ReportPathError,
 } from "@gong-connector/importer/errors";
 import { EXIT } from "./exit.js";
@@ -61,6 +62,7 @@ entry(ReportPathError, EXIT.invalid);
 entry(JournalBusyError, EXIT.invalid);
 entry(JournalBindingError, EXIT.invalid);
 entry(JournalFileError, EXIT.invalid);
+entry(MappingError, EXIT.invalid);
 // Gong refused: a 4xx other than 429.
 entry(GongApiError, (e) => (e.status === 429 || e.status >= 500 ? EXIT.gaveUp : EXIT.refused));
 entry(BadRequestError, EXIT.refused);

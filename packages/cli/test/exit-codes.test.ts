@@ -43,6 +43,7 @@ const IMPORTER_EXPECTED: Record<string, number> = {
   JournalBindingError: 2,
   JournalFileError: 2,
   JournalWriteError: 4,
+  MappingError: 2,
 };
 
 type AnyClass = abstract new (...args: never[]) => unknown;

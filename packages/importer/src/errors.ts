@@ -10,3 +10,4 @@ export {
   ManifestError,
   ReportPathError,
 } from "./internal/errors.js";
+export { MappingError } from "./internal/mapping/errors.js";

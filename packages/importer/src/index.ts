@@ -27,6 +27,10 @@ export {
 } from "./internal/journal.js";
 export { checkReportPath, REPORT_COLUMNS, writeFailureReport, type ImportInput } from "./internal/report.js";
 export { barProgress, defaultProgress, lineProgress, silentProgress, type ProgressReporter } from "./internal/progress.js";
+export { loadMapping, parseMapping, presetPath, PRESETS, type VariableRule, type FieldRule, type FilterRule, type Mapping, type MappingExpression, type RowPick } from "./internal/mapping/load.js";
+export { mappingReader, type MappingReader, type MappingReaderOptions, type MappingWarning } from "./internal/mapping/reader.js";
+export { directoryUsers, loadUserMap, type DirectoryUser, type UserMap } from "./internal/mapping/users.js";
+export { MappingError, type MappingIssue } from "./internal/mapping/errors.js";
 export {
   JournalBindingError,
   JournalBusyError,
@@ -42,6 +46,7 @@ export type {
   ImportSummary,
   InvalidManifestRow,
   ManifestFormat,
+  ManifestReader,
   MediaState,
   ProgressQuota,
   ProgressStats,

@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { GongClient, ValidationError, type GongClientOptions } from "@gong-connector/client";
 import { createRateLimiter, DAY_MS, type DailyRateLimiter } from "@gong-connector/client/advanced";
 // The importer (SQLite, BullMQ) is loaded only when the command runs, so other commands start fast.
-import type { ImportResult, ManifestFormat } from "@gong-connector/importer";
+import type { ImportResult, ManifestFormat, MappingReader, MappingWarning } from "@gong-connector/importer";
 import { action } from "../action.js";
 import { baseUrlSetting, cliClientOptions, cliWaits, setupErrorOf } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";
@@ -33,6 +33,12 @@ interface ImportFlags {
   profile?: string;
   verbose?: boolean;
   quiet?: boolean;
+  map?: string;
+  preset?: string;
+  recordings?: string;
+  timezone?: string;
+  userMap?: string;
+  defaultCountry?: string;
 }
 
 /** A client with `options`; a ValidationError of them said in terms of what the user set. */
@@ -131,7 +137,13 @@ export function importCommand(): Command {
     .option("--queue <redis-url>", "put the rows on a BullMQ queue for `worker` processes and wait for them")
     .option("--queue-name <name>", "BullMQ queue name (default gong-import)")
     .option("--attempts <n>", "queue mode: attempts per job before it fails (default 5; 4xx fail at once)", positiveInt("--attempts"))
-    .option("--dry-run", "validate the manifest and media files, send nothing")
+    .option("--map <file>", "read any CSV/JSONL export through a mapping file (YAML or JSON; see docs/mappings.md)")
+    .option("--preset <name>", "read the export through a mapping shipped with the connector: freepbx (FreePBX's cdr table as CSV)")
+    .option("--recordings <dir>", "with --map/--preset: where $recording finds recordings by name (<dir>/YYYY/MM/DD/<name>, else anywhere under dir)")
+    .option("--timezone <zone>", "with --map: the IANA time zone local date-times are read in (wins over the mapping's timezone)")
+    .option("--user-map <file>", "with --map: a CSV of extension,email for $userByExtension")
+    .option("--default-country <cc>", "with --map: the country of phone numbers written without one (default: the mapping's, else US)")
+    .option("--dry-run", "validate the manifest and media files, send nothing (with --map: also print the first requests)")
     .option("--progress-interval <seconds>", "seconds between progress lines when stderr is not a terminal", positiveNumber("--progress-interval"), 5)
     .option("--base-url <url>", "Gong API base URL (default: $GONG_BASE_URL or https://api.gong.io)")
     .option("-v, --verbose", "log each request on stderr (credentials are never logged)")
@@ -164,6 +176,8 @@ Examples:
   $ gong-connector import examples/calls.jsonl --report failures.csv
   $ gong-connector import examples/calls.csv --concurrency 8 --skip-invalid
   $ gong-connector import calls.jsonl --dry-run
+  $ gong-connector import cdr.csv --map mapping.yaml --timezone America/New_York --user-map extensions.csv --dry-run
+  $ gong-connector import cdr.csv --preset freepbx --timezone America/New_York --user-map extensions.csv --recordings monitor/
   $ gong-connector import calls.jsonl --queue redis://127.0.0.1:6379   # then: gong-connector worker --queue …`,
     )
     .action(
@@ -232,6 +246,8 @@ Examples:
           const { auth } = clientOptions();
           return { gong: gongBinding(await gongClient().resolveBaseURL({ signal }), auth), redact: redactorFor(auth) };
         };
+        // Recordings found by $recording are inside --recordings: that directory bounds the media files.
+        const mediaRoot = flags.mediaRoot ?? flags.recordings;
         try {
           if (flags.queue !== undefined && flags.dryRun !== true) sharing = await tokenSharing(flags.queue, profileName(flags.profile));
           let checkRow: ReturnType<typeof primaryUserRowCheck> | undefined;
@@ -239,32 +255,45 @@ Examples:
             const { listUsers } = await import("@gong-connector/client");
             checkRow = primaryUserRowCheck(await listUsers(gongClient(), { signal }));
           }
+          const mapped = await mappingFromFlags(manifest, flags, () => gongClient(), signal);
+          if (typeof mapped === "number") return mapped;
+          const reader = mapped?.reader;
           const common = {
             manifest,
             checkRow,
-            ...(flags.mediaRoot !== undefined && { mediaRoot: flags.mediaRoot }),
+            ...(mediaRoot !== undefined && { mediaRoot }),
             rebindJournal: flags.rebindJournal === true,
             ...(flags.format !== undefined && { format: flags.format }),
             ...(flags.journal !== undefined && { journal: flags.journal }),
             ...(flags.report !== undefined && { report: flags.report }),
             skipInvalid: flags.skipInvalid === true,
+            ...(reader !== undefined && { reader }),
             signal,
             progress,
             onValidated,
           };
           if (flags.dryRun === true) {
+            const requests: unknown[] = [];
             const check = await validateManifest(manifest, {
               ...(flags.format !== undefined && { format: flags.format }),
-              ...(flags.mediaRoot !== undefined && { mediaRoot: flags.mediaRoot }),
+              ...(mediaRoot !== undefined && { mediaRoot }),
+              ...(reader !== undefined && {
+                reader,
+                onValid: (row) => {
+                  if (requests.length < DRY_RUN_REQUESTS) requests.push(row.mediaFile === undefined ? { line: row.line, request: row.request } : { line: row.line, request: row.request, mediaFile: row.mediaFile });
+                },
+              }),
               checkRow,
               signal,
             });
             onValidated(check);
+            mapped?.finish();
             printJson({
               total: check.total,
               valid: check.valid,
               invalid: check.invalidCount,
               withMedia: check.withMedia,
+              ...(reader !== undefined && { filtered: check.filtered, filteredByReason: check.filteredByReason, requests }),
               invalidRows: check.invalid,
               ...(check.invalidCount > check.invalid.length && { invalidRowsOmitted: check.invalidCount - check.invalid.length }),
             });
@@ -315,10 +344,12 @@ Examples:
                 invalidRows: result.invalid,
                 ...(result.summary.invalid > result.invalid.length && { invalidRowsOmitted: result.summary.invalid - result.invalid.length }),
               };
+          mapped?.finish();
           printJson(summary);
           if (result.summary.report !== undefined) {
-            const rows = result.summary.failed + result.summary.invalid;
-            printError(`gong-connector: report of ${rows} failed or invalid row(s) written to ${result.summary.report}`);
+            const filtered = result.summary.filtered ?? 0;
+            const rows = result.summary.failed + result.summary.invalid + filtered;
+            printError(`gong-connector: report of ${rows} failed${filtered > 0 ? ", invalid or filtered" : " or invalid"} row(s) written to ${result.summary.report}`);
           } else if (flags.report !== undefined && !result.summary.interrupted && !result.summary.quotaStopped) {
             printError(`gong-connector: no row failed; no report written (${flags.report})`);
           }
@@ -345,4 +376,64 @@ Examples:
         }
       }),
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mappings (--map): any CSV/JSONL export through a mapping file (docs/mappings.md)
+// ---------------------------------------------------------------------------------------------
+
+/** Requests `import --map … --dry-run` prints. */
+const DRY_RUN_REQUESTS = 10;
+/** Warnings printed one by one; past this many they are only counted. */
+const NAMED_WARNINGS = 20;
+
+/**
+ * The mapping reader of `--map` (with `--timezone`, `--user-map`, `--default-country`), and `finish()` to print how
+ * many warnings were not shown. Undefined without `--map`; an exit code for a usage error. A mapping or user map that
+ * cannot be used throws MappingError (exit 2) before any row is read.
+ */
+async function mappingFromFlags(
+  manifest: string,
+  flags: ImportFlags,
+  client: () => GongClient,
+  signal: AbortSignal,
+): Promise<{ reader: MappingReader; finish: () => void } | number | undefined> {
+  if (flags.map !== undefined && flags.preset !== undefined) {
+    printError("gong-connector: give --map or --preset, not both (a preset is a mapping file: copy it to change it); nothing was read or sent");
+    return EXIT.invalid;
+  }
+  if (flags.map === undefined && flags.preset === undefined) {
+    const stray = [
+      flags.timezone !== undefined && "--timezone",
+      flags.userMap !== undefined && "--user-map",
+      flags.defaultCountry !== undefined && "--default-country",
+      flags.recordings !== undefined && "--recordings",
+    ].filter(
+      (f): f is string => f !== false,
+    );
+    if (stray.length === 0) return undefined;
+    printError(`gong-connector: ${stray.join(", ")} ${stray.length === 1 ? "goes" : "go"} with --map or --preset (a manifest is already in Gong's shape); nothing was read or sent`);
+    return EXIT.invalid;
+  }
+  const { directoryUsers, loadMapping, loadUserMap, mappingReader, presetPath } = await import("@gong-connector/importer");
+  const mapping = await loadMapping(flags.preset === undefined ? (flags.map ?? "") : presetPath(flags.preset));
+  const userMap = flags.userMap === undefined ? undefined : await loadUserMap(flags.userMap);
+  let warnings = 0;
+  const onWarning = (w: MappingWarning): void => {
+    warnings++;
+    if (warnings <= NAMED_WARNINGS) printError(`gong-connector: warning: ${manifest} line ${w.line}: ${w.field}: ${w.message}`);
+  };
+  const reader = mappingReader(mapping, {
+    timezone: flags.timezone,
+    defaultCountry: flags.defaultCountry,
+    format: flags.format,
+    userMap,
+    recordings: flags.recordings,
+    users: () => directoryUsers(client(), { signal }),
+    onWarning,
+  });
+  const finish = (): void => {
+    if (warnings > NAMED_WARNINGS) printError(`gong-connector: ${warnings - NAMED_WARNINGS} more warning(s) (${warnings} in all)`);
+  };
+  return { reader, finish };
 }

@@ -329,8 +329,8 @@ export interface CsvColumn {
   type: CellType;
 }
 
-/** Why a column path is not a field path of the request (undefined when it is), and the cell type when it is. */
-function resolveColumn(segments: readonly Segment[]): { type: CellType } | { problem: string } {
+/** Why a column path is not a field path of the request, or the cell type when it is (CSV headers, mapping fields). */
+export function resolveColumn(segments: readonly Segment[]): { type: CellType } | { problem: string } {
   let spec: FieldSpec = REQUEST_SPEC;
   let where = "";
   for (let i = 0; i < segments.length; i++) {

@@ -14,8 +14,8 @@ import { defaultJournalPath, Journal, type JournalRow } from "./journal.js";
 import { invalidToFailures, writeFailureReport } from "./report.js";
 import { errorDetails, isAbort, runTask, TaskError, type CallSender } from "./task.js";
 import { silentProgress, type ProgressReporter } from "./progress.js";
-import { ManifestRows, validateManifest, type ManifestCheck, type RowCheck } from "./validate.js";
-import type { FailureRecord, GongBinding, ImportSummary, InvalidManifestRow, ManifestFormat, ProgressQuota, ProgressStats, ValidManifestRow } from "./types.js";
+import { ManifestRows, validateManifest, type FilteredManifestRow, type ManifestCheck, type RowCheck } from "./validate.js";
+import type { FailureRecord, GongBinding, ImportSummary, InvalidManifestRow, ManifestFormat, ManifestReader, ProgressQuota, ProgressStats, ValidManifestRow } from "./types.js";
 
 /** What the import does when the daily quota is spent: wait for the reset (default), or stop at once. */
 export type QuotaPolicy = "wait" | "stop";
@@ -33,6 +33,8 @@ export interface QuotaWait {
 export interface ImportOptions {
   manifest: string;
   format?: ManifestFormat;
+  /** Where the rows come from (a mapping over any CSV/JSONL: mappingReader); default the manifest readers. */
+  reader?: ManifestReader | undefined;
   /** Journal path (default `<manifest>.journal.sqlite`). */
   journal?: string;
   /** Rows in flight at once (default 4). The client's rate limiter paces the requests themselves. */
@@ -96,6 +98,7 @@ export async function loadManifestIntoJournal(
   format: ManifestFormat | undefined,
   checkRow?: RowCheck,
   mediaRoot?: string,
+  reader?: ManifestReader,
 ): Promise<{ run: number; total: number; valid: number; withMedia: number }> {
   const run = journal.beginRun({ manifest: resolve(manifest) });
   let batch: ValidManifestRow[] = [];
@@ -103,6 +106,7 @@ export async function loadManifestIntoJournal(
     format,
     checkRow,
     mediaRoot,
+    reader,
     onValid: (row) => {
       batch.push(row);
       if (batch.length >= PAGE) {
@@ -119,6 +123,8 @@ export async function loadManifestIntoJournal(
 export interface StartCheckOptions {
   manifest: string;
   format?: ManifestFormat | undefined;
+  /** Where the rows come from (a mapping); default the manifest readers. */
+  reader?: ManifestReader | undefined;
   skipInvalid?: boolean | undefined;
   report?: string | undefined;
   /** An extra check of each row before anything is sent (e.g. primaryUserRowCheck); its issues make the row invalid. */
@@ -138,8 +144,13 @@ export function* reportRecords(rows: ManifestRows, failures: Iterable<FailureRec
   let b = failed.next();
   while (a.done !== true || b.done !== true) {
     if (b.done === true || (a.done !== true && a.value.line <= b.value.line)) {
-      const [record] = invalidToFailures([a.value as InvalidManifestRow]);
-      if (record !== undefined) yield record;
+      const item = a.value as InvalidManifestRow | (FilteredManifestRow & { filtered: true });
+      if ("filtered" in item) {
+        yield { line: item.line, clientUniqueId: item.clientUniqueId ?? "", stage: "filtered", status: "filtered", errors: [item.reason], message: `skipped by the mapping's filter: ${item.reason}` };
+      } else {
+        const [record] = invalidToFailures([item]);
+        if (record !== undefined) yield record;
+      }
       a = invalid.next();
     } else {
       yield b.value;
@@ -165,9 +176,13 @@ export async function checkBeforeStart(
 ): Promise<{ check: ManifestCheck; rows: ManifestRows; refused?: ImportResult }> {
   const rows = new ManifestRows();
   try {
-    const check = await validateManifest(opts.manifest, { format: opts.format, checkRow: opts.checkRow, rows, mediaRoot: opts.mediaRoot, signal: opts.signal });
+    const check = await validateManifest(opts.manifest, { format: opts.format, checkRow: opts.checkRow, rows, mediaRoot: opts.mediaRoot, signal: opts.signal, reader: opts.reader });
     summary.total = check.total;
     summary.invalid = check.invalidCount;
+    if (opts.reader !== undefined) {
+      summary.filtered = check.filtered;
+      summary.filteredByReason = check.filteredByReason;
+    }
     opts.onValidated?.(check);
     if (check.invalidCount === 0 || opts.skipInvalid === true) return { check, rows };
     summary.pending = check.valid;
@@ -221,7 +236,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
     const j = journal;
     if (opts.gong !== undefined) j.bind(opts.gong, { rebind: opts.rebindJournal === true });
     opts.onJournal?.(j);
-    const loaded = await loadManifestIntoJournal(j, opts.manifest, opts.format, opts.checkRow, opts.mediaRoot);
+    const loaded = await loadManifestIntoJournal(j, opts.manifest, opts.format, opts.checkRow, opts.mediaRoot, opts.reader);
     run = loaded.run;
     const valid = loaded.valid;
     summary.skipped = j.counts(run).done;

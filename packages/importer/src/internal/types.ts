@@ -10,7 +10,18 @@ export interface RawManifestRow {
   mediaFile?: string;
   /** Problems found while reading (bad JSON, bad CSV cell...), reported like validation issues. */
   readIssues: RowIssue[];
+  /**
+   * The row does not become a call: the reason of the mapping's filter that skipped it (counted by reason in the
+   * summary, listed in the report). `request` may then hold its clientUniqueId only.
+   */
+  filtered?: string;
 }
+
+/**
+ * Where the rows of an import come from: the manifest readers by default, or a mapping over any CSV/JSONL export
+ * (mappingReader). Called once per pass over the file (the check, then the journal's load).
+ */
+export type ManifestReader = (path: string) => AsyncIterable<RawManifestRow>;
 
 /** One rule a row breaks. */
 export interface RowIssue {
@@ -45,15 +56,18 @@ export type RowState = "pending" | "sending" | "created" | "media-sending" | "do
 export type MediaState = "none" | "pending" | "sending" | "done" | "failed";
 
 /** Where a failure happened. */
-export type FailureStage = "create" | "media" | "invalid";
+export type FailureStage = "create" | "media" | "invalid" | "filtered";
 
 /** One failed (or invalid) row, as written to the failure report. */
 export interface FailureRecord {
   line: number;
   clientUniqueId: string;
   stage: FailureStage;
-  /** HTTP status from Gong, `"invalid"` for a row that never left, or `undefined` for network errors. */
-  status?: number | "invalid";
+  /**
+   * HTTP status from Gong, `"invalid"` for a row that never left, `"filtered"` for a row a mapping's filter skipped,
+   * or `undefined` for network errors.
+   */
+  status?: number | "invalid" | "filtered";
   /** Gong's `errors[]` (or the validation issues as `path: rule`). */
   errors: string[];
   requestId?: string;
@@ -74,6 +88,10 @@ export interface ImportSummary {
   failed: number;
   /** Invalid rows (never sent). */
   invalid: number;
+  /** Rows (or groups of rows) a mapping's filters skipped: they do not become calls. Only with a mapping. */
+  filtered?: number;
+  /** `filtered` by the filter's reason. */
+  filteredByReason?: Record<string, number>;
   /** Rows not finished because the run was interrupted. */
   pending: number;
   /** Calls created by this run (new callIds). */

@@ -10,7 +10,7 @@ import { mediaFileIssues } from "@gong-connector/client/advanced";
 import { validateAddCallRequest } from "@gong-connector/schema";
 import { primaryUserProblem, type PrimaryUserStatus } from "@gong-connector/client/advanced";
 import { checkMediaRoot, readManifest, resolveMediaPath } from "./manifest.js";
-import type { InvalidManifestRow, ManifestFormat, RawManifestRow, RowIssue, ValidManifestRow } from "./types.js";
+import type { InvalidManifestRow, ManifestFormat, ManifestReader, RawManifestRow, RowIssue, ValidManifestRow } from "./types.js";
 
 export interface ValidateRowResult {
   valid?: ValidManifestRow;
@@ -64,6 +64,17 @@ export interface ManifestCheck {
   invalidCount: number;
   /** Rows with a media file. */
   withMedia: number;
+  /** Rows a mapping's filters skipped (they do not become calls; the report lists them). */
+  filtered: number;
+  /** `filtered` by the filter's reason. */
+  filteredByReason: Record<string, number>;
+}
+
+/** A row a mapping's filter skipped, as recorded for the report. */
+export interface FilteredManifestRow {
+  line: number;
+  clientUniqueId?: string;
+  reason: string;
 }
 
 /** Invalid rows kept in memory (and printed) by default; the report lists all of them. */
@@ -73,6 +84,7 @@ interface InvalidDbRow {
   line: number;
   client_unique_id: string | null;
   issues: string;
+  filtered: string | null;
 }
 
 /**
@@ -84,7 +96,7 @@ export class ManifestRows {
   private readonly db: Database.Database;
   private readonly claimStmt: Database.Statement<[string, number]>;
   private readonly firstStmt: Database.Statement<[string], { line: number }>;
-  private readonly invalidStmt: Database.Statement<[number, string | null, string]>;
+  private readonly invalidStmt: Database.Statement<[number, string | null, string, string | null]>;
   private closed = false;
 
   constructor() {
@@ -96,10 +108,10 @@ export class ManifestRows {
     this.db.pragma("cache_size = -4000");
     this.db.exec(`
       CREATE TABLE seen (client_unique_id TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TABLE invalid (line INTEGER NOT NULL, client_unique_id TEXT, issues TEXT NOT NULL);`);
+      CREATE TABLE invalid (line INTEGER NOT NULL, client_unique_id TEXT, issues TEXT NOT NULL, filtered TEXT);`);
     this.claimStmt = this.db.prepare("INSERT OR IGNORE INTO seen (client_unique_id, line) VALUES (?, ?)");
     this.firstStmt = this.db.prepare("SELECT line FROM seen WHERE client_unique_id = ?");
-    this.invalidStmt = this.db.prepare("INSERT INTO invalid (line, client_unique_id, issues) VALUES (?, ?, ?)");
+    this.invalidStmt = this.db.prepare("INSERT INTO invalid (line, client_unique_id, issues, filtered) VALUES (?, ?, ?, ?)");
     this.db.exec("BEGIN");
   }
 
@@ -116,15 +128,26 @@ export class ManifestRows {
   }
 
   addInvalid(row: InvalidManifestRow): void {
-    this.invalidStmt.run(row.line, row.clientUniqueId ?? null, JSON.stringify(row.issues));
+    this.invalidStmt.run(row.line, row.clientUniqueId ?? null, JSON.stringify(row.issues), null);
   }
 
-  /** The invalid rows in line order, read as they are consumed. */
-  *invalidRows(): Generator<InvalidManifestRow> {
+  addFiltered(row: FilteredManifestRow): void {
+    this.invalidStmt.run(row.line, row.clientUniqueId ?? null, "[]", row.reason);
+  }
+
+  /** The invalid rows (and the rows a mapping's filters skipped) in line order, read as they are consumed. */
+  *invalidRows(): Generator<InvalidManifestRow | (FilteredManifestRow & { filtered: true })> {
     if (this.closed) return;
     this.db.exec("COMMIT");
     try {
-      for (const r of this.db.prepare<[], InvalidDbRow>("SELECT line, client_unique_id, issues FROM invalid ORDER BY rowid").iterate()) {
+      // Grouped rows of a mapping may arrive out of line order: the report lists them in order.
+      for (const r of this.db.prepare<[], InvalidDbRow>("SELECT line, client_unique_id, issues, filtered FROM invalid ORDER BY line, rowid").iterate()) {
+        if (r.filtered !== null) {
+          const skipped: FilteredManifestRow & { filtered: true } = { line: r.line, reason: r.filtered, filtered: true };
+          if (r.client_unique_id !== null) skipped.clientUniqueId = r.client_unique_id;
+          yield skipped;
+          continue;
+        }
         const row: InvalidManifestRow = { line: r.line, issues: JSON.parse(r.issues) as RowIssue[] };
         if (r.client_unique_id !== null) row.clientUniqueId = r.client_unique_id;
         yield row;
@@ -174,6 +197,8 @@ export interface ValidateManifestOptions {
   mediaRoot?: string | undefined;
   /** Stops reading at the next row once aborted: the check rejects with GongAbortError. */
   signal?: AbortSignal | undefined;
+  /** Where the rows come from (a mapping: mappingReader); default the JSONL/CSV manifest readers. */
+  reader?: ManifestReader | undefined;
 }
 
 /**
@@ -196,10 +221,20 @@ export async function validateManifest(path: string, opts: ValidateManifestOptio
   let total = 0;
   let valid = 0;
   let withMedia = 0;
+  let filtered = 0;
+  const filteredByReason = Object.create(null) as Record<string, number>;
   try {
-    for await (const raw of readManifest(path, opts.format)) {
+    for await (const raw of opts.reader === undefined ? readManifest(path, opts.format) : opts.reader(path)) {
       if (opts.signal?.aborted === true) throw new GongAbortError(`interrupted while checking the manifest, after ${total} rows`);
       total++;
+      if (raw.filtered !== undefined) {
+        // A row the mapping's filter skipped: counted by reason and listed in the report, never sent.
+        filtered++;
+        filteredByReason[raw.filtered] = (filteredByReason[raw.filtered] ?? 0) + 1;
+        const id = raw.request?.clientUniqueId;
+        rows.addFiltered(typeof id === "string" ? { line: raw.line, clientUniqueId: id, reason: raw.filtered } : { line: raw.line, reason: raw.filtered });
+        continue;
+      }
       let result = await validateRow(raw, manifestDir, mediaRoot);
       const extra = result.valid === undefined ? [] : (opts.checkRow?.(result.valid) ?? []);
       if (result.valid !== undefined && extra.length > 0) {
@@ -224,7 +259,7 @@ export async function validateManifest(path: string, opts: ValidateManifestOptio
   } finally {
     if (opts.rows === undefined) rows.close();
   }
-  return { total, valid, invalid, invalidCount, withMedia };
+  return { total, valid, invalid, invalidCount, withMedia, filtered, filteredByReason };
 }
 
 /**

@@ -10,13 +10,15 @@ import { defaultJournalPath, Journal } from "../journal.js";
 import type { GongBinding } from "../types.js";
 import { checkBeforeStart, emptySummary, FAILURE_SAMPLE, loadManifestIntoJournal, reportRecords, writeReport, type ImportResult } from "../scheduler.js";
 import { silentProgress, type ProgressReporter } from "../progress.js";
-import type { FailureRecord, ManifestFormat } from "../types.js";
+import type { FailureRecord, ManifestFormat, ManifestReader } from "../types.js";
 import type { ManifestCheck, RowCheck } from "../validate.js";
 import { DEFAULT_QUEUE_NAME, JOB_NAME, jobIdFor, type ImportJobData, type ImportJobResult } from "./common.js";
 
 export interface QueuedImportOptions {
   manifest: string;
   format?: ManifestFormat;
+  /** Where the rows come from (a mapping: mappingReader); default the manifest readers. */
+  reader?: ManifestReader | undefined;
   connection: ConnectionOptions;
   /** Printed in the summary (never with a password). */
   queueLabel?: string;
@@ -74,7 +76,7 @@ export async function runQueuedImport(opts: QueuedImportOptions): Promise<Import
     queue = new Queue<ImportJobData, ImportJobResult>(opts.queueName ?? DEFAULT_QUEUE_NAME, { connection: opts.connection });
     const q = queue;
     q.on("error", () => {});
-    const { run, valid } = await loadManifestIntoJournal(j, opts.manifest, opts.format, opts.checkRow, opts.mediaRoot);
+    const { run, valid } = await loadManifestIntoJournal(j, opts.manifest, opts.format, opts.checkRow, opts.mediaRoot, opts.reader);
     summary.skipped = j.counts(run).done;
     const stats = () => ({ total: valid, done: summary.done, failed: summary.failed, skipped: summary.skipped });
     const gong = opts.gong === undefined ? undefined : { baseUrl: opts.gong.baseUrl, identity: opts.gong.identity, label: opts.gong.label };
