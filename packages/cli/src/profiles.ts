@@ -3,7 +3,7 @@ import { chmod, mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import envPaths from "env-paths";
 import { FileTokenStore, type GongAuth, type OAuthTokens } from "@gong-connector/client";
-import { writeFileAtomic } from "@gong-connector/client/advanced";
+import { storedTokens, writeFileAtomic } from "@gong-connector/client/advanced";
 import { ConfigurationError } from "./setup-error.js";
 
 /**
@@ -136,18 +136,6 @@ export async function writeProfile(name: string, profile: Profile, env: NodeJS.P
   const path = profilePath(name, env);
   await writeFileAtomic(path, `${JSON.stringify(profile, null, 2)}\n`);
   return path;
-}
-
-/** A token pair in the form the profile (and FileTokenStore) keeps it: dates as ISO-8601 strings. */
-export function storedTokens(tokens: OAuthTokens): Record<string, unknown> {
-  return {
-    accessToken: tokens.accessToken,
-    refreshToken: tokens.refreshToken,
-    expiresAt: new Date(tokens.expiresAt).toISOString(),
-    obtainedAt: new Date(tokens.obtainedAt).toISOString(),
-    scopes: [...tokens.scopes],
-    apiBaseUrl: tokens.apiBaseUrl,
-  };
 }
 
 /**

@@ -20,4 +20,4 @@ export { REDACTED, basicAuthSecrets, bearerSecrets, redactSecrets, redactText } 
 export { checkMediaFile, mediaFileIssues, type MediaFileInfo, type MediaFileOptions } from "./internal/media-file.js";
 export { checkDownloadUrl, checkPrimaryUser, primaryUserProblem, type PrimaryUserStatus } from "./actions/preflight.js";
 export { sleep } from "./internal/sleep.js";
-export { writeFileAtomic } from "./token-stores.js";
+export { storedTokens, writeFileAtomic, type StoredTokens } from "./token-stores.js";

@@ -8,7 +8,7 @@ import type { OAuthTokens, StoreCallOptions, TokenStore } from "./oauth-types.js
 import { LockTimeoutError } from "./internal/file-lock.js";
 
 /** The stored form of a pair: dates as ISO strings, so a person can read when it expires. */
-interface StoredTokens {
+export interface StoredTokens {
   accessToken: string;
   refreshToken: string;
   expiresAt: string;
@@ -17,7 +17,8 @@ interface StoredTokens {
   apiBaseUrl: string;
 }
 
-function toStored(tokens: OAuthTokens): StoredTokens {
+/** A pair in the form the stores keep it (FileTokenStore's file, RedisTokenStore's value). */
+export function storedTokens(tokens: OAuthTokens): StoredTokens {
   return {
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
@@ -109,7 +110,7 @@ export class FileTokenStore implements TokenStore {
 
   async save(tokens: OAuthTokens): Promise<void> {
     const doc = (await this.#readDocument()) ?? {};
-    await writeFileAtomic(this.path, `${JSON.stringify({ ...doc, [this.#field]: toStored(tokens) }, null, 2)}\n`);
+    await writeFileAtomic(this.path, `${JSON.stringify({ ...doc, [this.#field]: storedTokens(tokens) }, null, 2)}\n`);
   }
 
   async withLock<T>(fn: () => Promise<T>, options: StoreCallOptions = {}): Promise<T> {
@@ -200,7 +201,7 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async save(tokens: OAuthTokens): Promise<void> {
-    await this.#redis.set(this.key, JSON.stringify(toStored(tokens)));
+    await this.#redis.set(this.key, JSON.stringify(storedTokens(tokens)));
   }
 
   async withLock<T>(fn: () => Promise<T>, options: StoreCallOptions = {}): Promise<T> {
