@@ -24,6 +24,8 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: "unit", include: ["packages/*/test/**/*.test.ts", "test-support/test/**/*.test.ts"] } },
       { extends: true, test: { name: "e2e", include: ["e2e/**/*.test.ts"], globalSetup: ["test-support/e2e-setup.ts"] } },
+      // The benchmarks in smoke mode (tiny sizes): `npm run test:bench`, and first thing in `npm run bench`; not in `npm test`.
+      { extends: true, test: { name: "bench", include: ["bench/test/**/*.test.ts"], globalSetup: ["test-support/e2e-setup.ts"] } },
     ],
   },
 });
