@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { addCallCommand } from "./commands/add-call.js";
 import { addMediaCommand } from "./commands/add-media.js";
 import { callCommand } from "./commands/call.js";
@@ -11,7 +11,6 @@ import { schemaCommand } from "./commands/schema.js";
 import { usersCommand } from "./commands/users.js";
 import { workerCommand } from "./commands/worker.js";
 import { workspacesCommand } from "./commands/workspaces.js";
-import { reportError } from "./errors.js";
 import { escapeControls } from "./output.js";
 import { EXIT, installSignalHandlers, takeExitCode } from "./exit.js";
 
@@ -100,7 +99,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv]);
     return takeExitCode();
   } catch (error) {
-    if (error instanceof CommanderError) return reportError(error);
+    // Loaded only when something went wrong (a usage error, a bug): start-up stays light.
+    const { reportError } = await import("./errors.js");
     return reportError(error);
   } finally {
     removeHandlers();
