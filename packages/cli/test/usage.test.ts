@@ -92,6 +92,28 @@ describe("bad option values, on every command that takes one", () => {
   }
 });
 
+describe("calls and call: refused options, nothing sent", () => {
+  const cases: [string, string[], string, boolean][] = [
+    ["a word", ["calls", "--to", "yesterday"], "--to: must be an ISO-8601 date-time with a zone", true],
+    ["--to before --from", ["calls", "--from", "2025-01-02T00:00:00Z", "--to", "2025-01-01T00:00:00Z"], "--to: must be after --from", true],
+    ["a workspace that is no id", ["calls", "--workspace", "Sales"], "option '-w, --workspace <id>' argument 'Sales' is invalid. must be a Gong id", true],
+    ["both a callId and --client-unique-id", ["call", "123", "-u", "x"], "give either a callId or --client-unique-id", false],
+    ["a callId that is no id", ["call", "abc"], "value 'abc' is invalid for argument 'callId'. must be a Gong id", false],
+    ["--around with a callId", ["call", "123", "--around", "2025-01-01T00:00:00Z"], "--around: applies only with --client-unique-id", false],
+    ["--around without a zone", ["call", "-u", "x", "--around", "2025-01-01 10:00"], "--around: must be an ISO-8601 date-time with a zone", false],
+  ];
+  for (const [name, args, message, emptyStdout] of cases) {
+    it(`${args[0] ?? ""} refuses ${name} with exit 2, sending nothing`, async () => {
+      const before = requests;
+      const r = await runInProcess(args, { env: env() });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+      if (emptyStdout) expect(r.stdout).toBe("");
+      expect(requests).toBe(before);
+    });
+  }
+});
+
 describe("--help of every command", () => {
   for (const name of commands.map((c) => c.name())) {
     it(`${name} --help: exit 0, examples, no default stated twice`, async () => {
