@@ -1,3 +1,4 @@
+import { reportError } from "./errors.js";
 import { setExitCode } from "./exit.js";
 
 /**
@@ -9,8 +10,6 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number>)
     try {
       setExitCode(await fn(...args));
     } catch (error) {
-      // Loaded here, not at start-up: the error table imports every error class of the client and the importer.
-      const { reportError } = await import("./errors.js");
       setExitCode(reportError(error));
     }
   };

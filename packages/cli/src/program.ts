@@ -11,6 +11,7 @@ import { schemaCommand } from "./commands/schema.js";
 import { usersCommand } from "./commands/users.js";
 import { workerCommand } from "./commands/worker.js";
 import { workspacesCommand } from "./commands/workspaces.js";
+import { reportError } from "./errors.js";
 import { escapeControls } from "./output.js";
 import { EXIT, installSignalHandlers, takeExitCode } from "./exit.js";
 
@@ -99,8 +100,6 @@ export async function run(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv]);
     return takeExitCode();
   } catch (error) {
-    // Loaded only when something went wrong (a usage error, a bug): start-up stays light.
-    const { reportError } = await import("./errors.js");
     return reportError(error);
   } finally {
     removeHandlers();
