@@ -1,7 +1,7 @@
 /**
  * What each command loads. Start-up time is most of a short command's wall time, so heavy packages load only in the
  * commands that use them: fastify and better-sqlite3 for the sandbox, bullmq and ioredis for queue mode, csv-parse
- * for import. zod comes with @gong-connector/client's entry point (the client checks Gong's answers with it), so
+ * for import, cli-progress for the uploads of add-call --media and add-media. zod comes with @gong-connector/client's entry point (the client checks Gong's answers with it), so
  * every command loads it.
  */
 import { spawn } from "node:child_process";
@@ -23,6 +23,8 @@ export async function resolve(specifier, context, next) {
 const REGISTER = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`)});`;
 
 const HEAVY = ["fastify", "better-sqlite3", "bullmq", "ioredis", "csv-parse"];
+/** The progress bar: only the commands that upload load it. */
+const PROGRESS = "cli-progress";
 let dir = "";
 
 beforeAll(() => {
@@ -46,11 +48,11 @@ async function packagesLoadedBy(name: string, args: readonly string[]): Promise<
 }
 
 describe("start-up: what each command loads", () => {
-  it("--help loads commander and none of the server, database, queue or CSV packages", async () => {
+  it("--help loads commander and none of the server, database, queue, CSV or progress-bar packages", async () => {
     const { code, packages } = await packagesLoadedBy("help", ["--help"]);
     expect(code).toBe(0);
     expect(packages.has("commander")).toBe(true);
-    expect(HEAVY.filter((p) => packages.has(p))).toEqual([]);
+    expect([...HEAVY, PROGRESS].filter((p) => packages.has(p))).toEqual([]);
   });
 
   it("add-media loads none of them either", async () => {
@@ -61,12 +63,12 @@ describe("start-up: what each command loads", () => {
     expect(HEAVY.filter((p) => packages.has(p))).toEqual([]);
   });
 
-  it("add-call loads zod (the schema) when it runs, and nothing of the sandbox or the queue", async () => {
+  it("add-call loads zod (the schema) when it runs, and nothing of the sandbox or the queue; without --media no progress bar", async () => {
     const input = join(dir, "call.json");
     writeFileSync(input, "{}");
     const { code, packages } = await packagesLoadedBy("add-call", ["add-call", "--input", input, "--dry-run"]);
     expect(code).toBe(2);
     expect(packages.has("zod")).toBe(true);
-    expect(["fastify", "better-sqlite3", "bullmq"].filter((p) => packages.has(p))).toEqual([]);
+    expect(["fastify", "better-sqlite3", "bullmq", PROGRESS].filter((p) => packages.has(p))).toEqual([]);
   });
 });

@@ -146,6 +146,7 @@ function misspell(long: string): string {
 }
 
 describe("unknown options, on every command", () => {
+  // Every command's misspelt option is checked in-process (packages/cli/test/usage.test.ts); one through the built CLI.
   const commands = buildProgram().commands;
 
   it("covers every command", () => {
@@ -154,23 +155,18 @@ describe("unknown options, on every command", () => {
     );
   });
 
-  for (const command of commands) {
-    const options = command.options.filter((o) => o.long !== undefined && o.long.length > 5 && o.long !== "--version");
-    const target = options.find((o) => o.required) ?? options[0];
-    if (target?.long === undefined) continue;
-    const wrong = misspell(target.long);
-    it(`${command.name()} ${wrong}: names the unknown option, suggests ${target.long}, exit 2, before any other check`, async () => {
-      const before = requests;
-      const r = await runCli([command.name(), wrong, "x"], { env: env(), timeoutMs: 20_000 });
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`error: unknown option '${wrong}'`);
-      expect(r.stderr).toContain(`(Did you mean ${target.long}?)`);
-      expect(r.stderr).not.toContain("required option");
-      expect(r.stderr).not.toMatch(/\n\s+at /);
-      expect(r.stdout).toBe("");
-      expect(requests).toBe(before);
-    });
-  }
+  it("add-call --inptu: names the unknown option, suggests --input, exit 2, before any other check", async () => {
+    expect(misspell("--input")).toBe("--inptu");
+    const before = requests;
+    const r = await runCli(["add-call", "--inptu", "x"], { env: env(), timeoutMs: 20_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("error: unknown option '--inptu'");
+    expect(r.stderr).toContain("(Did you mean --input?)");
+    expect(r.stderr).not.toContain("required option");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toBe("");
+    expect(requests).toBe(before);
+  });
 
   it("a missing required option is still named, once the options are known", async () => {
     const r = await runCli(["add-call"], { env: env() });
@@ -190,19 +186,11 @@ describe("unknown options, on every command", () => {
 });
 
 describe("bad option values, on every command that takes one", () => {
+  // Every command's bad values are checked in-process (packages/cli/test/usage.test.ts); through the built CLI, one
+  // that commander refuses and one that the command's action refuses.
   const cases: [string[], string | RegExp][] = [
     [["demo", "--port", "abc"], "option '-p, --port <port>' argument 'abc' is invalid"],
-    [["demo", "--port", "99999"], "option '-p, --port <port>' argument '99999' is invalid"],
-    [["sandbox", "--port", "-1"], "--port"],
-    [["sandbox", "--fault-500", "2"], "option '--fault-500 <share>' argument '2' is invalid"],
-    [["sandbox", "--duplicates", "maybe"], "option '--duplicates <mode>' argument 'maybe' is invalid"],
-    [["import", "x.jsonl", "--concurrency", "0"], "--concurrency must be a positive integer"],
-    [["worker", "--queue", "redis://127.0.0.1:1", "--concurrency", "many"], "--concurrency must be a positive integer"],
     [["calls", "--from", "1 May 2024"], "--from: must be an ISO-8601 date-time with a zone"],
-    [["call", "12345678901234567890123"], "must be a Gong id"],
-    [["schema", "add-everything"], /action.*: add-call/],
-    [["add-call", "--input", "call.json", "extra"], "too many arguments"],
-    [["users", "extra"], "too many arguments"],
   ];
   for (const [args, message] of cases) {
     it(`${args.join(" ")}: exit 2, naming the option`, async () => {

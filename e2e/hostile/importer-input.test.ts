@@ -3,7 +3,8 @@
  * mixing real field paths, reserved names and junk; cells with quotes, line breaks, JSON and `__proto__`), random
  * JSONL objects. Whatever the input: either a ManifestError naming the manifest, or a parse in which every row is
  * valid or has issues naming a path and a rule; never another exception, never Object.prototype polluted. The CLI
- * on random manifests: exit 0 or 2, never a stack trace.
+ * on random manifests: exit 0 or 2, never a stack trace (in-process through run(argv); one junk
+ * manifest through the built CLI).
  */
 import fc from "fast-check";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ManifestError, validateManifest, type ManifestCheck } from "@gong-connector/importer";
 import { callRequest, HOST, runCli } from "../../test-support/importer.js";
+import { runInProcess } from "../../test-support/run-in-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gc-hostile-prop-"));
 let counter = 0;
@@ -185,7 +187,23 @@ describe("manifest readers on random input", () => {
 });
 
 describe("import --dry-run on random manifests (CLI)", () => {
-  it("exits 0 or 2 with messages, never a stack trace or another code", async () => {
+  /** The outcome the command line must have on any manifest: exit 0 or 2, a message for 2, never a stack trace. */
+  const expectCleanOutcome = (r: { code: number | null; stderr: string }): void => {
+    const context = `exit ${String(r.code)}\n${r.stderr.slice(0, 2000)}`;
+    expect([0, 2], context).toContain(r.code);
+    expect(r.stderr, context).not.toMatch(/^\s+at /m);
+    if (r.code === 2) expect(r.stderr, context).toMatch(/^gong-connector: /m);
+  };
+
+  it("the built CLI: a manifest of junk, quotes, __proto__ and bytes that are no UTF-8 exits 2 with messages", async () => {
+    const file = join(dir, "cli-junk.csv");
+    writeFileSync(file, Buffer.concat([Buffer.from('clientUniqueId,__proto__.x,"parties\n0.userId"\n"a,""b",{"x":1}\n'), Buffer.from([0xff, 0xfe, 0x00, 0x0a])]));
+    const r = await runCli(["import", file, "--dry-run"]);
+    expectCleanOutcome(r);
+    expect(r.code).toBe(2);
+  });
+
+  it("exits 0 or 2 with messages, never a stack trace or another code (in-process, run(argv))", async () => {
     const manifest = fc.oneof(
       csvText.map((t) => ({ ext: "csv", content: t })),
       fc.array(jsonlLine, { maxLength: 6 }).map((ls) => ({ ext: "jsonl", content: ls.join("\n") })),
@@ -195,11 +213,7 @@ describe("import --dry-run on random manifests (CLI)", () => {
       fc.asyncProperty(manifest, async ({ ext, content }) => {
         const file = join(dir, `cli-${counter++}.${ext}`);
         writeFileSync(file, content);
-        const r = await runCli(["import", file, "--dry-run"]);
-        const context = `exit ${String(r.code)}\n${r.stderr.slice(0, 2000)}`;
-        expect([0, 2], context).toContain(r.code);
-        expect(r.stderr, context).not.toMatch(/^\s+at /m);
-        if (r.code === 2) expect(r.stderr, context).toMatch(/^gong-connector: /m);
+        expectCleanOutcome(await runInProcess(["import", file, "--dry-run"]));
       }),
       { numRuns: 15 },
     );

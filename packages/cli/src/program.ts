@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { addCallCommand } from "./commands/add-call.js";
 import { addMediaCommand } from "./commands/add-media.js";
 import { authCommand } from "./commands/auth.js";
@@ -108,7 +108,6 @@ export async function run(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv]);
     return takeExitCode();
   } catch (error) {
-    if (error instanceof CommanderError) return reportError(error);
     return reportError(error);
   } finally {
     removeHandlers();

@@ -1,11 +1,8 @@
 import { Command } from "commander";
 import { checkMediaFile } from "@gong-connector/client/advanced";
 import { action } from "../action.js";
-import { clientFromEnvironment, cliWaits } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";
-import { readJsonInput } from "../input.js";
 import { printError, printJson } from "../output.js";
-import { uploadProgress } from "../progress.js";
 
 interface AddCallFlags {
   input: string;
@@ -53,6 +50,8 @@ Examples:
       action(async (flags: AddCallFlags) => {
         // Loaded here, not at start-up: the schema (zod) costs every other command nothing.
         const { addCall, addCallWithMedia, parseAddCallRequest } = await import("@gong-connector/client");
+        const { readJsonInput } = await import("../input.js");
+        const { clientFromEnvironment, cliWaits } = await import("../client.js");
         const input = await readJsonInput(flags.input);
         const request = parseAddCallRequest(input);
         if (flags.dryRun === true) {
@@ -75,6 +74,7 @@ Examples:
           printJson(await addCall(client, request, common));
           return EXIT.ok;
         }
+        const { uploadProgress } = await import("../progress.js");
         const progress = uploadProgress(flags.quiet !== true);
         try {
           printJson(

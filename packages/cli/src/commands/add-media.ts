@@ -1,10 +1,7 @@
 import { Command } from "commander";
-import { addCallMedia } from "@gong-connector/client";
 import { action } from "../action.js";
-import { clientFromEnvironment } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";
 import { printJson } from "../output.js";
-import { uploadProgress } from "../progress.js";
 
 interface AddMediaFlags {
   callId: string;
@@ -35,6 +32,10 @@ Examples:
     )
     .action(
       action(async (flags: AddMediaFlags) => {
+        // Loaded here, not at start-up: the client, and the progress bar (cli-progress) only this command and add-call use.
+        const { addCallMedia } = await import("@gong-connector/client");
+        const { clientFromEnvironment } = await import("../client.js");
+        const { uploadProgress } = await import("../progress.js");
         const client = clientFromEnvironment(flags);
         const progress = uploadProgress(flags.quiet !== true);
         try {

@@ -1,0 +1,130 @@
+/**
+ * Argument parsing of every command, run in-process (`run(argv)`): misspelt options, bad option values and each
+ * command's --help. e2e/hostile/cli.test.ts and e2e/cli/help.test.ts run one case of each through the built CLI as a
+ * subprocess (exit code and streams of a real process); the rest of the cases are here.
+ */
+import { createServer, type Server } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildProgram } from "../src/program.js";
+import { runInProcess } from "../../../test-support/run-in-process.js";
+
+/** A local server that counts requests: a usage error must send nothing. */
+let server: Server;
+let requests = 0;
+let baseUrl = "";
+const env = () => ({ GONG_BASE_URL: baseUrl, GONG_ACCESS_KEY: "key-1", GONG_ACCESS_KEY_SECRET: "secret-1" });
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    requests++;
+    req.resume();
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  baseUrl = `http://127.0.0.1:${String(address.port)}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+});
+
+/** A misspelling of a long option: two letters swapped at the end (`--input` → `--inptu`). */
+function misspell(long: string): string {
+  const name = long.slice(2);
+  return `--${name.slice(0, -2)}${name.slice(-1)}${name.slice(-2, -1)}`;
+}
+
+const commands = buildProgram().commands;
+
+describe("unknown options, on every command", () => {
+  it("covers every command", () => {
+    expect(commands.map((c) => c.name()).sort()).toEqual(
+      ["add-call", "add-media", "call", "calls", "demo", "import", "sandbox", "schema", "users", "worker", "workspaces"].sort(),
+    );
+  });
+
+  for (const command of commands) {
+    const options = command.options.filter((o) => o.long !== undefined && o.long.length > 5 && o.long !== "--version");
+    const target = options.find((o) => o.required) ?? options[0];
+    if (target?.long === undefined) continue;
+    const wrong = misspell(target.long);
+    it(`${command.name()} ${wrong}: names the unknown option, suggests ${target.long}, exit 2, before any other check`, async () => {
+      const before = requests;
+      const r = await runInProcess([command.name(), wrong, "x"], { env: env() });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`error: unknown option '${wrong}'`);
+      expect(r.stderr).toContain(`(Did you mean ${target.long}?)`);
+      expect(r.stderr).not.toContain("required option");
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe("");
+      expect(requests).toBe(before);
+    });
+  }
+});
+
+describe("bad option values, on every command that takes one", () => {
+  const cases: [string[], string | RegExp][] = [
+    [["demo", "--port", "abc"], "option '-p, --port <port>' argument 'abc' is invalid"],
+    [["demo", "--port", "99999"], "option '-p, --port <port>' argument '99999' is invalid"],
+    [["sandbox", "--port", "-1"], "--port"],
+    [["sandbox", "--fault-500", "2"], "option '--fault-500 <share>' argument '2' is invalid"],
+    [["sandbox", "--duplicates", "maybe"], "option '--duplicates <mode>' argument 'maybe' is invalid"],
+    [["import", "x.jsonl", "--concurrency", "0"], "--concurrency must be a positive integer"],
+    [["worker", "--queue", "redis://127.0.0.1:1", "--concurrency", "many"], "--concurrency must be a positive integer"],
+    [["calls", "--from", "1 May 2024"], "--from: must be an ISO-8601 date-time with a zone"],
+    [["call", "12345678901234567890123"], "must be a Gong id"],
+    [["schema", "add-everything"], /action.*: add-call/],
+    [["add-call", "--input", "call.json", "extra"], "too many arguments"],
+    [["users", "extra"], "too many arguments"],
+  ];
+  for (const [args, message] of cases) {
+    it(`${args.join(" ")}: exit 2, naming the option`, async () => {
+      const before = requests;
+      const r = await runInProcess(args, { env: env() });
+      expect(r.code).toBe(2);
+      if (typeof message === "string") expect(r.stderr).toContain(message);
+      else expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(requests).toBe(before);
+    });
+  }
+});
+
+describe("calls and call: refused options, nothing sent", () => {
+  const cases: [string, string[], string, boolean][] = [
+    ["a word", ["calls", "--to", "yesterday"], "--to: must be an ISO-8601 date-time with a zone", true],
+    ["--to before --from", ["calls", "--from", "2025-01-02T00:00:00Z", "--to", "2025-01-01T00:00:00Z"], "--to: must be after --from", true],
+    ["a workspace that is no id", ["calls", "--workspace", "Sales"], "option '-w, --workspace <id>' argument 'Sales' is invalid. must be a Gong id", true],
+    ["both a callId and --client-unique-id", ["call", "123", "-u", "x"], "give either a callId or --client-unique-id", false],
+    ["a callId that is no id", ["call", "abc"], "value 'abc' is invalid for argument 'callId'. must be a Gong id", false],
+    ["--around with a callId", ["call", "123", "--around", "2025-01-01T00:00:00Z"], "--around: applies only with --client-unique-id", false],
+    ["--around without a zone", ["call", "-u", "x", "--around", "2025-01-01 10:00"], "--around: must be an ISO-8601 date-time with a zone", false],
+  ];
+  for (const [name, args, message, emptyStdout] of cases) {
+    it(`${args[0] ?? ""} refuses ${name} with exit 2, sending nothing`, async () => {
+      const before = requests;
+      const r = await runInProcess(args, { env: env() });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+      if (emptyStdout) expect(r.stdout).toBe("");
+      expect(requests).toBe(before);
+    });
+  }
+});
+
+describe("--help of every command", () => {
+  for (const name of commands.map((c) => c.name())) {
+    it(`${name} --help: exit 0, examples, no default stated twice`, async () => {
+      const r = await runInProcess([name, "--help"]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toContain("Examples:");
+      expect(r.stdout).toContain(`$ gong-connector ${name}`);
+      // An option's help is its line plus indented continuation lines, up to the next option.
+      const options = r.stdout.split(/\n(?= {2}-)/);
+      for (const option of options) expect(option.match(/\(default[ :]/g)?.length ?? 0, option).toBeLessThanOrEqual(1);
+    });
+  }
+});
