@@ -37,22 +37,27 @@ function misspell(long: string): string {
 }
 
 const commands = buildProgram().commands;
+/** Every command a user runs: a command, or each subcommand of a command that has them (`auth login`…). */
+const leaves: [string[], (typeof commands)[number]][] = commands.flatMap((c) =>
+  c.commands.length > 0 ? c.commands.map((sub): [string[], typeof sub] => [[c.name(), sub.name()], sub]) : [[[c.name()], c] as [string[], typeof c]],
+);
 
 describe("unknown options, on every command", () => {
   it("covers every command", () => {
     expect(commands.map((c) => c.name()).sort()).toEqual(
-      ["add-call", "add-media", "call", "calls", "demo", "import", "sandbox", "schema", "users", "worker", "workspaces"].sort(),
+      ["add-call", "add-media", "auth", "call", "calls", "demo", "import", "sandbox", "schema", "users", "worker", "workspaces"].sort(),
     );
+    expect(leaves.map(([words]) => words.join(" "))).toEqual(expect.arrayContaining(["auth login", "auth add-key", "auth status", "auth logout"]));
   });
 
-  for (const command of commands) {
+  for (const [words, command] of leaves) {
     const options = command.options.filter((o) => o.long !== undefined && o.long.length > 5 && o.long !== "--version");
     const target = options.find((o) => o.required) ?? options[0];
     if (target?.long === undefined) continue;
     const wrong = misspell(target.long);
-    it(`${command.name()} ${wrong}: names the unknown option, suggests ${target.long}, exit 2, before any other check`, async () => {
+    it(`${words.join(" ")} ${wrong}: names the unknown option, suggests ${target.long}, exit 2, before any other check`, async () => {
       const before = requests;
-      const r = await runInProcess([command.name(), wrong, "x"], { env: env() });
+      const r = await runInProcess([...words, wrong, "x"], { env: env() });
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`error: unknown option '${wrong}'`);
       expect(r.stderr).toContain(`(Did you mean ${target.long}?)`);
