@@ -4,13 +4,13 @@
  * syntax, the functions and variables it uses, the helpers' literal options (format names, value maps, countries,
  * zones). Each problem names the mapping file's line and the field.
  */
-import { readFile, stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import jsonata from "jsonata";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair } from "yaml";
 import { parseColumnPath, resolveColumn, RESERVED_KEYS } from "../manifest.js";
 import type { ManifestFormat } from "../types.js";
 import { MappingError, type MappingIssue } from "./errors.js";
+import { readSmallTextFile } from "./text-file.js";
 import { BUILTIN_FORMATS, isCountry, isTimeZone, namedFormat, valueMapKey, type NamedFormat, type ValueMap } from "./helpers.js";
 
 /** One expression of a mapping, where it is written. */
@@ -578,23 +578,9 @@ export function parseMapping(text: string, file = "mapping"): Mapping {
 
 /** Reads and checks a mapping file (YAML or JSON). Throws MappingError naming the line and field of every problem. */
 export async function loadMapping(path: string): Promise<Mapping> {
-  let text: string;
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new MappingError(path, [{ field: "(file)", problem: "is not a file" }]);
-    if (st.size > MAX_MAPPING_BYTES) throw new MappingError(path, [{ field: "(file)", problem: "is larger than 1 MB" }]);
-    text = new TextDecoder("utf-8", { fatal: true }).decode(await readFile(path));
-  } catch (err) {
-    if (err instanceof MappingError) throw err;
-    const code = err instanceof Error && "code" in err ? String(err.code) : undefined;
-    const why =
-      code === "ENOENT" ? "no such file"
-      : code === "EACCES" ? "permission denied"
-      : code === undefined || code === "ERR_ENCODING_INVALID_ENCODED_DATA" ? "is not UTF-8 text"
-      : `cannot be read (${code})`;
-    throw new MappingError(path, [{ field: "(file)", problem: why }]);
-  }
-  return parseMapping(text.replace(/^\uFEFF/, ""), path);
+  const file = await readSmallTextFile(path, MAX_MAPPING_BYTES, "1 MB");
+  if ("problem" in file) throw new MappingError(path, [{ field: "(file)", problem: file.problem }]);
+  return parseMapping(file.text, path);
 }
 
 /** The presets shipped with the package (mapping files users can copy and change). */

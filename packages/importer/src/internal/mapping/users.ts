@@ -3,11 +3,11 @@
  * (a CSV of `extension,email`). The users come from one walk of GET /v2/users, made when a row first needs one and
  * kept for the run.
  */
-import { readFile, stat } from "node:fs/promises";
 import { parse } from "csv-parse/sync";
 import type { GongClient } from "@gong-connector/client";
 import { userSchema } from "@gong-connector/schema";
 import { MappingError, RowMappingError, type MappingIssue } from "./errors.js";
+import { readSmallTextFile } from "./text-file.js";
 
 /** What the mapping needs of a Gong user. */
 export interface DirectoryUser {
@@ -82,25 +82,12 @@ function userMapError(file: string, issues: MappingIssue[]): MappingError {
  * extension, an e-mail without `@`, an extension given twice with different e-mails.
  */
 export async function loadUserMap(file: string): Promise<UserMap> {
-  let text: string;
-  try {
-    const st = await stat(file);
-    if (!st.isFile()) throw userMapError(file, [{ field: "--user-map", problem: "is not a file" }]);
-    if (st.size > MAX_USER_MAP_BYTES) throw userMapError(file, [{ field: "--user-map", problem: "is larger than 16 MB" }]);
-    text = new TextDecoder("utf-8", { fatal: true }).decode(await readFile(file));
-  } catch (err) {
-    if (err instanceof MappingError) throw err;
-    const code = err instanceof Error && "code" in err ? String(err.code) : undefined;
-    const why =
-      code === "ENOENT" ? "no such file"
-      : code === "EACCES" ? "permission denied"
-      : code === undefined || code === "ERR_ENCODING_INVALID_ENCODED_DATA" ? "is not UTF-8 text"
-      : `cannot be read (${code})`;
-    throw userMapError(file, [{ field: "--user-map", problem: why }]);
-  }
+  const read = await readSmallTextFile(file, MAX_USER_MAP_BYTES, "16 MB");
+  if ("problem" in read) throw userMapError(file, [{ field: "--user-map", problem: read.problem }]);
+  const text = read.text;
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text.replace(/^\uFEFF/, ""), { info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as typeof records;
+    records = parse(text, { info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as typeof records;
   } catch (err) {
     throw userMapError(file, [{ field: "--user-map", problem: `is not CSV (${err instanceof Error ? err.message : String(err)})` }]);
   }
