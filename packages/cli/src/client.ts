@@ -17,6 +17,8 @@ export interface BaseUrlSetting {
   source: "--base-url" | "GONG_BASE_URL" | `the ${string} of the profile "${string}"` | undefined;
   /** The URL used (after dropping a trailing /v2). */
   value: string;
+  /** The profile whose credentials the client uses, when one is (no credentials in the environment). */
+  profile?: { name: string; kind: "oauth" | "key" };
 }
 
 let lastSetting: BaseUrlSetting | undefined;
@@ -159,11 +161,15 @@ export function cliClientOptions(flags: ClientFlags = {}, env: NodeJS.ProcessEnv
         printError(`gong-connector: warning: ${setting.source} is not used with the OAuth profile ${JSON.stringify(name)}: requests go to the customer's API host its token names`);
       }
       const tokens = profile.kind === "oauth" ? (profile.tokens as { apiBaseUrl?: unknown } | undefined) : undefined;
-      lastSetting = { source: `the API host (from its token) of the profile "${name}"`, value: typeof tokens?.apiBaseUrl === "string" ? tokens.apiBaseUrl : "" };
+      lastSetting = {
+        source: `the API host (from its token) of the profile "${name}"`,
+        value: typeof tokens?.apiBaseUrl === "string" ? tokens.apiBaseUrl : "",
+        profile: { name, kind: "oauth" },
+      };
       return { auth: fromProfile.auth, ...common };
     }
     const baseURL = setting.source === undefined ? (fromProfile.baseURL ?? setting.value) : setting.value;
-    lastSetting = setting.source === undefined ? { source: `the base URL of the profile "${name}"`, value: baseURL } : setting;
+    lastSetting = { ...(setting.source === undefined ? { source: `the base URL of the profile "${name}"`, value: baseURL } : setting), profile: { name, kind: "key" } };
     return { auth: fromProfile.auth, baseURL, ...common };
   } catch (error) {
     if (error instanceof ValidationError) throw setupErrorOf(error, lastSetting);

@@ -55,14 +55,14 @@ function sandboxCredentialsHint(setting: BaseUrlSetting): string | undefined {
 }
 
 function credentialsHint(error: GongApiError): string[] {
-  const source = baseUrlSetting()?.source ?? "";
-  const profile = /of the profile "([^"]+)"$/.exec(source)?.[1];
-  if (profile !== undefined) {
+  const used = baseUrlSetting()?.profile;
+  if (used !== undefined) {
+    const profile = used.name;
     const login = `gong-connector auth login --profile ${profile} --client-id <id>`;
     if (error.requiredScope !== undefined && error.message.includes("lacks the scope")) {
       return [`  The OAuth app of the profile "${profile}" lacks the scope ${error.requiredScope}: add it to the app's scopes in Gong, then log in again (${login}).`];
     }
-    if (source.startsWith("the API host")) return [`  The token of the profile "${profile}" was refused even after a refresh: log in again (${login}).`];
+    if (used.kind === "oauth") return [`  The token of the profile "${profile}" was refused even after a refresh: log in again (${login}).`];
     return [`  Check the access key pair of the profile "${profile}" and its base URL (gong-connector auth add-key --profile ${profile} --access-key <key> replaces them).`];
   }
   const lines = ["  Check GONG_ACCESS_KEY / GONG_ACCESS_KEY_SECRET (or GONG_BEARER_TOKEN) and GONG_BASE_URL."];
@@ -162,7 +162,7 @@ function describeError(error: unknown, code: number): void {
   }
   if (error instanceof OAuthError) {
     printError(`gong-connector: ${error.message}`);
-    const profile = /of the profile "([^"]+)"$/.exec(baseUrlSetting()?.source ?? "")?.[1];
+    const profile = baseUrlSetting()?.profile?.name;
     if (profile !== undefined && (error.code === "invalid_grant" || error.code === "invalid_client")) {
       printError(`  Log in again: gong-connector auth login --profile ${profile} --client-id <id>`);
     }
