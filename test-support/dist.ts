@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 /** The built CLI, as `npx gong-connector` runs it. */
 export const CLI = join(ROOT, "packages/cli/dist/main.js");
-export const PACKAGES = ["schema", "client", "sandbox", "importer", "cli"] as const;
+export const PACKAGES = ["schema", "client", "sandbox", "importer", "serve", "cli"] as const;
 
 /** The newest modification time of any file under `dir` (0 when it holds none). */
 function newestMtime(dir: string): number {

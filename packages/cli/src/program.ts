@@ -11,6 +11,7 @@ import { sandboxCommand } from "./commands/sandbox.js";
 import { schemaCommand } from "./commands/schema.js";
 import { usersCommand } from "./commands/users.js";
 import { workerCommand } from "./commands/worker.js";
+import { serveCommand } from "./commands/serve.js";
 import { workspacesCommand } from "./commands/workspaces.js";
 import { reportError } from "./errors.js";
 import { escapeControls } from "./output.js";
@@ -70,6 +71,7 @@ export function buildProgram(): Command {
     .addCommand(callCommand())
     .addCommand(importCommand())
     .addCommand(workerCommand())
+    .addCommand(serveCommand())
     .addCommand(sandboxCommand())
     .addCommand(schemaCommand())
     .addCommand(demoCommand())

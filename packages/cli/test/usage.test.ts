@@ -45,7 +45,7 @@ const leaves: [string[], (typeof commands)[number]][] = commands.flatMap((c) =>
 describe("unknown options, on every command", () => {
   it("covers every command", () => {
     expect(commands.map((c) => c.name()).sort()).toEqual(
-      ["add-call", "add-media", "auth", "call", "calls", "demo", "import", "sandbox", "schema", "users", "worker", "workspaces"].sort(),
+      ["add-call", "add-media", "auth", "call", "calls", "demo", "import", "sandbox", "schema", "serve", "users", "worker", "workspaces"].sort(),
     );
     expect(leaves.map(([words]) => words.join(" "))).toEqual(expect.arrayContaining(["auth login", "auth add-key", "auth status", "auth logout"]));
   });

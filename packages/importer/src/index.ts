@@ -5,7 +5,20 @@
  */
 export { runImport, type ImportOptions, type ImportResult, type QuotaPolicy, type QuotaWait } from "./internal/scheduler.js";
 export { senderFromClient, type SenderOptions } from "./internal/sender.js";
-export type { CallSender } from "./internal/task.js";
+export {
+  errorDetails,
+  isAbort,
+  isPermanent,
+  runTask,
+  TaskError,
+  type CallSender,
+  type CallTask,
+  type CreatedInfo,
+  type ErrorDetails,
+  type TaskHooks,
+  type TaskOutcome,
+  type TaskResume,
+} from "./internal/task.js";
 export { checkManifestFile, readManifest } from "./internal/manifest.js";
 export {
   formatInvalidRows,
