@@ -87,10 +87,6 @@ Examples:
           printError("gong-connector: serve --queue is not available yet; run serve without --queue (it delivers by itself)");
           return EXIT.invalid;
         }
-        if (flags.watch !== undefined) {
-          printError("gong-connector: serve --watch is not available yet");
-          return EXIT.invalid;
-        }
         const { startRelay } = await import("@gong-connector/serve");
         const signal = interruptSignal();
         const waits = cliWaits();
@@ -103,6 +99,7 @@ Examples:
           port: flags.port,
           token: envToken === undefined || envToken === "" ? undefined : envToken,
           concurrency: flags.concurrency,
+          watchDir: flags.watch,
           rateLimit: { perSecond: flags.rateLimit, perDay: flags.dailyBudget, dayMs: quotaDayMs() },
           addCall: waits.addCall,
           // The test hook shortens the waits between attempts too.

@@ -18,6 +18,9 @@ import { errorBody, JSON_BODY_LIMIT, registerApi } from "./api.js";
 import { RelayAuth, type GongAttempt, type QuotaInfo, type RelayContext, type RelayEvents } from "./context.js";
 import { Delivery, type DeliveryEvent } from "./delivery.js";
 import { Intake } from "./intake.js";
+import { registerConsole } from "./console/index.js";
+import { registerOps } from "./ops.js";
+import { startWatch, type Watcher } from "./watch.js";
 import { Outbox } from "./outbox.js";
 
 export interface RelayOptions {
@@ -39,6 +42,8 @@ export interface RelayOptions {
   delivery?: { maxAttempts?: number | undefined; retryBaseMs?: number | undefined; retryMaxMs?: number | undefined } | undefined;
   /** Options of addCall (e.g. a shorter ambiguity delay in tests). */
   addCall?: { ambiguityDelayMs?: number } | undefined;
+  /** Also take calls from this folder (see watch.ts). */
+  watchDir?: string | undefined;
   /** JSON lines logger (default: pino on stderr at "info"); false for none. */
   logger?: Logger | false | undefined;
 }
@@ -199,13 +204,9 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     fastify.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody(`no route ${req.method} ${req.url.split("?")[0]?.slice(0, 200) ?? ""}`)));
 
     fastify.get("/healthz", () => ({ status: "ok" }));
-    fastify.get("/readyz", async (_req, reply) => {
-      const database = outbox.writable();
-      const ready = database && !draining;
-      return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", database, draining });
-    });
     registerApi(ctx);
-    await registerOptionalParts(ctx);
+    await registerOps(ctx);
+    await registerConsole(ctx);
 
     delivery = new Delivery({
       outbox,
@@ -229,6 +230,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     url = `http://${host}:${String(address.port)}`;
     d.start();
+    const watcher: Watcher | undefined = opts.watchDir === undefined ? undefined : await startWatch(ctx, resolve(opts.watchDir));
     log.info({ url, gong: gong.baseUrl, credentials: gong.label, dataDir, open: outbox.openCount() }, "relay started");
 
     let closing: Promise<void> | undefined;
@@ -242,6 +244,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
         closing ??= (async () => {
           draining = true;
           log.info({ graceMs: closeOpts.graceMs ?? 10_000, inFlight: d.inFlight }, "relay stopping");
+          await watcher?.stop();
           await d.stop(closeOpts.graceMs ?? 10_000);
           await fastify.close();
           const left = outbox.openCount();
@@ -263,11 +266,6 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
 /** The console's login page and assets are reachable without a session. */
 function isConsoleOpenPath(path: string): boolean {
   return path === "/login" || path.startsWith("/assets/");
-}
-
-/** The parts built beside the API: console, watch folder, metrics (each in its own module). */
-async function registerOptionalParts(ctx: RelayContext): Promise<void> {
-  await Promise.resolve(ctx);
 }
 
 function logDelivery(log: Logger, event: DeliveryEvent): void {
