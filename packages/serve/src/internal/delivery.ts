@@ -182,7 +182,7 @@ export class Delivery {
         const until = Date.now() + (quota.retryAfterSeconds ?? 60) * 1000 + 250;
         const starting = this.pausedUntil <= Date.now();
         if (until > this.pausedUntil) this.pausedUntil = until;
-        outbox.postpone(id, this.pausedUntil);
+        outbox.postpone(id);
         if (starting) this.#o.onEvent?.({ type: "quota", resumeAt: this.pausedUntil, message: quota.message });
         return;
       }

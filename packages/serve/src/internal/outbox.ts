@@ -222,20 +222,16 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     this.#db = new Database(path);
     try {
-      this.#db.pragma("journal_mode = WAL");
-      this.#db.pragma("synchronous = FULL");
+      this.#db.pragma("busy_timeout = 0");
       // One relay per data directory: the lock is held for as long as the outbox is open.
       this.#db.pragma("locking_mode = EXCLUSIVE");
-      this.#db.pragma("busy_timeout = 0");
-      try {
-        this.#db.exec("BEGIN EXCLUSIVE; COMMIT;");
-      } catch (err) {
-        if (err instanceof Error && "code" in err && (err as { code: unknown }).code === "SQLITE_BUSY") throw new OutboxBusyError(path);
-        throw err;
-      }
+      this.#db.pragma("journal_mode = WAL");
+      this.#db.pragma("synchronous = FULL");
+      this.#db.exec("BEGIN EXCLUSIVE; COMMIT;");
       this.#db.exec(SCHEMA);
     } catch (err) {
       this.#db.close();
+      if (err instanceof Error && "code" in err && /^SQLITE_(BUSY|LOCKED)/.test(String((err as { code: unknown }).code))) throw new OutboxBusyError(path);
       throw err;
     }
     this.#stmts = {
@@ -426,12 +422,15 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     this.#update(id, "phase = ?, next_attempt_at = ?, errors = ?, last_error = ?", [phase, at, JSON.stringify(errors), JSON.stringify(lastError)]);
   }
 
-  /** Quota (never a failure): the call waits until `at` where it stands; the attempt does not count. */
-  postpone(id: string, at: number): void {
+  /**
+   * Quota (never a failure): the call stays due where it stands and the attempt does not count; the sender holds
+   * every call until the reset (a restarted relay learns of a spent quota from the counts kept here).
+   */
+  postpone(id: string): void {
     const row = this.get(id);
     if (row === undefined) return;
     const phase: CallPhase = row.phase === "media-sending" ? "created" : row.phase;
-    this.#update(id, "phase = ?, next_attempt_at = ?, attempts = MAX(0, attempts - 1)", [phase, at]);
+    this.#update(id, "phase = ?, attempts = MAX(0, attempts - 1)", [phase]);
   }
 
   markFailed(id: string, errors: string[], lastError: NonNullable<CallRecord["lastError"]>): void {
