@@ -24,7 +24,7 @@ export interface TestRelay extends Relay {
   dataDir: string;
   /** POST /v1/calls with a JSON body (or a FormData: multipart). */
   post(body: unknown, opts?: { token?: string | null }): Promise<RelayResponse>;
-  request(method: string, path: string, opts?: { body?: BodyInit; headers?: Record<string, string>; token?: string | null }): Promise<RelayResponse>;
+  request(method: string, path: string, opts?: { body?: string | FormData; headers?: Record<string, string>; token?: string | null }): Promise<RelayResponse>;
   /** GET /v1/calls/<id>. */
   status(id: string): Promise<RelayResponse>;
   /** Polls the call's status until it is `status` (or fails the test after `timeoutMs`). */

@@ -66,7 +66,7 @@ describe("intake", () => {
     const done = await relay.waitFor(id, "done");
     expect(done.hasMedia).toBe(true);
     const [inGong] = await sandboxCalls(id);
-    expect(inGong?.media?.sha256).toBe(sha256(WAV));
+    expect(inGong?.media.sha256).toBe(sha256(WAV));
     // The recording is removed right after the call is marked done.
     const deadline = Date.now() + 5000;
     while (readdirSync(join(relay.dataDir, "media")).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
