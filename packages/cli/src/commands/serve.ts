@@ -4,7 +4,6 @@ import envPaths from "env-paths";
 import { action } from "../action.js";
 import { cliClientOptions, cliWaits, testTimeScale } from "../client.js";
 import { EXIT, interruptSignal } from "../exit.js";
-import { printError } from "../output.js";
 import { positiveInt, quotaDayMs } from "./import.js";
 
 interface ServeFlags {
@@ -13,6 +12,7 @@ interface ServeFlags {
   data?: string;
   watch?: string;
   queue?: string;
+  queueName?: string;
   concurrency: number;
   graceSeconds: number;
   rateLimit: number;
@@ -49,6 +49,7 @@ export function serveCommand(): Command {
     .option("--data <dir>", "where accepted calls, received recordings and the token are kept (default: the user's data directory, gong-connector/serve)")
     .option("--watch <dir>", "also take calls from this folder: NAME.json (an Add call request) with an optional NAME.wav|mp3|mp4|mkv|flac")
     .option("--queue <redis-url>", "deliver through BullMQ on this Redis (run `gong-connector worker --queue …` processes) instead of this process")
+    .option("--queue-name <name>", "BullMQ queue name (default gong-import; the workers must use the same)")
     .option("-c, --concurrency <n>", "calls delivered at once by this process", positiveInt("--concurrency"), 3)
     .option("--grace-seconds <n>", "on SIGTERM, how long calls in flight get to finish (the rest stay queued on disk)", nonNegativeInt("--grace-seconds"), 10)
     .option("--rate-limit <perSecond>", "requests per second to Gong", positiveInt("--rate-limit"), 3)
@@ -73,19 +74,24 @@ Prints one JSON line on stdout first: {"url":"http://127.0.0.1:PORT","token":"�
 SIGTERM (or Ctrl-C): new calls get 503, calls in flight get --grace-seconds, the rest stay on disk and are
 delivered after the next start with the same --data (exit 0 on SIGTERM, 130 on Ctrl-C). kill -9 loses nothing:
 a call that may have reached Gong is looked up before it is sent again.
+With --queue, every relay commits what it accepts to its own --data as above and hands it to the BullMQ queue;
+\`gong-connector worker --queue …\` processes deliver (one global rate limit and daily quota through Redis; one job
+per clientUniqueId, so a call sent to two relays is one call). Recordings are kept in --data/media: workers must see
+them at the same path (the same machine, or a shared filesystem).
 Credentials as for every command: GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET or GONG_BEARER_TOKEN (and
 GONG_BASE_URL), else the profile (--profile, GONG_PROFILE, default).
 
 Examples:
   $ gong-connector serve --port 8080 --data /var/lib/gong-relay
   $ gong-connector serve --data ./relay --watch /srv/recorder/out
+  $ gong-connector serve --data /shared/relay-a --queue redis://127.0.0.1:6379   # plus: gong-connector worker --queue …
   $ curl -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d @call.json http://127.0.0.1:8080/v1/calls`,
     )
     .action(
       action(async (flags: ServeFlags) => {
         if (flags.queue !== undefined) {
-          printError("gong-connector: serve --queue is not available yet; run serve without --queue (it delivers by itself)");
-          return EXIT.invalid;
+          const { connectionFromUrl } = await import("@gong-connector/importer/queue");
+          connectionFromUrl(flags.queue); // a bad URL is exit 2 before anything starts
         }
         const { startRelay } = await import("@gong-connector/serve");
         const signal = interruptSignal();
@@ -100,6 +106,7 @@ Examples:
           token: envToken === undefined || envToken === "" ? undefined : envToken,
           concurrency: flags.concurrency,
           watchDir: flags.watch,
+          ...(flags.queue !== undefined && { queue: { url: flags.queue, queueName: flags.queueName } }),
           rateLimit: { perSecond: flags.rateLimit, perDay: flags.dailyBudget, dayMs: quotaDayMs() },
           addCall: waits.addCall,
           // The test hook shortens the waits between attempts too.

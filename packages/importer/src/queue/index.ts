@@ -7,6 +7,8 @@ export {
   connectionFromUrl,
   DEFAULT_QUEUE_NAME,
   DEFAULT_RATE_KEY,
+  JOB_NAME,
+  jobIdFor,
   type ImportJobData,
   type ImportJobProgress,
   type ImportJobResult,

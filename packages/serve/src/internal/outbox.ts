@@ -121,6 +121,7 @@ CREATE TABLE IF NOT EXISTS calls (
   errors TEXT,
   last_error TEXT,
   next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  forwarded INTEGER NOT NULL DEFAULT 0,
   accepted_at TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );
@@ -445,8 +446,42 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     const row = this.get(id);
     if (row?.phase !== "failed") return row;
     const phase: CallPhase = row.callId !== null ? "created" : row.attempts > 0 ? "sending" : "queued";
-    this.#update(id, "phase = ?, next_attempt_at = 0", [phase]);
+    this.#update(id, "phase = ?, next_attempt_at = 0, forwarded = 0", [phase]);
     return this.get(id);
+  }
+
+  // Queue mode: the outbox records what this relay accepted; BullMQ workers deliver, and their jobs' states are
+  // copied back here.
+
+  /** Accepted calls not yet handed to the queue, oldest first. */
+  unforwarded(limit: number): OutboxRow[] {
+    return (this.#db.prepare("SELECT * FROM calls WHERE forwarded = 0 AND phase NOT IN ('done', 'failed') ORDER BY seq LIMIT ?").all(limit) as Row[]).map(toRow);
+  }
+
+  markForwarded(id: string): void {
+    this.#db.prepare("UPDATE calls SET forwarded = 1 WHERE client_unique_id = ?").run(id);
+  }
+
+  /** Calls handed to the queue and not finished, after `afterSeq` (to go round them all, a page at a time). */
+  forwardedOpen(afterSeq: number, limit: number): OutboxRow[] {
+    return (this.#db.prepare("SELECT * FROM calls WHERE forwarded = 1 AND phase NOT IN ('done', 'failed') AND seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit) as Row[]).map(toRow);
+  }
+
+  /** Copies a queue job's state into the call. */
+  sync(id: string, state: { phase: CallPhase; callId?: string | undefined; attempts: number; errors?: string[] | undefined; lastError?: CallRecord["lastError"] | undefined }): void {
+    const row = this.get(id);
+    if (row === undefined) return;
+    const errors = state.errors === undefined ? row.errors : state.errors;
+    const lastError = state.lastError === undefined ? row.lastError : state.lastError;
+    const same = row.phase === state.phase && row.attempts === state.attempts && (state.callId ?? row.callId) === row.callId && JSON.stringify(errors) === JSON.stringify(row.errors);
+    if (same) return;
+    this.#update(id, "phase = ?, call_id = COALESCE(?, call_id), attempts = ?, errors = ?, last_error = ?", [
+      state.phase,
+      state.callId ?? null,
+      state.attempts,
+      errors.length === 0 ? null : JSON.stringify(errors),
+      lastError === null ? null : JSON.stringify(lastError),
+    ]);
   }
 
   /** Calls not yet done or failed (the queue depth). */

@@ -22,6 +22,7 @@ import { registerConsole } from "./console/index.js";
 import { registerOps } from "./ops.js";
 import { startWatch, type Watcher } from "./watch.js";
 import { Outbox } from "./outbox.js";
+import { Forwarder } from "./queue.js";
 
 export interface RelayOptions {
   /** How to reach Gong (credentials, base URL, waits); the relay adds its own rate limiter and logger. */
@@ -42,6 +43,11 @@ export interface RelayOptions {
   delivery?: { maxAttempts?: number | undefined; retryBaseMs?: number | undefined; retryMaxMs?: number | undefined } | undefined;
   /** Options of addCall (e.g. a shorter ambiguity delay in tests). */
   addCall?: { ambiguityDelayMs?: number } | undefined;
+  /**
+   * Queue mode: hand accepted calls to BullMQ on this Redis (`gong-connector worker` processes deliver them, with one
+   * global limit) instead of delivering from this process. Needs `bullmq` installed.
+   */
+  queue?: { url: string; queueName?: string | undefined; attempts?: number | undefined; backoffMs?: number | undefined } | undefined;
   /** Also take calls from this folder (see watch.ts). */
   watchDir?: string | undefined;
   /** JSON lines logger (default: pino on stderr at "info"); false for none. */
@@ -100,6 +106,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
   const outbox = new Outbox(join(dataDir, "outbox.db"));
   let app: FastifyInstance | undefined;
   let delivery: Delivery | undefined;
+  let forwarder: Forwarder | undefined;
   try {
     const rate = opts.rateLimit ?? {};
     const limiter: DailyRateLimiter = createRateLimiter({
@@ -167,6 +174,8 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
       dataDir,
       url: () => url,
       async quota(): Promise<QuotaInfo | undefined> {
+        // In queue mode the workers hold the quota (in Redis).
+        if (opts.queue !== undefined) return undefined;
         const q = limiter.quota();
         const out: QuotaInfo = { spent: q.spent, perDay: q.perDay, resetsAt: q.resetsAt };
         if (delivery !== undefined && delivery.pausedUntil > Date.now()) out.pausedUntil = delivery.pausedUntil;
@@ -208,30 +217,51 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     await registerOps(ctx);
     await registerConsole(ctx);
 
+    const onEvent = (event: DeliveryEvent): void => {
+      events.emit("delivery", event);
+      logDelivery(log, event);
+    };
+    if (opts.queue !== undefined) {
+      const f = new Forwarder({
+        outbox,
+        url: opts.queue.url,
+        queueName: opts.queue.queueName,
+        gong,
+        attempts: opts.queue.attempts,
+        backoffMs: opts.queue.backoffMs,
+        onEvent,
+        onError: (err) => {
+          log.error({ error: redact(err instanceof Error ? err.message : String(err)) }, "queue error");
+        },
+      });
+      await f.start();
+      forwarder = f;
+      intake.onAccepted(() => {
+        f.poke();
+      });
+    } else {
     delivery = new Delivery({
       outbox,
       sender: senderFromClient(client, { ...(opts.addCall !== undefined && { addCall: opts.addCall }) }),
       concurrency: opts.concurrency,
       ...opts.delivery,
       redact,
-      onEvent: (event: DeliveryEvent) => {
-        events.emit("delivery", event);
-        logDelivery(log, event);
-      },
+      onEvent,
     });
     const d = delivery;
     intake.onAccepted(() => {
       d.poke();
     });
+    }
 
     await fastify.listen({ host: opts.host ?? "127.0.0.1", port: opts.port ?? 0 });
     const address = fastify.server.address();
     if (address === null || typeof address === "string") throw new Error("the relay has no TCP address");
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     url = `http://${host}:${String(address.port)}`;
-    d.start();
+    delivery?.start();
     const watcher: Watcher | undefined = opts.watchDir === undefined ? undefined : await startWatch(ctx, resolve(opts.watchDir));
-    log.info({ url, gong: gong.baseUrl, credentials: gong.label, dataDir, open: outbox.openCount() }, "relay started");
+    log.info({ url, gong: gong.baseUrl, credentials: gong.label, dataDir, open: outbox.openCount(), mode: opts.queue === undefined ? "local" : "queue" }, "relay started");
 
     let closing: Promise<void> | undefined;
     return {
@@ -243,9 +273,10 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
       close(closeOpts = {}) {
         closing ??= (async () => {
           draining = true;
-          log.info({ graceMs: closeOpts.graceMs ?? 10_000, inFlight: d.inFlight }, "relay stopping");
+          log.info({ graceMs: closeOpts.graceMs ?? 10_000, inFlight: delivery?.inFlight ?? 0 }, "relay stopping");
           await watcher?.stop();
-          await d.stop(closeOpts.graceMs ?? 10_000);
+          await delivery?.stop(closeOpts.graceMs ?? 10_000);
+          await forwarder?.stop();
           await fastify.close();
           const left = outbox.openCount();
           outbox.close();
@@ -257,6 +288,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     };
   } catch (err) {
     await delivery?.stop(0);
+    await forwarder?.stop();
     await app?.close();
     outbox.close();
     throw err;
