@@ -152,7 +152,7 @@ describe("serve as a process", () => {
       const inGong = await sb.admin.calls();
       expect(inGong.filter((c) => c.clientUniqueId === first)).toHaveLength(1);
       const later = calls.slice(1).map((c) => String(c.clientUniqueId));
-      expect(inGong.filter((c) => later.includes(c.clientUniqueId ?? ""))).toHaveLength(0);
+      expect(inGong.filter((c) => later.includes(c.clientUniqueId))).toHaveLength(0);
 
       await sb.admin.clearFaults();
       const again = await serve(["--data", data]);

@@ -70,7 +70,7 @@ describe("serve --queue", () => {
     await b.waitFor(sharedId, "done");
     for (const [relay, call] of [[a, own[0]], [a, own[1]], [b, own[2]], [b, own[3]]] as const) await relay.waitFor(String(call?.clientUniqueId), "done");
     const inGong = await sb.admin.calls();
-    for (const id of [sharedId, ...own.map((c) => String(c?.clientUniqueId))]) expect(inGong.filter((c) => c.clientUniqueId === id), id).toHaveLength(1);
+    for (const id of [sharedId, ...own.map((c) => String(c.clientUniqueId))]) expect(inGong.filter((c) => c.clientUniqueId === id), id).toHaveLength(1);
     const media = inGong.find((c) => c.clientUniqueId === own[0]?.clientUniqueId);
     expect(media?.media.sha256).toBe(sha256(WAV));
     // Both relays report the same Gong call for the shared one.
