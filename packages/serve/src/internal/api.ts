@@ -8,7 +8,7 @@ import { pipeline } from "node:stream/promises";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { MEDIA_MAX_BYTES } from "@gong-connector/schema";
 import type { RelayContext } from "./context.js";
-import type { IntakeIssue, IntakeResult } from "./intake.js";
+import { withSniffedExtension, type IntakeIssue, type IntakeResult } from "./intake.js";
 import { CALL_STATUSES, publicRecord, type CallRecord, type CallStatus } from "./outbox.js";
 
 /** The largest JSON body taken (an Add call request is far smaller). */
@@ -81,6 +81,7 @@ async function readMultipart(ctx: RelayContext, req: FastifyRequest): Promise<{ 
         if (part.file.truncated) {
           throw new BadUpload(413, "invalid call", upload("mediaFile", `over the ${String(MEDIA_MAX_BYTES)}-byte (1.5 GB) limit`));
         }
+        mediaPath = await withSniffedExtension(mediaPath);
       } else if (part.fieldname === "request") {
         if (requestText !== undefined) throw new BadUpload(400, "invalid call", upload("request", "give one request part only"));
         if (part.valueTruncated) throw new BadUpload(413, "invalid call", upload("request", `over ${String(JSON_BODY_LIMIT)} bytes`));

@@ -4,10 +4,10 @@
  * stored for an invalid call; the same clientUniqueId twice is one call.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { mediaFileIssues } from "@gong-connector/client/advanced";
-import { mediaFormatForExtension, validateAddCallRequest } from "@gong-connector/schema";
+import { mediaFormatForExtension, sniffMediaFormat, validateAddCallRequest } from "@gong-connector/schema";
 import { publicRecord, type AcceptResult, type CallSource, type Outbox } from "./outbox.js";
 
 export interface IntakeIssue {
@@ -36,6 +36,27 @@ export function storedExtension(fileName: string | undefined): string {
   if (fileName === undefined) return "";
   const ext = extname(fileName.slice(-64)).toLowerCase();
   return mediaFormatForExtension(`x${ext}`) === undefined ? "" : ext;
+}
+
+/**
+ * A received file stored without a known extension (the sender named it `blob`, `recording`…) gets the one its first
+ * bytes show, so the media check and Gong see its real format; the new path is returned.
+ */
+export async function withSniffedExtension(path: string): Promise<string> {
+  if (extname(path) !== "") return path;
+  const handle = await open(path, "r");
+  let head: Uint8Array;
+  try {
+    const buf = Buffer.alloc(16);
+    const { bytesRead } = await handle.read(buf, 0, 16, 0);
+    head = buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  const format = sniffMediaFormat(head);
+  if (format === undefined) return path;
+  await rename(path, `${path}.${format}`);
+  return `${path}.${format}`;
 }
 
 export class Intake {
