@@ -161,6 +161,17 @@ describe("intake", () => {
 });
 
 describe("status and lists", () => {
+  it("any clientUniqueId works in the status and retry URLs (slashes, spaces, query characters, unicode)", async () => {
+    for (const id of ["a/b/../c", "with space?x=1#frag", "ünïcødé-☎", "%2F%zz", "retry"]) {
+      const res = await relay.post(sb.validCall({ clientUniqueId: id }));
+      expect(res.status, id).toBe(202);
+      expect(res.body.statusUrl).toBe(`${relay.url}/v1/calls/${encodeURIComponent(id)}`);
+      const done = await relay.waitFor(id, "done");
+      expect(done.clientUniqueId).toBe(id);
+      expect((await relay.request("POST", `/v1/calls/${encodeURIComponent(id)}/retry`)).status).toBe(409);
+    }
+  });
+
   it("lists by status, paged with a cursor; a bad query names the parameter", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {

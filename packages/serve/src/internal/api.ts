@@ -11,8 +11,8 @@ import type { RelayContext } from "./context.js";
 import { withSniffedExtension, type IntakeIssue, type IntakeResult } from "./intake.js";
 import { CALL_STATUSES, publicRecord, type CallRecord, type CallStatus } from "./outbox.js";
 
-/** The largest JSON body taken (an Add call request is far smaller). */
-export const JSON_BODY_LIMIT = 4 * 1024 * 1024;
+/** The largest JSON body taken: the client's limit for an Add call request (10 MiB). */
+export const JSON_BODY_LIMIT = 10 * 1024 * 1024;
 const PAGE_DEFAULT = 50;
 const PAGE_MAX = 500;
 
