@@ -14,6 +14,15 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 let interruptController = new AbortController();
 
+/** How the first signal is announced on stderr (a command whose stderr is JSON lines says it as one). */
+let announceSignal = (signal: NodeJS.Signals): void => {
+  process.stderr.write(`\ngong-connector: ${signal} received, stopping (press Ctrl-C again to quit at once)\n`);
+};
+
+export function setSignalAnnouncer(fn: (signal: NodeJS.Signals) => void): void {
+  announceSignal = fn;
+}
+
 /** Aborted on SIGINT/SIGTERM: every command passes it to the library so requests stop and journals flush. */
 export function interruptSignal(): AbortSignal {
   return interruptController.signal;
@@ -26,7 +35,7 @@ export function installSignalHandlers(): () => void {
   const onSignal = (signal: NodeJS.Signals): void => {
     count++;
     if (count > 1) process.exit(EXIT.interrupted);
-    process.stderr.write(`\ngong-connector: ${signal} received, stopping (press Ctrl-C again to quit at once)\n`);
+    announceSignal(signal);
     interruptController.abort(new Error(`interrupted by ${signal}`));
   };
   process.on("SIGINT", onSignal);

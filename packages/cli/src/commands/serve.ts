@@ -3,7 +3,7 @@ import { Command } from "commander";
 import envPaths from "env-paths";
 import { action } from "../action.js";
 import { cliClientOptions, cliWaits, testTimeScale } from "../client.js";
-import { EXIT, interruptSignal } from "../exit.js";
+import { EXIT, interruptSignal, setSignalAnnouncer } from "../exit.js";
 import { positiveInt, quotaDayMs } from "./import.js";
 
 interface ServeFlags {
@@ -113,6 +113,10 @@ Examples:
           delivery: { retryBaseMs: 5000 * scale, retryMaxMs: 600_000 * scale },
         });
         process.stdout.write(`${JSON.stringify({ url: relay.url, token: relay.token })}\n`);
+        // stderr carries JSON lines only.
+        setSignalAnnouncer((name) => {
+          process.stderr.write(`${JSON.stringify({ level: 30, time: Date.now(), name: "gong-connector-serve", signal: name, msg: "signal received: stopping (a second one quits at once)" })}\n`);
+        });
         await new Promise<void>((resolve) => {
           if (signal.aborted) resolve();
           else signal.addEventListener("abort", () => {
