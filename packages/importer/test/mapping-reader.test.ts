@@ -397,7 +397,7 @@ describe("variables, $isExtension and $recording", () => {
     const { loadMapping, presetPath, PRESETS } = await import("../src/index.js");
     expect(PRESETS).toEqual(["freepbx"]);
     const m = await loadMapping(presetPath("freepbx"));
-    expect(m.variables.map((v) => v.name)).toEqual(["callId", "direction", "answered", "channelExt", "rep", "other", "otherName"]);
+    expect(m.variables.map((v) => v.name)).toEqual(["callId", "start", "direction", "recorded", "answered", "channelExt", "rep", "repCalled", "other", "otherIsUser", "otherName"]);
     expect(() => presetPath("nope")).toThrow("--preset nope: unknown preset (presets: freepbx)");
   });
 });

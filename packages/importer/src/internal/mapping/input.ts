@@ -24,8 +24,18 @@ function tooLong(column: string, length: number): RowIssue {
   return { path: column, rule: `the value is ${length} characters long; at most ${MAX_CELL_CHARS} are read` };
 }
 
-/** Reads a CSV export: the first non-blank row names the columns; each other row is one InputRow. */
-export async function* readCsvInput(path: string, delimiter = ","): AsyncGenerator<InputRow> {
+/** How an export is read: the CSV cell separator, and the columns it must have (`input.columns` of the mapping). */
+export interface InputOptions {
+  delimiter?: string | undefined;
+  columns?: readonly string[] | undefined;
+}
+
+/**
+ * Reads a CSV export: the first non-blank row names the columns; each other row is one InputRow. A header without
+ * one of `columns` is refused (ManifestError) before any row is read.
+ */
+export async function* readCsvInput(path: string, options: InputOptions = {}): AsyncGenerator<InputRow> {
+  const delimiter = options.delimiter ?? ",";
   const file = `input ${path}`;
   const lines = readManifestLines(path);
   const source = Readable.from(
@@ -55,6 +65,12 @@ export async function* readCsvInput(path: string, delimiter = ","): AsyncGenerat
           if (first !== undefined) throw new ManifestError(`${file} line ${line}, column ${i + 1} "${name}": duplicate column (also column ${first + 1})`);
           seen.set(name, i);
         });
+        const missing = (options.columns ?? []).filter((c) => !seen.has(c));
+        if (missing.length > 0) {
+          throw new ManifestError(
+            `${file} line ${line}: no column ${missing.map((c) => JSON.stringify(c)).join(", ")} (the mapping needs ${missing.length === 1 ? "it" : "them"}; columns: ${header.join(", ")})`,
+          );
+        }
         continue;
       }
       rows++;
@@ -119,7 +135,7 @@ function plainRow(value: Record<string, unknown>, issues: RowIssue[]): Record<st
 }
 
 /** Reads a JSONL export: one JSON object per line; blank lines and lines starting with `#` or `//` are skipped. */
-export async function* readJsonlInput(path: string): AsyncGenerator<InputRow> {
+export async function* readJsonlInput(path: string, options: InputOptions = {}): AsyncGenerator<InputRow> {
   let rows = 0;
   for await (const { text, line } of readManifestLines(path)) {
     const trimmed = text.trim();
@@ -142,6 +158,7 @@ export async function* readJsonlInput(path: string): AsyncGenerator<InputRow> {
       continue;
     }
     const values = plainRow(parsed as Record<string, unknown>, issues);
+    for (const c of options.columns ?? []) if (!Object.hasOwn(values, c)) issues.push({ path: c, rule: "is missing (the mapping's input.columns)" });
     if (Object.hasOwn(parsed, "__proto__")) issues.push({ path: "__proto__", rule: "is not allowed (a reserved name)" });
     yield { line, values, issues };
   }
@@ -149,6 +166,6 @@ export async function* readJsonlInput(path: string): AsyncGenerator<InputRow> {
 }
 
 /** Reads an export of either format. */
-export function readInput(path: string, format: ManifestFormat, delimiter?: string): AsyncGenerator<InputRow> {
-  return format === "csv" ? readCsvInput(path, delimiter) : readJsonlInput(path);
+export function readInput(path: string, format: ManifestFormat, options: InputOptions = {}): AsyncGenerator<InputRow> {
+  return format === "csv" ? readCsvInput(path, options) : readJsonlInput(path, options);
 }

@@ -52,6 +52,8 @@ export interface Mapping {
   format?: ManifestFormat;
   /** CSV cell separator (default `,`). */
   delimiter?: string;
+  /** Columns a CSV export must have (its header is checked before any row is read). */
+  columns?: readonly string[];
   timezone?: string;
   /** A country code libphonenumber-js knows (`US`, `GB`). */
   defaultCountry?: string;
@@ -338,9 +340,10 @@ export function parseMapping(text: string, file = "mapping"): Mapping {
   // Options.
   let format: ManifestFormat | undefined;
   let delimiter: string | undefined;
+  let columns: string[] | undefined;
   const input = get("input");
   if (input !== undefined) {
-    if (!isMap(input.value)) pre.add(input, "input", "must be a map (format, delimiter)");
+    if (!isMap(input.value)) pre.add(input, "input", "must be a map (format, delimiter, columns)");
     else {
       for (const p of input.value.items) {
         const k = keyName(p);
@@ -351,7 +354,13 @@ export function parseMapping(text: string, file = "mapping"): Mapping {
         } else if (k === "delimiter") {
           if (v !== undefined && v.length === 1 && v !== '"' && v !== "\n" && v !== "\r") delimiter = v;
           else pre.add(p, "input.delimiter", 'must be one character (not a quote or a line end), e.g. ";" or "\\t"');
-        } else pre.add(p, `input.${k}`, "unknown key; keys: format, delimiter");
+        } else if (k === "columns") {
+          const list = isSeq(p.value) ? p.value.items.map((item) => scalarString(item)?.trim()) : undefined;
+          if (list === undefined || list.length === 0 || list.some((c) => c === undefined || c === "")) {
+            pre.add(p, "input.columns", "must be a list of column names (the columns the export must have), e.g. [calldate, src, dst]");
+          } else if (new Set(list).size !== list.length) pre.add(p, "input.columns", "names a column twice");
+          else columns = list as string[];
+        } else pre.add(p, `input.${k}`, "unknown key; keys: format, delimiter, columns");
       }
     }
   }
@@ -570,6 +579,7 @@ export function parseMapping(text: string, file = "mapping"): Mapping {
   const mapping: Mapping = { file, formats, values, filters, variables, fields, uses: checker.uses, needsTimeZone: checker.needsTimeZone };
   if (format !== undefined) mapping.format = format;
   if (delimiter !== undefined) mapping.delimiter = delimiter;
+  if (columns !== undefined) mapping.columns = columns;
   if (timezone !== undefined) mapping.timezone = timezone;
   if (defaultCountry !== undefined) mapping.defaultCountry = defaultCountry;
   if (groupBy !== undefined) mapping.groupBy = groupBy;

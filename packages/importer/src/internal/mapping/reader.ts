@@ -269,6 +269,9 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
   }));
   const variables = mapping.variables.map((v) => ({ name: v.name, expression: compile(v.expression) }));
   const cuidField = fields.find((f) => f.rule.field === "clientUniqueId");
+  /** How many of the variables (in order) the clientUniqueId expression needs, up to the last one it names. */
+  const cuidSource = cuidField?.rule.expression?.source ?? "";
+  const cuidVariables = variables.reduce((n, v, i) => (new RegExp(`\\$${v.name}(?![A-Za-z0-9_])`).test(cuidSource) ? i + 1 : n), 0);
 
   /** Evaluates one expression; a row problem comes back as `{ issue }`, anything else (a failed users walk) is thrown. */
   const evaluate = async (c: Compiled, input: unknown, bindings: Record<string, unknown>, path: string): Promise<{ value: unknown } | { issue: RowIssue }> => {
@@ -311,7 +314,20 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
       if (r.value === true) {
         const skipped: RawManifestRow = { line, request: undefined, readIssues: [], filtered: f.reason };
         if (cuidField?.expression !== undefined && cuidField.rule.from === "first") {
-          const id = await evaluate(cuidField.expression, first.values, bindings, "clientUniqueId").catch(() => undefined);
+          // The variables the id is made of (and those before them), quietly: a skipped call warns of nothing.
+          const bound: Record<string, unknown> = { ...bindings };
+          const quiet = warningsOn;
+          warningsOn = false;
+          try {
+            for (const v of variables.slice(0, cuidVariables)) {
+              const r = await evaluate(v.expression, first.values, bound, `variables.${v.name}`).catch(() => undefined);
+              if (r === undefined || "issue" in r) break;
+              bound[v.name] = r.value;
+            }
+          } finally {
+            warningsOn = quiet;
+          }
+          const id = await evaluate(cuidField.expression, first.values, bound, "clientUniqueId").catch(() => undefined);
           if (id !== undefined && "value" in id && typeof id.value === "string" && id.value !== "") skipped.request = { clientUniqueId: id.value };
         }
         return skipped;
@@ -381,21 +397,22 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
       await directory;
     }
     const format = options.format ?? mapping.format ?? manifestFormatFor(path);
+    const inputOptions = { delimiter: mapping.delimiter, columns: mapping.columns };
     if (format === undefined) throw new ManifestError(`cannot tell the format of ${path}: use .csv or .jsonl, input.format in the mapping, or --format`);
     if (groupBy === undefined) {
-      for await (const row of readInput(path, format, mapping.delimiter)) yield await mapUnit([row]);
+      for await (const row of readInput(path, format, inputOptions)) yield await mapUnit([row]);
       return;
     }
     const index = new GroupIndex();
     try {
-      for await (const row of readInput(path, format, mapping.delimiter)) {
+      for await (const row of readInput(path, format, inputOptions)) {
         if (row.issues.length > 0) continue;
         const k = await groupKey(row);
         if ("key" in k) index.see(k.key, row.line);
       }
       const open = new Map<string, InputRow[]>();
       let held = 0;
-      for await (const row of readInput(path, format, mapping.delimiter)) {
+      for await (const row of readInput(path, format, inputOptions)) {
         const k = row.issues.length > 0 ? undefined : await groupKey(row);
         if (k === undefined || "issue" in k) {
           yield await mapUnit([k === undefined ? row : { ...row, issues: [k.issue] }]);
