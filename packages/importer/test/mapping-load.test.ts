@@ -214,6 +214,6 @@ describe("input.columns", () => {
     ]);
     expect(issues(mappingText("", "input: {columns: [id, '', agent]}"))[0]?.field).toBe("input.columns");
     expect(issues(mappingText("", "input: {columns: [id, id]}"))).toEqual([{ line: 6, field: "input.columns", problem: "names a column twice" }]);
-    expect(issues(mappingText("", "input: {colums: [id]}"))).toEqual([{ line: 6, field: "input.colums", problem: "unknown key; keys: format, delimiter, columns" }]);
+    expect(issues(mappingText("", "input: {colums: [id]}"))).toEqual([{ line: 6, field: "input.colums", problem: "unknown key; keys: format, delimiter, columns, looseColumns" }]);
   });
 });

@@ -395,9 +395,9 @@ describe("variables, $isExtension and $recording", () => {
 
   it("the freepbx preset is a valid mapping shipped with the package", async () => {
     const { loadMapping, presetPath, PRESETS } = await import("../src/index.js");
-    expect(PRESETS).toEqual(["freepbx"]);
+    expect(PRESETS).toEqual(["freepbx", "twilio"]);
     const m = await loadMapping(presetPath("freepbx"));
     expect(m.variables.map((v) => v.name)).toEqual(["callId", "start", "direction", "recorded", "answered", "channelExt", "rep", "repCalled", "other", "otherIsUser", "otherName"]);
-    expect(() => presetPath("nope")).toThrow("--preset nope: unknown preset (presets: freepbx)");
+    expect(() => presetPath("nope")).toThrow("--preset nope: unknown preset (presets: freepbx, twilio)");
   });
 });

@@ -28,6 +28,13 @@ function tooLong(column: string, length: number): RowIssue {
 export interface InputOptions {
   delimiter?: string | undefined;
   columns?: readonly string[] | undefined;
+  /** Column names (a JSONL row's top-level keys) are read with looseColumnName. */
+  looseColumns?: boolean | undefined;
+}
+
+/** A column name compared loosely: lower-case, without spaces, `_`, `-` or `.` (`Start Time`, `start_time`: `starttime`). */
+export function looseColumnName(name: string): string {
+  return name.toLowerCase().replace(/[\s_.-]/g, "");
 }
 
 /**
@@ -58,6 +65,7 @@ export async function* readCsvInput(path: string, options: InputOptions = {}): A
       if (record.every((c) => c.trim() === "")) continue;
       if (header === undefined) {
         header = record.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, "") : h).trim());
+        if (options.looseColumns === true) header = header.map(looseColumnName);
         const seen = new Map<string, number>();
         header.forEach((name, i) => {
           if (name === "") throw new ManifestError(`${file} line ${line}, column ${i + 1}: the column has no name`);
@@ -157,7 +165,16 @@ export async function* readJsonlInput(path: string, options: InputOptions = {}):
       yield { line, values: Object.create(null) as Record<string, unknown>, issues: [{ path: "(root)", rule: "must be a JSON object" }] };
       continue;
     }
-    const values = plainRow(parsed as Record<string, unknown>, issues);
+    let values = plainRow(parsed as Record<string, unknown>, issues);
+    if (options.looseColumns === true) {
+      const loose = Object.create(null) as Record<string, unknown>;
+      for (const [k, v] of Object.entries(values)) {
+        const name = looseColumnName(k);
+        if (Object.hasOwn(loose, name)) issues.push({ path: k, rule: `is the same column as another key (both read as "${name}")` });
+        loose[name] = v;
+      }
+      values = loose;
+    }
     for (const c of options.columns ?? []) if (!Object.hasOwn(values, c)) issues.push({ path: c, rule: "is missing (the mapping's input.columns)" });
     if (Object.hasOwn(parsed, "__proto__")) issues.push({ path: "__proto__", rule: "is not allowed (a reserved name)" });
     yield { line, values, issues };

@@ -193,7 +193,7 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
   if (mapping.uses.has("isExtension") && options.userMap === undefined) {
     problems.push({ field: "--user-map", problem: "the mapping asks whether a number is an extension ($isExtension): give --user-map FILE (a CSV of extension,email)" });
   }
-  if (mapping.uses.has("recording") && options.recordings === undefined) {
+  if ((mapping.uses.has("recording") || mapping.uses.has("hasRecording")) && options.recordings === undefined) {
     problems.push({ field: "--recordings", problem: "the mapping finds recordings by name ($recording): give --recordings DIR" });
   }
   if (problems.length > 0) throw new MappingError(mapping.file, problems);
@@ -243,8 +243,14 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
       return (options.userMap as UserMap).byExtension.has(scalarText(value, "$isExtension"));
     },
     recording: async (value, date) => {
-      if (isEmpty(value)) return undefined;
-      return (recordings as RecordingFinder).find(scalarText(value, "$recording"), isEmpty(date) ? undefined : scalarText(date, "$recording's date"));
+      const names = recordingNames(value, "$recording");
+      if (names.length === 0) return undefined;
+      return (recordings as RecordingFinder).find(names, isEmpty(date) ? undefined : scalarText(date, "$recording's date"));
+    },
+    hasRecording: async (value, date) => {
+      const names = recordingNames(value, "$hasRecording");
+      if (names.length === 0) return false;
+      return (await (recordings as RecordingFinder).lookup(names, isEmpty(date) ? undefined : scalarText(date, "$hasRecording's date"))) !== undefined;
     },
     userByExtension: async (value) => {
       if (isEmpty(value)) return undefined;
@@ -397,7 +403,7 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
       await directory;
     }
     const format = options.format ?? mapping.format ?? manifestFormatFor(path);
-    const inputOptions = { delimiter: mapping.delimiter, columns: mapping.columns };
+    const inputOptions = { delimiter: mapping.delimiter, columns: mapping.columns, looseColumns: mapping.looseColumns };
     if (format === undefined) throw new ManifestError(`cannot tell the format of ${path}: use .csv or .jsonl, input.format in the mapping, or --format`);
     if (groupBy === undefined) {
       for await (const row of readInput(path, format, inputOptions)) yield await mapUnit([row]);
@@ -451,20 +457,45 @@ class RecordingFinder {
   private index: Promise<Map<string, string[]>> | undefined;
   constructor(private readonly dir: string) {}
 
-  async find(name: string, date: string | undefined): Promise<string> {
-    if (name.includes("/") || name.includes("\\") || name === "." || name === ".." || name.includes("\0")) {
-      throw new RowMappingError(`${shown(name)} is not a file name (a recording is looked up by its name alone)`);
-    }
+  /** The recording of the first of `names` there is (see find); undefined when there is none. */
+  async lookup(names: readonly string[], date: string | undefined): Promise<string | undefined> {
     const m = date === undefined ? null : /^(\d{4})-(\d{2})-(\d{2})/.exec(date);
-    if (m !== null) {
-      const dated = join(this.dir, m[1] ?? "", m[2] ?? "", m[3] ?? "", name);
-      if (await isFile(dated)) return resolve(dated);
+    for (const name of names) {
+      if (name.includes("/") || name.includes("\\") || name === "." || name === ".." || name.includes("\0")) {
+        throw new RowMappingError(`${shown(name)} is not a file name (a recording is looked up by its name alone)`);
+      }
     }
-    const found = (await (this.index ??= indexFiles(this.dir))).get(name) ?? [];
-    if (found.length === 1) return resolve(found[0] as string);
-    if (found.length > 1) throw new RowMappingError(`${found.length} files named ${shown(name)} under --recordings ${this.dir} (${found.slice(0, 3).join(", ")}); keep one`);
-    throw new RowMappingError(`no recording named ${shown(name)} under --recordings ${this.dir}${m === null ? "" : ` (looked in ${m[1] ?? ""}/${m[2] ?? ""}/${m[3] ?? ""}/ first)`}`);
+    for (const name of names) {
+      if (m !== null) {
+        const dated = join(this.dir, m[1] ?? "", m[2] ?? "", m[3] ?? "", name);
+        if (await isFile(dated)) return resolve(dated);
+      }
+      const found = (await (this.index ??= indexFiles(this.dir))).get(name) ?? [];
+      if (found.length === 1) return resolve(found[0] as string);
+      if (found.length > 1) throw new RowMappingError(`${found.length} files named ${shown(name)} under --recordings ${this.dir} (${found.slice(0, 3).join(", ")}); keep one`);
+    }
+    return undefined;
   }
+
+  /**
+   * The recording named `names[0]` (else `names[1]`, …): `<dir>/<YYYY>/<MM>/<DD>/<name>` for `date`'s day, else the one
+   * file of that name anywhere under the directory. None, or several of one name, is a RowMappingError.
+   */
+  async find(names: readonly string[], date: string | undefined): Promise<string> {
+    const found = await this.lookup(names, date);
+    if (found !== undefined) return found;
+    const m = date === undefined ? null : /^(\d{4})-(\d{2})-(\d{2})/.exec(date);
+    const what = names.length === 1 ? `no recording named ${shown(names[0])}` : `no recording named ${names.map((n) => shown(n)).join(" or ")}`;
+    throw new RowMappingError(`${what} under --recordings ${this.dir}${m === null ? "" : ` (looked in ${m[1] ?? ""}/${m[2] ?? ""}/${m[3] ?? ""}/ first)`}`);
+  }
+}
+
+/** The file names a recording helper was given: one text, or a list of them (the first one found is taken). */
+function recordingNames(value: unknown, what: string): string[] {
+  if (isEmpty(value)) return [];
+  const list = Array.isArray(value) ? (value as unknown[]) : [value];
+  if (list.length > 100) throw new RowMappingError(`${what} got ${list.length} names; at most 100 are looked up`);
+  return list.filter((v) => !isEmpty(v)).map((v) => scalarText(v, what));
 }
 
 async function isFile(path: string): Promise<boolean> {
