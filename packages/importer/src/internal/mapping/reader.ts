@@ -19,6 +19,7 @@ import type { ManifestFormat, ManifestReader, RawManifestRow, RowIssue } from ".
 import { MappingError, RowMappingError, type MappingIssue } from "./errors.js";
 import { duration, isCountry, isEmpty, isTimeZone, localTime, mapValue, phone, scalarText } from "./helpers.js";
 import { readInput, type InputRow } from "./input.js";
+import { guardedRegexEngine, startRegexWorker } from "./regex.js";
 import type { FieldRule, Mapping, MappingExpression } from "./load.js";
 import { UserDirectory, type DirectoryUser, type UserMap } from "./users.js";
 
@@ -261,9 +262,13 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
       return (await users()).idFor(email, `extension ${ext} → ${email}: `);
     },
   };
+  // Each regex match runs where it can be stopped after the time limit (JSONata's own limit is checked between steps).
+  const RegexEngine = guardedRegexEngine(timeoutMs);
+  let usesRegex = false;
   const compile = (rule: MappingExpression, wrap?: (source: string) => string): Compiled => {
-    const expression = jsonata(wrap === undefined ? rule.source : wrap(rule.source), { timeout: timeoutMs, stack: maxDepth, sequence: 1_000_000 });
+    const expression = jsonata(wrap === undefined ? rule.source : wrap(rule.source), { timeout: timeoutMs, stack: maxDepth, sequence: 1_000_000, RegexEngine });
     for (const [name, fn] of Object.entries(functions)) expression.registerFunction(name, fn);
+    if (!usesRegex && JSON.stringify(expression.ast()).includes('"type":"regex"')) usesRegex = true;
     return { rule, expression };
   };
   const groupBy = mapping.groupBy === undefined ? undefined : compile(mapping.groupBy);
@@ -396,6 +401,7 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
   const read = async function* (path: string): AsyncGenerator<RawManifestRow> {
     passes++;
     warningsOn = passes === 1;
+    if (usesRegex) startRegexWorker();
     // The users are listed before the first row: an expression's time limit never counts the walk of GET /v2/users,
     // and a failed walk stops the import with its own error (refused, gave up), not as invalid rows.
     if (needsUsers) {
