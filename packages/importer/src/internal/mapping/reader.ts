@@ -263,7 +263,8 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
     },
   };
   // Each regex match runs where it can be stopped after the time limit (JSONata's own limit is checked between steps).
-  const RegexEngine = guardedRegexEngine(timeoutMs);
+  // JSONata's typings ask for the whole RegExp constructor; it only constructs one and calls exec and lastIndex.
+  const RegexEngine = guardedRegexEngine(timeoutMs) as unknown as RegExpConstructor;
   let usesRegex = false;
   const compile = (rule: MappingExpression, wrap?: (source: string) => string): Compiled => {
     const expression = jsonata(wrap === undefined ? rule.source : wrap(rule.source), { timeout: timeoutMs, stack: maxDepth, sequence: 1_000_000, RegexEngine });
