@@ -4,13 +4,14 @@
  * in the example's directory, against the sandbox. The call in the repeated hour of 2026-11-01 is refused (exit 2,
  * nothing sent); with --skip-invalid the others are imported: calls, UTC times, directions, users, parties, media.
  */
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEED_USERS, type RunningSandbox } from "@gong-connector/sandbox";
 import { generateRecordings } from "../../examples/freepbx/generate-recordings.js";
 import { lastJson, ROOT, sandboxEnv, sha256File, startCli, startTestSandbox } from "../../test-support/importer.js";
+import { runInProcess } from "../../test-support/run-in-process.js";
 
 const example = join(ROOT, "examples", "freepbx");
 const dir = mkdtempSync(join(tmpdir(), "gc-freepbx-example-"));
@@ -83,5 +84,19 @@ describe("examples/freepbx", () => {
       ["ready", recording("2026/11/01", "1793509110.110", "in-2125559003-4155550111-20261101-005830")],
       ["ready", recording("2026/11/01", "1793542500.130", "in-2125559000-2125550123-20261101-091500")],
     ]);
+  });
+
+  it("an export without a column the preset needs is refused before anything is read or sent (exit 2, naming it)", async () => {
+    const [header = "", ...rows] = readFileSync(join(dir, "cdr.csv"), "utf8").split("\n");
+    const drop = header.split(",").indexOf("disposition");
+    const without = (line: string): string => line.split(",").filter((_, i) => i !== drop).join(",");
+    const path = join(dir, "no-disposition.csv");
+    // Only the header loses its column (the rows keep their cells): the header alone decides.
+    writeFileSync(path, [without(header), ...rows].join("\n"));
+    const before = (await sb.calls()).length;
+    const r = await runInProcess(["import", path, "--preset", "freepbx", "--timezone", "America/New_York", "--user-map", join(dir, "extensions.csv"), "--recordings", join(dir, "monitor")], { env: sandboxEnv(sb) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`input ${path} line 1: no column "disposition" (the mapping needs it; columns: calldate, clid, src,`);
+    expect((await sb.calls()).length).toBe(before);
   });
 });
