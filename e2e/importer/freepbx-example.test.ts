@@ -41,6 +41,7 @@ describe("examples/freepbx", () => {
     expect(refused.stderr).toContain(
       'line 14 (freepbx-1793511000.120): actualStart: local time "2026-11-01 01:30:00" is ambiguous in America/New_York: it happens twice when the clocks go back (at -04:00 and -05:00)',
     );
+    expect(refused.stderr).not.toContain("actualStart: is required");
     expect(refused.stderr).toContain("nothing was sent");
     expect(await sb.calls()).toEqual([]);
 
