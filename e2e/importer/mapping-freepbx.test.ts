@@ -120,6 +120,6 @@ describe("import --preset freepbx", () => {
   it("an unknown preset is a usage error naming the presets", async () => {
     const r = await runCli(["import", join(dir, "cdr.csv"), "--preset", "asterisk"], sandboxEnv(sb));
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--preset asterisk: unknown preset (presets: freepbx)");
+    expect(r.stderr).toContain("--preset asterisk: unknown preset (presets: freepbx, twilio)");
   });
 });

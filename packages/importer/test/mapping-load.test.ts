@@ -202,3 +202,18 @@ describe("problems, each with its line and field", () => {
     await expect(loadMapping(latin1)).rejects.toThrow(/is not UTF-8 text/);
   });
 });
+
+describe("input.columns", () => {
+  it("names the columns the export must have", () => {
+    expect(parseMapping(mappingText("", "input: {format: csv, columns: [id, started, agent]}"), "m.yaml").columns).toEqual(["id", "started", "agent"]);
+  });
+
+  it("must be a list of names, each once", () => {
+    expect(issues(mappingText("", "input: {columns: id}"))).toEqual([
+      { line: 6, field: "input.columns", problem: "must be a list of column names (the columns the export must have), e.g. [calldate, src, dst]" },
+    ]);
+    expect(issues(mappingText("", "input: {columns: [id, '', agent]}"))[0]?.field).toBe("input.columns");
+    expect(issues(mappingText("", "input: {columns: [id, id]}"))).toEqual([{ line: 6, field: "input.columns", problem: "names a column twice" }]);
+    expect(issues(mappingText("", "input: {colums: [id]}"))).toEqual([{ line: 6, field: "input.colums", problem: "unknown key; keys: format, delimiter, columns, looseColumns" }]);
+  });
+});

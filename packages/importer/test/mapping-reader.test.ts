@@ -395,9 +395,30 @@ describe("variables, $isExtension and $recording", () => {
 
   it("the freepbx preset is a valid mapping shipped with the package", async () => {
     const { loadMapping, presetPath, PRESETS } = await import("../src/index.js");
-    expect(PRESETS).toEqual(["freepbx"]);
+    expect(PRESETS).toEqual(["freepbx", "twilio"]);
     const m = await loadMapping(presetPath("freepbx"));
-    expect(m.variables.map((v) => v.name)).toEqual(["callId", "direction", "answered", "channelExt", "rep", "other", "otherName"]);
-    expect(() => presetPath("nope")).toThrow("--preset nope: unknown preset (presets: freepbx)");
+    expect(m.variables.map((v) => v.name)).toEqual(["callId", "start", "direction", "recorded", "answered", "channelExt", "rep", "repCalled", "other", "otherIsUser", "otherName"]);
+    expect(() => presetPath("nope")).toThrow("--preset nope: unknown preset (presets: freepbx, twilio)");
+  });
+});
+
+describe("regular expressions", () => {
+  it("one that backtracks catastrophically on a long cell is stopped after the time limit; the row is invalid, the next row mapped", async () => {
+    const path = file("redos.csv", `id,start,x\nr1,2026-12-01 10:00:00,${"a".repeat(50_000)}!\nr2,2026-12-01 10:00:00,PJSIP/101-0000002b\n`);
+    const reader = mapping(["fields:", "  clientUniqueId: id", ...BASE_FIELDS, "  title: '$match(x, /(a+)+$/) ? \"a\" : $match(x, /^[A-Za-z]+\\/(\\d+)-/).groups[0]'"], { timeoutMs: 300 });
+    const out = await rows(reader, path);
+    expect(out[0]?.readIssues).toEqual([{ path: "title", rule: "the regular expression /(a+)+$/ ran longer than 300 ms on a value of 50001 characters and was stopped" }]);
+    expect([out[1]?.request?.title, out[1]?.readIssues]).toEqual(["101", []]);
+  });
+
+  it("matches as RegExp does: groups, several matches ($replace, $split), flags", async () => {
+    const path = file("regex-ok.csv", "id,start,x\nq1,2026-12-01 10:00:00,Ann-LEE--x\n");
+    const reader = mapping([
+      "fields:",
+      "  clientUniqueId: id",
+      ...BASE_FIELDS,
+      "  title: '$replace(x, /-+/, \" \") & \"|\" & $join($split(x, /-/), \",\") & \"|\" & $match(x, /lee/i).match & \"|\" & $string($count($match(x, /[a-z]/)))'",
+    ]);
+    expect((await rows(reader, path))[0]?.request?.title).toBe("Ann LEE x|Ann,LEE,,x|LEE|3");
   });
 });

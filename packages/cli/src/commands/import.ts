@@ -138,7 +138,7 @@ export function importCommand(): Command {
     .option("--queue-name <name>", "BullMQ queue name (default gong-import)")
     .option("--attempts <n>", "queue mode: attempts per job before it fails (default 5; 4xx fail at once)", positiveInt("--attempts"))
     .option("--map <file>", "read any CSV/JSONL export through a mapping file (YAML or JSON; see docs/mappings.md)")
-    .option("--preset <name>", "read the export through a mapping shipped with the connector: freepbx (FreePBX's cdr table as CSV)")
+    .option("--preset <name>", "read the export through a mapping shipped with the connector: freepbx (FreePBX's cdr table as CSV), twilio (Twilio's call log)")
     .option("--recordings <dir>", "with --map/--preset: where $recording finds recordings by name (<dir>/YYYY/MM/DD/<name>, else anywhere under dir)")
     .option("--timezone <zone>", "with --map: the IANA time zone local date-times are read in (wins over the mapping's timezone)")
     .option("--user-map <file>", "with --map: a CSV of extension,email for $userByExtension")

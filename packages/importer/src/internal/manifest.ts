@@ -520,9 +520,19 @@ function csvProblem(file: string, err: CsvError, rowStart: number): ManifestErro
   }
 }
 
-/** Reads a CSV manifest with a header row (see docs/importer.md for the column scheme). */
-export async function* readCsvManifest(path: string): AsyncGenerator<RawManifestRow> {
-  const file = `manifest ${path}`;
+/** One record of a CSV file: the line it starts on and its cells. */
+export interface CsvRecord {
+  line: number;
+  cells: string[];
+}
+
+/**
+ * The records of a CSV file, the one CSV reader of manifests and mapping inputs: the manifest's file rules
+ * (readManifestLines: UTF-8, no NUL, a BOM dropped, lines of at most 10 MB), each record with the line it starts on,
+ * blank records skipped, csv-parse's errors as ManifestError naming `label` and the line. The first record is the
+ * header: a file without one, or with nothing after it, is refused once every record has been read.
+ */
+export async function* readCsvRecords(path: string, label: string, options: { delimiter?: string | undefined } = {}): AsyncGenerator<CsvRecord> {
   const lines = readManifestLines(path);
   const source = Readable.from(
     (async function* () {
@@ -530,11 +540,10 @@ export async function* readCsvManifest(path: string): AsyncGenerator<RawManifest
     })(),
     { objectMode: false },
   );
-  const parser = parse({ info: true, relax_column_count: true, skip_empty_lines: false, max_record_size: MAX_LINE_BYTES });
+  const parser = parse({ info: true, relax_column_count: true, skip_empty_lines: false, max_record_size: MAX_LINE_BYTES, delimiter: options.delimiter ?? "," });
   source.on("error", (err) => parser.destroy(err));
   source.pipe(parser);
-  let columns: CsvColumn[] | undefined;
-  let rows = 0;
+  let records = 0;
   let nextStart = 1;
   try {
     for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
@@ -543,28 +552,37 @@ export async function* readCsvManifest(path: string): AsyncGenerator<RawManifest
       const line = nextStart;
       nextStart = info.lines + 1;
       if (record.every((c) => c.trim() === "")) continue;
-      if (columns === undefined) {
-        columns = parseCsvHeader(record, line, file);
-        continue;
-      }
-      rows++;
-      const readIssues = cellCountIssues(record.length, columns);
-      const { object, issues } = rowFromCells(columns, record);
-      readIssues.push(...issues);
-      const { request, mediaFile } = splitMediaFile(object, readIssues);
-      yield mediaFile === undefined ? { line, request, readIssues } : { line, request, mediaFile, readIssues };
+      records++;
+      yield { line, cells: record };
     }
   } catch (err) {
     if (err instanceof ManifestError) throw err;
-    if (err instanceof CsvError) throw csvProblem(file, err, nextStart);
-    throw new ManifestError(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof CsvError) throw csvProblem(label, err, nextStart);
+    throw new ManifestError(`${label}: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     source.destroy();
     parser.destroy();
     await lines.return(undefined);
   }
-  if (columns === undefined) throw new ManifestError(`${file}: is empty (no header row)`);
-  if (rows === 0) throw new ManifestError(`${file}: has a header row but no rows`);
+  if (records === 0) throw new ManifestError(`${label}: is empty (no header row)`);
+  if (records === 1) throw new ManifestError(`${label}: has a header row but no rows`);
+}
+
+/** Reads a CSV manifest with a header row (see docs/importer.md for the column scheme). */
+export async function* readCsvManifest(path: string): AsyncGenerator<RawManifestRow> {
+  const file = `manifest ${path}`;
+  let columns: CsvColumn[] | undefined;
+  for await (const { line, cells } of readCsvRecords(path, file)) {
+    if (columns === undefined) {
+      columns = parseCsvHeader(cells, line, file);
+      continue;
+    }
+    const readIssues = cellCountIssues(cells.length, columns);
+    const { object, issues } = rowFromCells(columns, cells);
+    readIssues.push(...issues);
+    const { request, mediaFile } = splitMediaFile(object, readIssues);
+    yield mediaFile === undefined ? { line, request, readIssues } : { line, request, mediaFile, readIssues };
+  }
 }
 
 /** Reads a manifest of either format. */

@@ -29,7 +29,11 @@ export async function validateRow(row: RawManifestRow, manifestDir: string, medi
   if (row.request !== undefined) {
     const result = validateAddCallRequest(row.request);
     if (result.ok) request = result.value;
-    else issues.push(...result.issues.map((i) => ({ path: i.path, rule: i.rule })));
+    else {
+      // A field the reader could not fill (a mapping's helper refused its value) is named once, with that reason.
+      const unread = new Set(row.readIssues.map((i) => i.path));
+      issues.push(...result.issues.filter((i) => !unread.has(i.path)).map((i) => ({ path: i.path, rule: i.rule })));
+    }
   }
   let mediaFile: string | undefined;
   if (row.mediaFile !== undefined) {

@@ -3,11 +3,9 @@
  * names. The same file rules as a manifest (readable UTF-8 text, no NUL bytes, lines of at most 10 MB), plus: a
  * cell (or a JSON string) longer than MAX_CELL_CHARS makes its row invalid, so no expression ever works on more.
  */
-import { Readable } from "node:stream";
-import { CsvError, parse } from "csv-parse";
 import { jsonDeeperThan } from "@gong-connector/schema";
 import { ManifestError } from "../errors.js";
-import { MAX_JSON_DEPTH, MAX_LINE_BYTES, readManifestLines } from "../manifest.js";
+import { MAX_JSON_DEPTH, readCsvRecords, readManifestLines } from "../manifest.js";
 import type { ManifestFormat, RowIssue } from "../types.js";
 
 /** Longest cell (or JSON string) of an input row, in characters. */
@@ -24,69 +22,59 @@ function tooLong(column: string, length: number): RowIssue {
   return { path: column, rule: `the value is ${length} characters long; at most ${MAX_CELL_CHARS} are read` };
 }
 
-/** Reads a CSV export: the first non-blank row names the columns; each other row is one InputRow. */
-export async function* readCsvInput(path: string, delimiter = ","): AsyncGenerator<InputRow> {
+/** How an export is read: the CSV cell separator, and the columns it must have (`input.columns` of the mapping). */
+export interface InputOptions {
+  delimiter?: string | undefined;
+  columns?: readonly string[] | undefined;
+  /** Column names (a JSONL row's top-level keys) are read with looseColumnName. */
+  looseColumns?: boolean | undefined;
+}
+
+/** A column name compared loosely: lower-case, without spaces, `_`, `-` or `.` (`Start Time`, `start_time`: `starttime`). */
+export function looseColumnName(name: string): string {
+  return name.toLowerCase().replace(/[\s_.-]/g, "");
+}
+
+/**
+ * Reads a CSV export: the first non-blank row names the columns; each other row is one InputRow. A header without
+ * one of `columns` is refused (ManifestError) before any row is read.
+ */
+export async function* readCsvInput(path: string, options: InputOptions = {}): AsyncGenerator<InputRow> {
   const file = `input ${path}`;
-  const lines = readManifestLines(path);
-  const source = Readable.from(
-    (async function* () {
-      for await (const { text } of lines) yield `${text}\n`;
-    })(),
-    { objectMode: false },
-  );
-  const parser = parse({ info: true, relax_column_count: true, skip_empty_lines: false, max_record_size: MAX_LINE_BYTES, delimiter });
-  source.on("error", (err) => parser.destroy(err));
-  source.pipe(parser);
   let header: string[] | undefined;
-  let rows = 0;
-  let nextStart = 1;
-  try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const { record, info } = item;
-      const line = nextStart;
-      nextStart = info.lines + 1;
-      if (record.every((c) => c.trim() === "")) continue;
-      if (header === undefined) {
-        header = record.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, "") : h).trim());
-        const seen = new Map<string, number>();
-        header.forEach((name, i) => {
-          if (name === "") throw new ManifestError(`${file} line ${line}, column ${i + 1}: the column has no name`);
-          const first = seen.get(name);
-          if (first !== undefined) throw new ManifestError(`${file} line ${line}, column ${i + 1} "${name}": duplicate column (also column ${first + 1})`);
-          seen.set(name, i);
-        });
-        continue;
-      }
-      rows++;
-      const issues: RowIssue[] = [];
-      if (record.length !== header.length) {
-        issues.push({ path: "(row)", rule: `has ${record.length} cells but the header has ${header.length} columns` });
-      }
-      const values = Object.create(null) as Record<string, unknown>;
+  for await (const { line, cells: record } of readCsvRecords(path, file, { delimiter: options.delimiter })) {
+    if (header === undefined) {
+      header = record.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, "") : h).trim());
+      if (options.looseColumns === true) header = header.map(looseColumnName);
+      const seen = new Map<string, number>();
       header.forEach((name, i) => {
-        const cell = record[i] ?? "";
-        if (cell.length > MAX_CELL_CHARS) {
-          issues.push(tooLong(name, cell.length));
-          values[name] = "";
-        } else values[name] = cell;
+        if (name === "") throw new ManifestError(`${file} line ${line}, column ${i + 1}: the column has no name`);
+        const first = seen.get(name);
+        if (first !== undefined) throw new ManifestError(`${file} line ${line}, column ${i + 1} "${name}": duplicate column (also column ${first + 1})`);
+        seen.set(name, i);
       });
-      yield { line, values, issues };
+      const missing = (options.columns ?? []).filter((c) => !seen.has(c));
+      if (missing.length > 0) {
+        throw new ManifestError(
+          `${file} line ${line}: no column ${missing.map((c) => JSON.stringify(c)).join(", ")} (the mapping needs ${missing.length === 1 ? "it" : "them"}; columns: ${header.join(", ")})`,
+        );
+      }
+      continue;
     }
-  } catch (err) {
-    if (err instanceof ManifestError) throw err;
-    if (err instanceof CsvError) {
-      const ctx = err as CsvError & { lines?: number };
-      const where = err.code === "CSV_QUOTE_NOT_CLOSED" ? `line ${nextStart}: a quoted cell of the row starting here is never closed` : `line ${ctx.lines ?? nextStart}: ${err.message}`;
-      throw new ManifestError(`${file} ${where}`);
+    const issues: RowIssue[] = [];
+    if (record.length !== header.length) {
+      issues.push({ path: "(row)", rule: `has ${record.length} cells but the header has ${header.length} columns` });
     }
-    throw new ManifestError(`${file}: ${err instanceof Error ? err.message : String(err)}`);
-  } finally {
-    source.destroy();
-    parser.destroy();
-    await lines.return(undefined);
+    const values = Object.create(null) as Record<string, unknown>;
+    header.forEach((name, i) => {
+      const cell = record[i] ?? "";
+      if (cell.length > MAX_CELL_CHARS) {
+        issues.push(tooLong(name, cell.length));
+        values[name] = "";
+      } else values[name] = cell;
+    });
+    yield { line, values, issues };
   }
-  if (header === undefined) throw new ManifestError(`${file}: is empty (no header row)`);
-  if (rows === 0) throw new ManifestError(`${file}: has a header row but no rows`);
 }
 
 /** Copies parsed JSON onto null-prototype objects, refusing `__proto__` keys and over-long strings (no recursion). */
@@ -119,7 +107,7 @@ function plainRow(value: Record<string, unknown>, issues: RowIssue[]): Record<st
 }
 
 /** Reads a JSONL export: one JSON object per line; blank lines and lines starting with `#` or `//` are skipped. */
-export async function* readJsonlInput(path: string): AsyncGenerator<InputRow> {
+export async function* readJsonlInput(path: string, options: InputOptions = {}): AsyncGenerator<InputRow> {
   let rows = 0;
   for await (const { text, line } of readManifestLines(path)) {
     const trimmed = text.trim();
@@ -141,7 +129,17 @@ export async function* readJsonlInput(path: string): AsyncGenerator<InputRow> {
       yield { line, values: Object.create(null) as Record<string, unknown>, issues: [{ path: "(root)", rule: "must be a JSON object" }] };
       continue;
     }
-    const values = plainRow(parsed as Record<string, unknown>, issues);
+    let values = plainRow(parsed as Record<string, unknown>, issues);
+    if (options.looseColumns === true) {
+      const loose = Object.create(null) as Record<string, unknown>;
+      for (const [k, v] of Object.entries(values)) {
+        const name = looseColumnName(k);
+        if (Object.hasOwn(loose, name)) issues.push({ path: k, rule: `is the same column as another key (both read as "${name}")` });
+        loose[name] = v;
+      }
+      values = loose;
+    }
+    for (const c of options.columns ?? []) if (!Object.hasOwn(values, c)) issues.push({ path: c, rule: "is missing (the mapping's input.columns)" });
     if (Object.hasOwn(parsed, "__proto__")) issues.push({ path: "__proto__", rule: "is not allowed (a reserved name)" });
     yield { line, values, issues };
   }
@@ -149,6 +147,6 @@ export async function* readJsonlInput(path: string): AsyncGenerator<InputRow> {
 }
 
 /** Reads an export of either format. */
-export function readInput(path: string, format: ManifestFormat, delimiter?: string): AsyncGenerator<InputRow> {
-  return format === "csv" ? readCsvInput(path, delimiter) : readJsonlInput(path);
+export function readInput(path: string, format: ManifestFormat, options: InputOptions = {}): AsyncGenerator<InputRow> {
+  return format === "csv" ? readCsvInput(path, options) : readJsonlInput(path, options);
 }

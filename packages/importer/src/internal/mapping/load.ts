@@ -10,6 +10,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNo
 import { parseColumnPath, resolveColumn, RESERVED_KEYS } from "../manifest.js";
 import type { ManifestFormat } from "../types.js";
 import { MappingError, type MappingIssue } from "./errors.js";
+import { looseColumnName } from "./input.js";
 import { readSmallTextFile } from "./text-file.js";
 import { BUILTIN_FORMATS, isCountry, isTimeZone, namedFormat, valueMapKey, type NamedFormat, type ValueMap } from "./helpers.js";
 
@@ -52,6 +53,10 @@ export interface Mapping {
   format?: ManifestFormat;
   /** CSV cell separator (default `,`). */
   delimiter?: string;
+  /** Columns a CSV export must have (its header is checked before any row is read). */
+  columns?: readonly string[];
+  /** Column names are read lower-case without spaces, `_` or `-` (`Start Time`, `start_time`, `StartTime`: `starttime`). */
+  looseColumns?: boolean;
   timezone?: string;
   /** A country code libphonenumber-js knows (`US`, `GB`). */
   defaultCountry?: string;
@@ -77,6 +82,7 @@ export const HELPERS: ReadonlyMap<string, readonly [number, number]> = new Map([
   ["userByExtension", [1, 1]],
   ["isExtension", [1, 1]],
   ["recording", [1, 2]],
+  ["hasRecording", [1, 2]],
 ] as const);
 
 /** JSONata's own functions a mapping may call. */
@@ -338,9 +344,11 @@ export function parseMapping(text: string, file = "mapping"): Mapping {
   // Options.
   let format: ManifestFormat | undefined;
   let delimiter: string | undefined;
+  let columns: string[] | undefined;
+  let looseColumns = false;
   const input = get("input");
   if (input !== undefined) {
-    if (!isMap(input.value)) pre.add(input, "input", "must be a map (format, delimiter)");
+    if (!isMap(input.value)) pre.add(input, "input", "must be a map (format, delimiter, columns, looseColumns)");
     else {
       for (const p of input.value.items) {
         const k = keyName(p);
@@ -351,7 +359,16 @@ export function parseMapping(text: string, file = "mapping"): Mapping {
         } else if (k === "delimiter") {
           if (v !== undefined && v.length === 1 && v !== '"' && v !== "\n" && v !== "\r") delimiter = v;
           else pre.add(p, "input.delimiter", 'must be one character (not a quote or a line end), e.g. ";" or "\\t"');
-        } else pre.add(p, `input.${k}`, "unknown key; keys: format, delimiter");
+        } else if (k === "columns") {
+          const list = isSeq(p.value) ? p.value.items.map((item) => scalarString(item)?.trim()) : undefined;
+          if (list === undefined || list.length === 0 || list.some((c) => c === undefined || c === "")) {
+            pre.add(p, "input.columns", "must be a list of column names (the columns the export must have), e.g. [calldate, src, dst]");
+          } else if (new Set(list).size !== list.length) pre.add(p, "input.columns", "names a column twice");
+          else columns = list as string[];
+        } else if (k === "looseColumns") {
+          if (isScalar(p.value) && typeof p.value.value === "boolean") looseColumns = p.value.value;
+          else pre.add(p, "input.looseColumns", "must be true or false");
+        } else pre.add(p, `input.${k}`, "unknown key; keys: format, delimiter, columns, looseColumns");
       }
     }
   }
@@ -570,6 +587,8 @@ export function parseMapping(text: string, file = "mapping"): Mapping {
   const mapping: Mapping = { file, formats, values, filters, variables, fields, uses: checker.uses, needsTimeZone: checker.needsTimeZone };
   if (format !== undefined) mapping.format = format;
   if (delimiter !== undefined) mapping.delimiter = delimiter;
+  if (columns !== undefined) mapping.columns = looseColumns ? columns.map(looseColumnName) : columns;
+  if (looseColumns) mapping.looseColumns = true;
   if (timezone !== undefined) mapping.timezone = timezone;
   if (defaultCountry !== undefined) mapping.defaultCountry = defaultCountry;
   if (groupBy !== undefined) mapping.groupBy = groupBy;
@@ -584,7 +603,7 @@ export async function loadMapping(path: string): Promise<Mapping> {
 }
 
 /** The presets shipped with the package (mapping files users can copy and change). */
-export const PRESETS: readonly string[] = ["freepbx"];
+export const PRESETS: readonly string[] = ["freepbx", "twilio"];
 
 /** The path of a shipped preset's mapping file; MappingError naming the presets for an unknown one. */
 export function presetPath(name: string): string {

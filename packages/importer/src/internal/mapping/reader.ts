@@ -19,6 +19,7 @@ import type { ManifestFormat, ManifestReader, RawManifestRow, RowIssue } from ".
 import { MappingError, RowMappingError, type MappingIssue } from "./errors.js";
 import { duration, isCountry, isEmpty, isTimeZone, localTime, mapValue, phone, scalarText } from "./helpers.js";
 import { readInput, type InputRow } from "./input.js";
+import { guardedRegexEngine, startRegexWorker } from "./regex.js";
 import type { FieldRule, Mapping, MappingExpression } from "./load.js";
 import { UserDirectory, type DirectoryUser, type UserMap } from "./users.js";
 
@@ -193,7 +194,7 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
   if (mapping.uses.has("isExtension") && options.userMap === undefined) {
     problems.push({ field: "--user-map", problem: "the mapping asks whether a number is an extension ($isExtension): give --user-map FILE (a CSV of extension,email)" });
   }
-  if (mapping.uses.has("recording") && options.recordings === undefined) {
+  if ((mapping.uses.has("recording") || mapping.uses.has("hasRecording")) && options.recordings === undefined) {
     problems.push({ field: "--recordings", problem: "the mapping finds recordings by name ($recording): give --recordings DIR" });
   }
   if (problems.length > 0) throw new MappingError(mapping.file, problems);
@@ -243,8 +244,14 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
       return (options.userMap as UserMap).byExtension.has(scalarText(value, "$isExtension"));
     },
     recording: async (value, date) => {
-      if (isEmpty(value)) return undefined;
-      return (recordings as RecordingFinder).find(scalarText(value, "$recording"), isEmpty(date) ? undefined : scalarText(date, "$recording's date"));
+      const names = recordingNames(value, "$recording");
+      if (names.length === 0) return undefined;
+      return (recordings as RecordingFinder).find(names, isEmpty(date) ? undefined : scalarText(date, "$recording's date"));
+    },
+    hasRecording: async (value, date) => {
+      const names = recordingNames(value, "$hasRecording");
+      if (names.length === 0) return false;
+      return (await (recordings as RecordingFinder).lookup(names, isEmpty(date) ? undefined : scalarText(date, "$hasRecording's date"))) !== undefined;
     },
     userByExtension: async (value) => {
       if (isEmpty(value)) return undefined;
@@ -255,9 +262,14 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
       return (await users()).idFor(email, `extension ${ext} → ${email}: `);
     },
   };
+  // Each regex match runs where it can be stopped after the time limit (JSONata's own limit is checked between steps).
+  // JSONata's typings ask for the whole RegExp constructor; it only constructs one and calls exec and lastIndex.
+  const RegexEngine = guardedRegexEngine(timeoutMs) as unknown as RegExpConstructor;
+  let usesRegex = false;
   const compile = (rule: MappingExpression, wrap?: (source: string) => string): Compiled => {
-    const expression = jsonata(wrap === undefined ? rule.source : wrap(rule.source), { timeout: timeoutMs, stack: maxDepth, sequence: 1_000_000 });
+    const expression = jsonata(wrap === undefined ? rule.source : wrap(rule.source), { timeout: timeoutMs, stack: maxDepth, sequence: 1_000_000, RegexEngine });
     for (const [name, fn] of Object.entries(functions)) expression.registerFunction(name, fn);
+    if (!usesRegex && JSON.stringify(expression.ast()).includes('"type":"regex"')) usesRegex = true;
     return { rule, expression };
   };
   const groupBy = mapping.groupBy === undefined ? undefined : compile(mapping.groupBy);
@@ -269,6 +281,9 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
   }));
   const variables = mapping.variables.map((v) => ({ name: v.name, expression: compile(v.expression) }));
   const cuidField = fields.find((f) => f.rule.field === "clientUniqueId");
+  /** How many of the variables (in order) the clientUniqueId expression needs, up to the last one it names. */
+  const cuidSource = cuidField?.rule.expression?.source ?? "";
+  const cuidVariables = variables.reduce((n, v, i) => (new RegExp(`\\$${v.name}(?![A-Za-z0-9_])`).test(cuidSource) ? i + 1 : n), 0);
 
   /** Evaluates one expression; a row problem comes back as `{ issue }`, anything else (a failed users walk) is thrown. */
   const evaluate = async (c: Compiled, input: unknown, bindings: Record<string, unknown>, path: string): Promise<{ value: unknown } | { issue: RowIssue }> => {
@@ -311,7 +326,20 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
       if (r.value === true) {
         const skipped: RawManifestRow = { line, request: undefined, readIssues: [], filtered: f.reason };
         if (cuidField?.expression !== undefined && cuidField.rule.from === "first") {
-          const id = await evaluate(cuidField.expression, first.values, bindings, "clientUniqueId").catch(() => undefined);
+          // The variables the id is made of (and those before them), quietly: a skipped call warns of nothing.
+          const bound: Record<string, unknown> = { ...bindings };
+          const quiet = warningsOn;
+          warningsOn = false;
+          try {
+            for (const v of variables.slice(0, cuidVariables)) {
+              const r = await evaluate(v.expression, first.values, bound, `variables.${v.name}`).catch(() => undefined);
+              if (r === undefined || "issue" in r) break;
+              bound[v.name] = r.value;
+            }
+          } finally {
+            warningsOn = quiet;
+          }
+          const id = await evaluate(cuidField.expression, first.values, bound, "clientUniqueId").catch(() => undefined);
           if (id !== undefined && "value" in id && typeof id.value === "string" && id.value !== "") skipped.request = { clientUniqueId: id.value };
         }
         return skipped;
@@ -374,6 +402,7 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
   const read = async function* (path: string): AsyncGenerator<RawManifestRow> {
     passes++;
     warningsOn = passes === 1;
+    if (usesRegex) startRegexWorker();
     // The users are listed before the first row: an expression's time limit never counts the walk of GET /v2/users,
     // and a failed walk stops the import with its own error (refused, gave up), not as invalid rows.
     if (needsUsers) {
@@ -381,21 +410,22 @@ export function mappingReader(mapping: Mapping, options: MappingReaderOptions = 
       await directory;
     }
     const format = options.format ?? mapping.format ?? manifestFormatFor(path);
+    const inputOptions = { delimiter: mapping.delimiter, columns: mapping.columns, looseColumns: mapping.looseColumns };
     if (format === undefined) throw new ManifestError(`cannot tell the format of ${path}: use .csv or .jsonl, input.format in the mapping, or --format`);
     if (groupBy === undefined) {
-      for await (const row of readInput(path, format, mapping.delimiter)) yield await mapUnit([row]);
+      for await (const row of readInput(path, format, inputOptions)) yield await mapUnit([row]);
       return;
     }
     const index = new GroupIndex();
     try {
-      for await (const row of readInput(path, format, mapping.delimiter)) {
+      for await (const row of readInput(path, format, inputOptions)) {
         if (row.issues.length > 0) continue;
         const k = await groupKey(row);
         if ("key" in k) index.see(k.key, row.line);
       }
       const open = new Map<string, InputRow[]>();
       let held = 0;
-      for await (const row of readInput(path, format, mapping.delimiter)) {
+      for await (const row of readInput(path, format, inputOptions)) {
         const k = row.issues.length > 0 ? undefined : await groupKey(row);
         if (k === undefined || "issue" in k) {
           yield await mapUnit([k === undefined ? row : { ...row, issues: [k.issue] }]);
@@ -434,20 +464,45 @@ class RecordingFinder {
   private index: Promise<Map<string, string[]>> | undefined;
   constructor(private readonly dir: string) {}
 
-  async find(name: string, date: string | undefined): Promise<string> {
-    if (name.includes("/") || name.includes("\\") || name === "." || name === ".." || name.includes("\0")) {
-      throw new RowMappingError(`${shown(name)} is not a file name (a recording is looked up by its name alone)`);
-    }
+  /** The recording of the first of `names` there is (see find); undefined when there is none. */
+  async lookup(names: readonly string[], date: string | undefined): Promise<string | undefined> {
     const m = date === undefined ? null : /^(\d{4})-(\d{2})-(\d{2})/.exec(date);
-    if (m !== null) {
-      const dated = join(this.dir, m[1] ?? "", m[2] ?? "", m[3] ?? "", name);
-      if (await isFile(dated)) return resolve(dated);
+    for (const name of names) {
+      if (name.includes("/") || name.includes("\\") || name === "." || name === ".." || name.includes("\0")) {
+        throw new RowMappingError(`${shown(name)} is not a file name (a recording is looked up by its name alone)`);
+      }
     }
-    const found = (await (this.index ??= indexFiles(this.dir))).get(name) ?? [];
-    if (found.length === 1) return resolve(found[0] as string);
-    if (found.length > 1) throw new RowMappingError(`${found.length} files named ${shown(name)} under --recordings ${this.dir} (${found.slice(0, 3).join(", ")}); keep one`);
-    throw new RowMappingError(`no recording named ${shown(name)} under --recordings ${this.dir}${m === null ? "" : ` (looked in ${m[1] ?? ""}/${m[2] ?? ""}/${m[3] ?? ""}/ first)`}`);
+    for (const name of names) {
+      if (m !== null) {
+        const dated = join(this.dir, m[1] ?? "", m[2] ?? "", m[3] ?? "", name);
+        if (await isFile(dated)) return resolve(dated);
+      }
+      const found = (await (this.index ??= indexFiles(this.dir))).get(name) ?? [];
+      if (found.length === 1) return resolve(found[0] as string);
+      if (found.length > 1) throw new RowMappingError(`${found.length} files named ${shown(name)} under --recordings ${this.dir} (${found.slice(0, 3).join(", ")}); keep one`);
+    }
+    return undefined;
   }
+
+  /**
+   * The recording named `names[0]` (else `names[1]`, …): `<dir>/<YYYY>/<MM>/<DD>/<name>` for `date`'s day, else the one
+   * file of that name anywhere under the directory. None, or several of one name, is a RowMappingError.
+   */
+  async find(names: readonly string[], date: string | undefined): Promise<string> {
+    const found = await this.lookup(names, date);
+    if (found !== undefined) return found;
+    const m = date === undefined ? null : /^(\d{4})-(\d{2})-(\d{2})/.exec(date);
+    const what = names.length === 1 ? `no recording named ${shown(names[0])}` : `no recording named ${names.map((n) => shown(n)).join(" or ")}`;
+    throw new RowMappingError(`${what} under --recordings ${this.dir}${m === null ? "" : ` (looked in ${m[1] ?? ""}/${m[2] ?? ""}/${m[3] ?? ""}/ first)`}`);
+  }
+}
+
+/** The file names a recording helper was given: one text, or a list of them (the first one found is taken). */
+function recordingNames(value: unknown, what: string): string[] {
+  if (isEmpty(value)) return [];
+  const list = Array.isArray(value) ? (value as unknown[]) : [value];
+  if (list.length > 100) throw new RowMappingError(`${what} got ${list.length} names; at most 100 are looked up`);
+  return list.filter((v) => !isEmpty(v)).map((v) => scalarText(v, what));
 }
 
 async function isFile(path: string): Promise<boolean> {
