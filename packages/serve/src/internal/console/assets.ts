@@ -40,7 +40,7 @@ form input[type=text], form input[type=number], form input[type=password], form 
 form .help { margin: .15rem 0 0; color: var(--muted); font-size: .9em; max-width: 48rem; }
 fieldset { border: 1px solid var(--line); border-radius: 6px; margin: .6rem 0; padding: .5rem .9rem; }
 legend { font-weight: 600; }
-.field.invalid input, .field.invalid select { border-color: var(--bad); }
+.field.invalid > input, .field.invalid > select { border-color: var(--bad); }
 .errors { color: var(--bad); margin: .2rem 0 0; padding-left: 1.1rem; }
 .errors:empty { display: none; }
 .error { color: var(--bad); }
@@ -346,7 +346,7 @@ function buildField(schema, seg, name, required) {
     if (help) set.append(help);
     const list = el("div", { class: "items" });
     const items = [];
-    const itemTitle = schema.items.title || (schema.title || name).replace(/s$/, "").toLowerCase();
+    const itemTitle = (schema.items.title || (schema.title || name).replace(/ies$/, "y").replace(/s$/, "")).toLowerCase();
     const renumber = () => items.forEach((it, i) => { it.node.dataset.seg = "[" + i + "]"; it.legend.textContent = (schema.title || name) + " #" + (i + 1); });
     const add = () => {
       const node = el("fieldset", { class: "field item", "data-seg": "[" + items.length + "]" });

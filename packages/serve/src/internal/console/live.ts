@@ -42,18 +42,26 @@ export interface Snapshot {
   failed: CallView[];
 }
 
-class Stream {
+/**
+ * One server-sent-events response. Writes go straight to the socket; while it is backed up (a slow client), events
+ * are dropped instead of buffered, and once it drains `resync()` gives a fresh snapshot to send in their place.
+ */
+export class SseStream {
   readonly #res: ServerResponse;
-  readonly #hub: LiveHub;
+  readonly #resync: () => Promise<unknown>;
   #blocked = false;
   #missed = false;
 
-  constructor(res: ServerResponse, hub: LiveHub) {
+  constructor(res: ServerResponse, resync: () => Promise<unknown>) {
     this.#res = res;
-    this.#hub = hub;
+    this.#resync = resync;
   }
 
-  /** Writes one event, unless the socket is backed up (then the next drain brings a fresh snapshot instead). */
+  /** The socket is backed up: events are dropped until it drains (then a snapshot follows). */
+  get blocked(): boolean {
+    return this.#blocked;
+  }
+
   send(event: string, data: unknown): void {
     if (this.#res.writableEnded || this.#res.destroyed) return;
     if (this.#blocked) {
@@ -73,12 +81,16 @@ class Stream {
     this.#blocked = true;
     this.#res.once("drain", () => {
       this.#blocked = false;
-      if (this.#missed) {
-        this.#missed = false;
-        void this.#hub.snapshot().then((s) => {
-          this.send("snapshot", s);
-        });
-      }
+      if (!this.#missed) return;
+      this.#missed = false;
+      this.#resync().then(
+        (snapshot) => {
+          this.send("snapshot", snapshot);
+        },
+        () => {
+          this.#res.end();
+        },
+      );
     });
   }
 
@@ -90,7 +102,7 @@ class Stream {
 export class LiveHub {
   readonly #ctx: RelayContext;
   readonly #linkBase: string;
-  readonly #streams = new Set<Stream>();
+  readonly #streams = new Set<SseStream>();
   readonly #pending = new Map<string, CallRecord>();
   /** Delivery times (epoch ms) within the rate window, oldest first. */
   #delivered: number[] = [];
@@ -168,7 +180,7 @@ export class LiveHub {
 
   /** Streams events to `res` (headers already written) until it closes. */
   async attach(res: ServerResponse): Promise<void> {
-    const stream = new Stream(res, this);
+    const stream = new SseStream(res, () => this.snapshot());
     this.#streams.add(stream);
     res.on("close", () => {
       this.#streams.delete(stream);
