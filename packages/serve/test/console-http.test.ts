@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startRelay } from "../src/index.js";
 import { callLink, callPageBase } from "../src/internal/console/links.js";
 import { startConsoleFixture, SseReader, type ConsoleFixture } from "./console-support.js";
 
@@ -203,5 +207,41 @@ describe("Gong links", () => {
     expect(callPageBase(new URL("http://127.0.0.1:4010/"))).toBe("http://127.0.0.1:4010/call");
     expect(callPageBase(new URL("http://localhost:4010/v2/"))).toBe("http://localhost:4010/call");
     expect(callLink("https://app.gong.io/call", "12 3&x")).toBe("https://app.gong.io/call?id=12%203%26x");
+  });
+});
+
+describe("console quota", () => {
+  it("tells when delivery waits for the daily quota's reset", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "relay-console-quota-"));
+    const relay = await startRelay({
+      client: { baseURL: f.sb.baseUrl, auth: { accessKey: f.sb.accessKey, accessKeySecret: f.sb.accessKeySecret } },
+      dataDir,
+      logger: false,
+      rateLimit: { perDay: 1 },
+    });
+    try {
+      const login = await fetch(`${relay.url}/login`, { method: "POST", body: new URLSearchParams({ token: relay.token }), redirect: "manual" });
+      const session = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+      for (const id of ["quota-1", "quota-2"]) {
+        const res = await fetch(`${relay.url}/v1/calls`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${relay.token}` }, body: JSON.stringify(f.sb.validCall({ clientUniqueId: `${id}-${String(Date.now())}` })) });
+        expect(res.status).toBe(202);
+      }
+      type State = { stats: { quota: { spent: number; perDay: number; resetsAt: string; pausedUntil: string | null }; counts: { queued: number; done: number } } };
+      const state = async (): Promise<State> => (await (await fetch(`${relay.url}/console/state`, { headers: { cookie: session } })).json()) as State;
+      let s = await state();
+      for (let i = 0; i < 200 && s.stats.quota.pausedUntil === null; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        s = await state();
+      }
+      expect(s.stats.quota.perDay).toBe(1);
+      expect(s.stats.quota.spent).toBe(1);
+      expect(s.stats.quota.pausedUntil).not.toBeNull();
+      expect(Date.parse(s.stats.quota.pausedUntil ?? "")).toBeGreaterThan(Date.now());
+      expect(Date.parse(s.stats.quota.resetsAt)).toBeGreaterThan(Date.now());
+      expect(s.stats.counts.queued).toBe(1);
+    } finally {
+      await relay.close({ graceMs: 100 });
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
