@@ -51,6 +51,8 @@ describe("console in Chromium", () => {
   it("shows a call pushed to the API live (no reload), its id as text, its status, counts and Gong link", async () => {
     await page.waitForSelector("#live.on");
     const doneBefore = Number(await page.textContent("#count-done"));
+    // Set on this page load: still there afterwards proves no reload happened.
+    await page.evaluate("window.__sameLoad = true");
     const hostile = `<img src=x onerror="window.__pwned=1">${String(Date.now())}`;
     expect(await postCall(f.sb.validCall({ clientUniqueId: hostile }))).toBe(202);
     const r = row("recent", hostile);
@@ -58,6 +60,7 @@ describe("console in Chromium", () => {
     expect(await r.locator("td:first-child code").textContent()).toBe(hostile);
     expect(await page.locator("#recent img").count()).toBe(0);
     expect(await page.evaluate<unknown>("window.__pwned")).toBeUndefined();
+    expect(await page.evaluate<unknown>("window.__sameLoad")).toBe(true);
     const call = (await f.sb.admin.calls()).find((c) => c.clientUniqueId === hostile);
     expect(call).toBeDefined();
     expect(await r.locator("a").getAttribute("href")).toBe(`${f.sb.baseUrl}/call?id=${call?.id ?? ""}`);
@@ -139,6 +142,7 @@ describe("console in Chromium", () => {
     // Earlier errors are cleared.
     expect(await page.locator("#add-call .errors li").count()).toBe(0);
     await row("recent", id).locator(".status-done").waitFor();
+    expect(await row("recent", id).locator("td:nth-child(4)").textContent()).toBe("console");
     const listed = (await f.sb.admin.calls()).find((c) => c.clientUniqueId === id);
     expect(listed).toBeDefined();
     const call = await f.sb.admin.call(listed?.id ?? "");
