@@ -111,7 +111,7 @@ function renderStats(stats) {
   const q = stats.quota;
   $("quota-spent").textContent = q ? String(q.spent) : "–";
   $("quota-per-day").textContent = q ? String(q.perDay) : "–";
-  $("quota-resets").textContent = q ? inTime(q.resetsAt) : "–";
+  $("quota-resets").textContent = q ? inTime(q.resetsAt) : "– (the workers keep the quota when the relay runs with --queue)";
   const paused = $("quota-paused");
   paused.hidden = !(q && q.pausedUntil);
   paused.textContent = q && q.pausedUntil ? "The daily quota is spent: delivery waits for the reset at " + when(q.pausedUntil) + "." : "";
