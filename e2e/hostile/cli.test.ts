@@ -151,7 +151,7 @@ describe("unknown options, on every command", () => {
 
   it("covers every command", () => {
     expect(commands.map((c) => c.name()).sort()).toEqual(
-      ["add-call", "add-media", "auth", "call", "calls", "demo", "import", "sandbox", "schema", "users", "worker", "workspaces"].sort(),
+      ["add-call", "add-media", "auth", "call", "calls", "demo", "import", "sandbox", "schema", "serve", "users", "worker", "workspaces"].sort(),
     );
   });
 

@@ -117,6 +117,8 @@ export function registerApi(ctx: RelayContext): void {
   const { app } = ctx;
 
   app.post("/v1/calls", async (req, reply) => {
+    // Only the console's pages hold the session cookie: a call without a Bearer header comes from its form.
+    const source = req.headers.authorization === undefined ? "console" : "api";
     if (ctx.draining()) return reply.code(503).header("retry-after", "5").send(errorBody("the relay is stopping: send the call to another instance or again shortly"));
     if (req.isMultipart()) {
       let read: { request: unknown; mediaPath: string | undefined };
@@ -126,10 +128,10 @@ export function registerApi(ctx: RelayContext): void {
         const bad = multipartError(err);
         return reply.code(bad.code).send(errorBody(bad.message, bad.issues));
       }
-      const result = await ctx.intake.take({ request: read.request, media: read.mediaPath === undefined ? undefined : { path: read.mediaPath, owned: true }, source: "api" });
+      const result = await ctx.intake.take({ request: read.request, media: read.mediaPath === undefined ? undefined : { path: read.mediaPath, owned: true }, source });
       return sendIntakeResult(ctx, reply, result);
     }
-    const result = await ctx.intake.take({ request: req.body, source: "api" });
+    const result = await ctx.intake.take({ request: req.body, source });
     return sendIntakeResult(ctx, reply, result);
   });
 

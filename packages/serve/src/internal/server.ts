@@ -18,7 +18,7 @@ import { errorBody, JSON_BODY_LIMIT, registerApi } from "./api.js";
 import { RelayAuth, type GongAttempt, type QuotaInfo, type RelayContext, type RelayEvents } from "./context.js";
 import { Delivery, type DeliveryEvent } from "./delivery.js";
 import { Intake } from "./intake.js";
-import { registerConsole } from "./console/index.js";
+import { passesCsrfCheck, registerConsole } from "./console/index.js";
 import { registerOps } from "./ops.js";
 import { startWatch, type Watcher } from "./watch.js";
 import { Outbox } from "./outbox.js";
@@ -195,6 +195,8 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
         if (req.method === "GET" && (path === "/" || path === "/index.html")) return reply.redirect("/login", 303);
         return reply.code(401).header("www-authenticate", 'Bearer realm="gong-connector"').send(errorBody("missing or wrong token: send Authorization: Bearer <token> (the token serve printed first)"));
       }
+      // A console session (cookie) changes state only from the relay's own pages.
+      if (!passesCsrfCheck(req, url)) return reply.code(403).send(errorBody("cross-site request refused: a console request that changes something must come from the relay's own page (Origin)"));
     });
     fastify.setErrorHandler((err: FastifyError, req, reply) => {
       const status = typeof err.statusCode === "number" && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
