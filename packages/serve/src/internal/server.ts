@@ -20,7 +20,7 @@ import { Delivery, type DeliveryEvent } from "./delivery.js";
 import { Intake } from "./intake.js";
 import { registerConsole } from "./console/index.js";
 import { registerOps } from "./ops.js";
-import { startWatch, type Watcher } from "./watch.js";
+import { startWatch, type WatchOptions, type Watcher } from "./watch.js";
 import { Outbox } from "./outbox.js";
 
 export interface RelayOptions {
@@ -44,6 +44,8 @@ export interface RelayOptions {
   addCall?: { ambiguityDelayMs?: number } | undefined;
   /** Also take calls from this folder (see watch.ts). */
   watchDir?: string | undefined;
+  /** The watch folder's timing (poll, settle time; tests shorten them). */
+  watch?: WatchOptions | undefined;
   /** JSON lines logger (default: pino on stderr at "info"); false for none. */
   logger?: Logger | false | undefined;
 }
@@ -230,7 +232,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     url = `http://${host}:${String(address.port)}`;
     d.start();
-    const watcher: Watcher | undefined = opts.watchDir === undefined ? undefined : await startWatch(ctx, resolve(opts.watchDir));
+    const watcher: Watcher | undefined = opts.watchDir === undefined ? undefined : await startWatch(ctx, resolve(opts.watchDir), opts.watch);
     log.info({ url, gong: gong.baseUrl, credentials: gong.label, dataDir, open: outbox.openCount() }, "relay started");
 
     let closing: Promise<void> | undefined;
