@@ -40,6 +40,8 @@ export interface RelayOptions {
   rateLimit?: { perSecond?: number | undefined; perDay?: number | undefined; dayMs?: number | undefined } | undefined;
   /** Waits of the sender after passing failures (tests shorten them). */
   delivery?: { maxAttempts?: number | undefined; retryBaseMs?: number | undefined; retryMaxMs?: number | undefined } | undefined;
+  /** false: accept only, send nothing (calls stay queued for the next start; the intake benchmark). Default true. */
+  deliver?: boolean | undefined;
   /** Options of addCall (e.g. a shorter ambiguity delay in tests). */
   addCall?: { ambiguityDelayMs?: number } | undefined;
   /** Also take calls from this folder (see watch.ts). */
@@ -231,7 +233,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     if (address === null || typeof address === "string") throw new Error("the relay has no TCP address");
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     url = `http://${host}:${String(address.port)}`;
-    d.start();
+    if (opts.deliver !== false) d.start();
     const watcher: Watcher | undefined = opts.watchDir === undefined ? undefined : await startWatch(ctx, resolve(opts.watchDir), opts.watch);
     log.info({ url, gong: gong.baseUrl, credentials: gong.label, dataDir, open: outbox.openCount() }, "relay started");
 
