@@ -55,6 +55,8 @@ async function startChild(mode: Mode, dataDir: string): Promise<Child> {
 }
 
 interface LoadResult {
+  /** The clientUniqueIds answered 202. */
+  acceptedIds: string[];
   perSecond: number;
   p50: number;
   p99: number;
@@ -66,6 +68,7 @@ interface LoadResult {
 /** autocannon POSTing distinct valid calls: for `seconds`, or `amount` requests. */
 async function load(c: Child, prefix: string, connections: number, limit: { seconds: number } | { amount: number }): Promise<LoadResult> {
   let n = 0;
+  const acceptedIds: string[] = [];
   const result = await autocannon({
     url: c.url,
     connections,
@@ -85,11 +88,15 @@ async function load(c: Child, prefix: string, connections: number, limit: { seco
             body: JSON.stringify(validCall(`${prefix}-${String(n)}`, n)),
           };
         },
+        onResponse: (status, body) => {
+          if (status === 202) acceptedIds.push((JSON.parse(body) as { clientUniqueId: string }).clientUniqueId);
+        },
       },
     ],
   });
   const accepted = result.statusCodeStats["202"]?.count ?? 0;
   return {
+    acceptedIds,
     perSecond: accepted / result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -99,11 +106,14 @@ async function load(c: Child, prefix: string, connections: number, limit: { seco
   };
 }
 
-/** Rows committed in a stopped relay's outbox. */
-function committedRows(dataDir: string): number {
+/** Rows committed in a stopped relay's outbox, and how many of `ids` have none. */
+function committedRows(dataDir: string, ids: readonly string[] = []): { rows: number; missing: number } {
   const db = new Database(join(dataDir, "outbox.db"), { readonly: true });
   try {
-    return (db.prepare("SELECT COUNT(*) AS n FROM calls").get() as { n: number }).n;
+    const rows = (db.prepare("SELECT COUNT(*) AS n FROM calls").get() as { n: number }).n;
+    const get = db.prepare("SELECT 1 FROM calls WHERE client_unique_id = ?");
+    const missing = ids.filter((id) => get.get(id) === undefined).length;
+    return { rows, missing };
   } finally {
     db.close();
   }
@@ -112,9 +122,12 @@ function committedRows(dataDir: string): number {
 export interface RelayThroughputSample {
   relay: LoadResult;
   reference: LoadResult;
-  /** Rows in the outbox after the run = every 202 the relay gave (warm-up included). */
+  /** Rows in the outbox after the run (warm-up included; also calls in flight when the load stopped). */
   committed: number;
+  /** 202s the relay gave (warm-up included). */
   answered202: number;
+  /** 202s whose call has no row in the outbox (must be 0). */
+  missing: number;
 }
 
 export interface RelayMemorySample {
@@ -140,22 +153,27 @@ export async function relayBench(opts: BenchOptions): Promise<RelayBenchResult> 
     const got: Partial<Record<Mode, LoadResult>> = {};
     let committed = 0;
     let answered202 = 0;
+    let missing = 0;
+    let ids: string[] = [];
     for (const mode of order) {
       const dataDir = join(opts.tmpDir, `relay-${mode}-${String(run)}`);
       const c = await startChild(mode, dataDir);
       try {
         const warm = await load(c, `warm-${mode}-${String(run)}`, connections, { seconds: warmSeconds });
         got[mode] = await load(c, `bench-${mode}-${String(run)}`, connections, { seconds });
-        if (mode === "relay") answered202 = warm.ok + (got.relay?.ok ?? 0);
+        if (mode === "relay") ids = [...warm.acceptedIds, ...(got.relay?.acceptedIds ?? [])];
       } finally {
         await c.stop();
       }
-      if (mode === "relay") committed = committedRows(dataDir);
+      if (mode === "relay") {
+        ({ rows: committed, missing } = committedRows(dataDir, ids));
+        answered202 = ids.length;
+      }
     }
     const relay = got.relay;
     const reference = got.reference;
     if (relay === undefined || reference === undefined) throw new Error("a relay bench run produced no result");
-    throughput.push({ relay, reference, committed, answered202 });
+    throughput.push({ relay, reference, committed, answered202, missing });
     opts.log(
       `relay run ${String(run + 1)}/${String(opts.runs)}: ${int(relay.perSecond)}/s committed (p99 ${ms(relay.p99)}), reference ${int(reference.perSecond)}/s (p99 ${ms(reference.p99)}); ` +
         `${int(committed)} rows for ${int(answered202)} 202s`,
@@ -182,7 +200,7 @@ export async function relayBench(opts: BenchOptions): Promise<RelayBenchResult> 
   } finally {
     await c.stop();
   }
-  const rows = committedRows(memDir);
+  const { rows } = committedRows(memDir);
 
   const rate = median(throughput.map((t) => t.relay.perSecond));
   const p99 = median(throughput.map((t) => t.relay.p99));
@@ -190,7 +208,7 @@ export async function relayBench(opts: BenchOptions): Promise<RelayBenchResult> 
   const refRate = median(throughput.map((t) => t.reference.perSecond));
   const refP99 = median(throughput.map((t) => t.reference.p99));
   const ratio = rate / refRate;
-  const lost = throughput.reduce((n, t) => n + Math.max(0, t.answered202 - t.committed), 0);
+  const lost = throughput.reduce((n, t) => n + t.missing, 0);
   const refused = throughput.reduce((n, t) => n + t.relay.other + t.relay.errors, 0);
   const first = memory[0];
   const last = memory.at(-1);
@@ -232,7 +250,7 @@ export async function relayBench(opts: BenchOptions): Promise<RelayBenchResult> 
       `in the bench process on the same cores, posts valid Add call requests with distinct clientUniqueIds over ` +
       `${String(connections)} keep-alive connections: ${String(warmSeconds)} s warm-up, then ${String(seconds)} s measured. ` +
       `Each 202 comes after the call's row is committed (SQLite WAL, synchronous FULL: an fsync per commit; calls arriving ` +
-      `together share one commit); after the run the relay is stopped and its outbox rows are counted against the 202s. ` +
+      `together share one commit); after the run the relay is stopped and the clientUniqueId of every 202 is looked up in its outbox. ` +
       `Memory: one relay filled to ${stages.map(int).join(", ")} queued calls, its RSS (/proc VmRSS) read 0.5 s after each stage.`,
     figures,
     headline: [
