@@ -47,7 +47,7 @@ async function serve(data: string, watch: string): Promise<{ child: ChildProcess
   });
   running.add(child);
   let stderr = "";
-  child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-4000)));
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-4000)));
   const exited = new Promise<void>((resolve) =>
     child.once("exit", () => {
       running.delete(child);
@@ -55,7 +55,7 @@ async function serve(data: string, watch: string): Promise<{ child: ChildProcess
     }),
   );
   await new Promise<void>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout ?? process.stdin });
+    const rl = createInterface({ input: child.stdout });
     rl.once("line", () => {
       resolve();
     });
