@@ -474,11 +474,19 @@ export async function startWatch(ctx: RelayContext, dir: string, options: WatchO
   if (waiting.size > 0) log.info({ waiting: waiting.size }, "watch folder pairs from the previous run wait for their calls");
 
   let running: Promise<void> | undefined;
+  let lastError = "";
   const timer = setInterval(() => {
     if (running !== undefined || stopped) return;
     running = poll()
+      .then(() => {
+        if (lastError !== "") log.info("watch folder readable again");
+        lastError = "";
+      })
       .catch((err: unknown) => {
-        log.error({ error: err instanceof Error ? err.message : String(err) }, "watch folder could not be read");
+        // Once per distinct error, not every poll (e.g. a network share that went away).
+        const message = err instanceof Error ? err.message : String(err);
+        if (message !== lastError) log.error({ error: message }, "watch folder could not be read");
+        lastError = message;
       })
       .finally(() => {
         running = undefined;
