@@ -6,7 +6,7 @@
 import autocannon from "autocannon";
 import Database from "better-sqlite3";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { validCall } from "./lib/calls.js";
@@ -54,7 +54,20 @@ async function startChild(mode: Mode, dataDir: string): Promise<Child> {
   };
 }
 
+/** CPU time (user + system) a process has used, in ms, from /proc (USER_HZ is 100 on Linux). */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${String(pid)}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 interface LoadResult {
+  /** CPU time of the server process per call answered 202 (ms). */
+  cpuPerCall: number;
   /** The clientUniqueIds answered 202. */
   acceptedIds: string[];
   perSecond: number;
@@ -69,6 +82,7 @@ interface LoadResult {
 async function load(c: Child, prefix: string, connections: number, limit: { seconds: number } | { amount: number }): Promise<LoadResult> {
   let n = 0;
   const acceptedIds: string[] = [];
+  const cpuBefore = cpuMs(c.pid);
   const result = await autocannon({
     url: c.url,
     connections,
@@ -96,6 +110,7 @@ async function load(c: Child, prefix: string, connections: number, limit: { seco
   });
   const accepted = result.statusCodeStats["202"]?.count ?? 0;
   return {
+    cpuPerCall: (cpuMs(c.pid) - cpuBefore) / Math.max(1, accepted),
     acceptedIds,
     perSecond: accepted / result.duration,
     p50: result.latency.p50,
@@ -208,6 +223,8 @@ export async function relayBench(opts: BenchOptions): Promise<RelayBenchResult> 
   const refRate = median(throughput.map((t) => t.reference.perSecond));
   const refP99 = median(throughput.map((t) => t.reference.p99));
   const ratio = rate / refRate;
+  const cpu = median(throughput.map((t) => t.relay.cpuPerCall));
+  const refCpu = median(throughput.map((t) => t.reference.cpuPerCall));
   const lost = throughput.reduce((n, t) => n + t.missing, 0);
   const refused = throughput.reduce((n, t) => n + t.relay.other + t.relay.errors, 0);
   const first = memory[0];
@@ -227,6 +244,13 @@ export async function relayBench(opts: BenchOptions): Promise<RelayBenchResult> 
     { name: "latency p99", value: ms(p99), raw: p99, target: "< 50 ms", ok: p99 < 50, runs: throughput.map((t) => ms(t.relay.p99)) },
     { name: "reference: the same stack answering 202 without committing", value: `${int(refRate)}/s, p99 ${ms(refP99)}`, raw: refRate, runs: throughput.map((t) => int(t.reference.perSecond)) },
     { name: "relay ÷ reference (calls per second)", value: fixed(ratio), raw: ratio, runs: throughput.map((t) => fixed(t.relay.perSecond / t.reference.perSecond)) },
+    {
+      name: "CPU time of the relay process per accepted call (user + system; 1,000 ÷ it = calls/s one core can commit)",
+      value: `${fixed(cpu, 3)} ms (${int(1000 / cpu)}/s per core)`,
+      raw: cpu,
+      runs: throughput.map((t) => fixed(t.relay.cpuPerCall, 3)),
+    },
+    { name: "the same for the reference", value: `${fixed(refCpu, 3)} ms (${int(1000 / refCpu)}/s per core)`, raw: refCpu, runs: throughput.map((t) => fixed(t.reference.cpuPerCall, 3)) },
     { name: "202s without a committed row (all runs)", value: int(lost), raw: lost, target: "0", ok: lost === 0 },
     { name: "answers other than 202, and errors (all runs)", value: int(refused), raw: refused, target: "0", ok: refused === 0 },
     ...memory.map((m): Figure => ({ name: `relay RSS with ${int(m.queued)} calls queued`, value: mb(m.rss), raw: m.rss })),
