@@ -50,6 +50,8 @@ function start(dataDir: string, dir: string): Promise<Relay> {
     watchDir: dir,
     watch: TIMING,
     delivery: { retryBaseMs: 100, retryMaxMs: 200, maxAttempts: 3 },
+    rateLimit: { perSecond: 50 },
+    concurrency: 8,
     addCall: { ambiguityDelayMs: 50 },
   });
 }
@@ -172,6 +174,16 @@ describe("the watch folder", () => {
     await until("the second pair in done/ beside the first", () => existsSync(join(watchDir, "done", "twice-2.json")));
     expect(existsSync(join(watchDir, "done", "twice.json"))).toBe(true);
     expect(await callsFor(call.clientUniqueId as string)).toHaveLength(1);
+  });
+
+  it("takes a burst of pairs written at once, each once", async () => {
+    const calls = Array.from({ length: 40 }, (_, i) => sb.validCall({ title: `burst ${String(i)}` }));
+    calls.forEach((c, i) => {
+      writeFileSync(join(watchDir, `burst-${String(i)}.json`), JSON.stringify(c));
+    });
+    await until("the burst in done/", () => calls.every((_, i) => existsSync(join(watchDir, "done", `burst-${String(i)}.json`))), 40_000);
+    const stored = await sb.admin.calls();
+    for (const c of calls) expect(stored.filter((s) => s.clientUniqueId === c.clientUniqueId)).toHaveLength(1);
   });
 
   it("refuses symbolic links pointing outside the folder, and takes hostile names", async () => {

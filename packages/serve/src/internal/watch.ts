@@ -46,6 +46,8 @@ export interface WatchOptions {
 const QUEUED = ".queued";
 const DONE = "done";
 const FAILED = "failed";
+/** Pairs taken in at once (their commits share an fsync). */
+const BATCH = 32;
 /** A file name's longest length in bytes on common filesystems. */
 const NAME_MAX = 255;
 
@@ -68,6 +70,10 @@ interface Seen {
   mtimeMs: number;
   /** Epoch ms since when size and mtime are as recorded. */
   since: number;
+}
+
+async function inBatches<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
 }
 
 function isMediaName(name: string): boolean {
@@ -170,8 +176,20 @@ export async function startWatch(ctx: RelayContext, dir: string, options: WatchO
     }
   }
 
+  /** Moves into done/ and failed/ run one at a time: a free name is chosen and taken without a race. */
+  let moveChain: Promise<unknown> = Promise.resolve();
+  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const p = moveChain.then(fn, fn);
+    moveChain = p.catch(() => undefined);
+    return p;
+  }
+
   /** Moves the files of a pair (recordings first, the JSON last) into done/ or failed/; writes the error file. */
-  async function moveOut(files: { dir: string; names: string[]; stem: string }, target: string, errorDoc?: WatchErrorDoc): Promise<string> {
+  function moveOut(files: { dir: string; names: string[]; stem: string }, target: string, errorDoc?: WatchErrorDoc): Promise<string> {
+    return exclusive(() => moveOutNow(files, target, errorDoc));
+  }
+
+  async function moveOutNow(files: { dir: string; names: string[]; stem: string }, target: string, errorDoc?: WatchErrorDoc): Promise<string> {
     const jsonName = files.names.find((n) => n === `${files.stem}.json`);
     const others = files.names.filter((n) => n !== jsonName);
     const exts = files.names.map((n) => n.slice(files.stem.length));
@@ -338,6 +356,7 @@ export async function startWatch(ctx: RelayContext, dir: string, options: WatchO
       const s = stemOf(n);
       mediaByStem.set(s, [...(mediaByStem.get(s) ?? []), n]);
     }
+    const ready: { name: string; media: string[] }[] = [];
     for (const name of entries) {
       if (stopped) return;
       // Names starting with a dot are the recorders' temporary files (and .queued).
@@ -399,8 +418,17 @@ export async function startWatch(ctx: RelayContext, dir: string, options: WatchO
         continue;
       }
       seen.delete(name);
-      await claim(name, media);
+      ready.push({ name, media });
     }
+    // Claimed a batch at a time: their commits share one fsync (the outbox groups commits that arrive together).
+    await inBatches(ready, BATCH, async (r) => {
+      if (stopped) return;
+      try {
+        await claim(r.name, r.media);
+      } catch (err) {
+        log.error({ file: shown(r.name), error: err instanceof Error ? err.message : String(err) }, "watch folder pair could not be taken in");
+      }
+    });
   }
 
   /** A failed watch call put back in the queue: its pair comes back from failed/ to where the outbox expects it. */
@@ -457,20 +485,21 @@ export async function startWatch(ctx: RelayContext, dir: string, options: WatchO
   ctx.outbox.on("change", onChange);
 
   // Start-up: pairs a previous run left in .queued are taken again (see the top of this file).
+  const left: string[] = [];
   for (const key of await readdir(queuedDir)) {
     const p = join(queuedDir, key);
     const st = await lstat(p);
     if (!st.isDirectory()) continue;
-    if ((await readdir(p)).length === 0) {
-      await rmdir(p);
-      continue;
-    }
+    if ((await readdir(p)).length === 0) await rmdir(p);
+    else left.push(key);
+  }
+  await inBatches(left, BATCH, async (key) => {
     try {
       await takeQueued(key);
     } catch (err) {
       log.error({ key, error: err instanceof Error ? err.message : String(err) }, "watch folder pair left in .queued could not be taken again");
     }
-  }
+  });
   if (waiting.size > 0) log.info({ waiting: waiting.size }, "watch folder pairs from the previous run wait for their calls");
 
   let running: Promise<void> | undefined;
