@@ -7,6 +7,7 @@ import autocannon from "autocannon";
 import Database from "better-sqlite3";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { validCall } from "./lib/calls.js";
@@ -162,6 +163,7 @@ export async function relayBench(opts: BenchOptions): Promise<RelayBenchResult> 
   const warmSeconds = opts.smoke ? 1 : 2;
   const stages = opts.smoke ? [200, 500, 1000] : [10_000, 50_000, 100_000];
   const throughput: RelayThroughputSample[] = [];
+  const loadAtStart = loadavg()[0] ?? Number.NaN;
 
   for (let run = 0; run < opts.runs; run++) {
     const order: Mode[] = run % 2 === 0 ? ["relay", "reference"] : ["reference", "relay"];
@@ -264,8 +266,18 @@ export async function relayBench(opts: BenchOptions): Promise<RelayBenchResult> 
     { name: `rows in the outbox after the fill`, value: int(rows), raw: rows, target: int(last?.queued ?? 0), ok: rows === (last?.queued ?? -1) },
     { name: "fill rate (one run, the queue growing)", value: `${int(fillRate)}/s`, raw: fillRate },
   ];
+  const loadAtEnd = loadavg()[0] ?? Number.NaN;
+  const cores = cpus().length;
+  const busy = Math.max(loadAtStart, loadAtEnd) > cores;
   const section: BenchSection = {
     id: "relay",
+    extra:
+      `Load average (1 min) of the machine when this bench started and ended: ${fixed(loadAtStart)} and ${fixed(loadAtEnd)} on ` +
+      `${String(cores)} cores.` +
+      (busy
+        ? " Other work was running: calls per second and latencies (of the relay and of the reference alike) follow the CPU" +
+          " share left to the bench and vary between runs; the CPU time per accepted call is the steadier figure."
+        : ""),
     title: "7. Relay intake",
     method:
       `Per run, a fresh relay process (bench/relay-child.js: \`startRelay\` from the built package, delivery off so the figure is ` +
