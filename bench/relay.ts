@@ -164,6 +164,7 @@ export async function relayBench(opts: BenchOptions): Promise<RelayBenchResult> 
   const stages = opts.smoke ? [200, 500, 1000] : [10_000, 50_000, 100_000];
   const throughput: RelayThroughputSample[] = [];
   const loadAtStart = loadavg()[0] ?? Number.NaN;
+  const measuredAt = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 
   for (let run = 0; run < opts.runs; run++) {
     const order: Mode[] = run % 2 === 0 ? ["relay", "reference"] : ["reference", "relay"];
@@ -272,7 +273,7 @@ export async function relayBench(opts: BenchOptions): Promise<RelayBenchResult> 
   const section: BenchSection = {
     id: "relay",
     extra:
-      `Load average (1 min) of the machine when this bench started and ended: ${fixed(loadAtStart)} and ${fixed(loadAtEnd)} on ` +
+      `Measured ${measuredAt}. Load average (1 min) of the machine when this bench started and ended: ${fixed(loadAtStart)} and ${fixed(loadAtEnd)} on ` +
       `${String(cores)} cores.` +
       (busy
         ? " Other work was running: calls per second and latencies (of the relay and of the reference alike) follow the CPU" +
