@@ -1,7 +1,7 @@
 /**
  * `npm run bench` — runs every benchmark and rewrites BENCHMARKS.md.
  *   --smoke          tiny sizes, short durations (prints the report, does not write BENCHMARKS.md unless --write)
- *   --only a,b       run some of: upload, import, validation, startup, load, scale
+ *   --only a,b       run some of: upload, import, validation, startup, load, scale, relay
  *   --runs N         repetitions (default 3; every figure is the median)
  *   --out FILE       where to write (default BENCHMARKS.md)
  *   --no-build       use dist/ as it is
@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { importPaceBench } from "./import-pace.js";
 import { importScaleBench } from "./import-scale.js";
+import { relayBench } from "./relay.js";
 import { ensureBuilt, ROOT } from "./lib/proc.js";
 import { benchmarksMarkdown, machineInfo, sectionMarkdown, type BenchOptions, type BenchSection } from "./lib/report.js";
 import { sandboxLoadBench } from "./sandbox-load.js";
@@ -27,6 +28,7 @@ export const BENCHES = {
   startup: async (o: BenchOptions) => (await startupBench(o)).section,
   load: async (o: BenchOptions) => (await sandboxLoadBench(o)).section,
   scale: async (o: BenchOptions) => (await importScaleBench(o)).section,
+  relay: async (o: BenchOptions) => (await relayBench(o)).section,
 } as const satisfies Record<string, (o: BenchOptions) => Promise<BenchSection>>;
 
 export type BenchName = keyof typeof BENCHES;

@@ -116,7 +116,7 @@ export function benchmarksMarkdown(machine: MachineInfo, sections: readonly Benc
     "```sh",
     "npm ci && npm run build",
     "npm run bench                     # test:bench, then everything (about 10 min on 2 cores), rewrites BENCHMARKS.md",
-    "npm run bench -- --only upload    # one or more of: upload, import, validation, startup, load",
+    "npm run bench -- --only upload    # one or more of: upload, import, validation, startup, load, scale, relay",
     "npm run bench -- --smoke          # tiny sizes, a few seconds each (npm run test:bench asserts on them)",
     "```",
     "",

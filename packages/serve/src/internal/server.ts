@@ -20,7 +20,7 @@ import { Delivery, type DeliveryEvent } from "./delivery.js";
 import { Intake } from "./intake.js";
 import { passesCsrfCheck, registerConsole } from "./console/index.js";
 import { registerOps } from "./ops.js";
-import { startWatch, type Watcher } from "./watch.js";
+import { startWatch, type WatchOptions, type Watcher } from "./watch.js";
 import { Outbox } from "./outbox.js";
 import { Forwarder } from "./queue.js";
 
@@ -41,6 +41,8 @@ export interface RelayOptions {
   rateLimit?: { perSecond?: number | undefined; perDay?: number | undefined; dayMs?: number | undefined } | undefined;
   /** Waits of the sender after passing failures (tests shorten them). */
   delivery?: { maxAttempts?: number | undefined; retryBaseMs?: number | undefined; retryMaxMs?: number | undefined } | undefined;
+  /** false: accept only, send nothing (calls stay queued for the next start; the intake benchmark). Default true. */
+  deliver?: boolean | undefined;
   /** Options of addCall (e.g. a shorter ambiguity delay in tests). */
   addCall?: { ambiguityDelayMs?: number } | undefined;
   /**
@@ -50,6 +52,8 @@ export interface RelayOptions {
   queue?: { url: string; queueName?: string | undefined; attempts?: number | undefined; backoffMs?: number | undefined } | undefined;
   /** Also take calls from this folder (see watch.ts). */
   watchDir?: string | undefined;
+  /** The watch folder's timing (poll, settle time; tests shorten them). */
+  watch?: WatchOptions | undefined;
   /** JSON lines logger (default: pino on stderr at "info"); false for none. */
   logger?: Logger | false | undefined;
 }
@@ -261,8 +265,8 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     if (address === null || typeof address === "string") throw new Error("the relay has no TCP address");
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     url = `http://${host}:${String(address.port)}`;
-    delivery?.start();
-    const watcher: Watcher | undefined = opts.watchDir === undefined ? undefined : await startWatch(ctx, resolve(opts.watchDir));
+    if (opts.deliver !== false) delivery?.start();
+    const watcher: Watcher | undefined = opts.watchDir === undefined ? undefined : await startWatch(ctx, resolve(opts.watchDir), opts.watch);
     log.info({ url, gong: gong.baseUrl, credentials: gong.label, dataDir, open: outbox.openCount(), mode: opts.queue === undefined ? "local" : "queue" }, "relay started");
 
     let closing: Promise<void> | undefined;
