@@ -22,6 +22,8 @@ export default defineConfig({
     // ("Terminating worker thread") although every test passed.
     minWorkers: maxWorkers,
     reporters: ["default"],
+    // VITEST_CPU_LOG=<file>: each test file logs the CPU seconds it cost (test-support/cpu-per-file.ts).
+    setupFiles: process.env.VITEST_CPU_LOG ? ["test-support/cpu-per-file.ts"] : [],
     exclude: [...configDefaults.exclude],
     projects: [
       // Unit test files share their worker's module cache (isolate false): each worker imports zod, the schema and the
