@@ -22,6 +22,8 @@ export default defineConfig({
     // ("Terminating worker thread") although every test passed.
     minWorkers: maxWorkers,
     reporters: ["default"],
+    // VITEST_CPU_LOG=<file>: each test file logs the CPU seconds it cost (test-support/cpu-per-file.ts).
+    setupFiles: process.env.VITEST_CPU_LOG ? ["test-support/cpu-per-file.ts"] : [],
     exclude: [...configDefaults.exclude],
     projects: [
       // Unit test files share their worker's module cache (isolate false): each worker imports zod, the schema and the
@@ -30,7 +32,12 @@ export default defineConfig({
         extends: true,
         test: { name: "unit", include: ["packages/*/test/**/*.test.ts", "test-support/test/**/*.test.ts"], isolate: false },
       },
-      { extends: true, test: { name: "e2e", include: ["e2e/**/*.test.ts"], globalSetup: ["test-support/e2e-setup.ts"] } },
+      // End-to-end test files share their worker too: each spends its CPU in the processes it starts, and a fresh worker
+      // per file (about half a CPU-second) bought nothing; none changes a global (env, timers, mocks) it does not restore.
+      {
+        extends: true,
+        test: { name: "e2e", include: ["e2e/**/*.test.ts"], globalSetup: ["test-support/e2e-setup.ts"], isolate: false },
+      },
       // The benchmarks in smoke mode (tiny sizes): `npm run test:bench`, and first thing in `npm run bench`; not in `npm test`.
       { extends: true, test: { name: "bench", include: ["bench/test/**/*.test.ts"], globalSetup: ["test-support/e2e-setup.ts"] } },
     ],

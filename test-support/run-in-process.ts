@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { run } from "../packages/cli/src/program.js";
 
 export interface InProcessResult {
@@ -10,15 +11,17 @@ export interface InProcessResult {
 export interface InProcessOptions {
   /** The environment of the run, on top of PATH and HOME only (as runCli gives a subprocess). */
   env?: Record<string, string | undefined>;
+  /** What the run reads on stdin (not a terminal), then end of input: empty unless given, as runCli gives a subprocess. */
+  stdin?: string;
 }
 
 let queue: Promise<unknown> = Promise.resolve();
 
 /**
  * Runs the command line in this process — `run(argv)` of the CLI's sources — with `env` as the whole environment
- * and stdout and stderr captured, for checks of argument parsing, messages and exit codes that need no process of
- * their own (end-to-end tests spawn the built CLI for those). Runs wait for each other: they replace process.env
- * and the streams' write for their duration, and restore them after.
+ * and `stdin` as its standard input, stdout and stderr captured, for checks of argument parsing, messages and exit codes that need no process of
+ * their own (end-to-end tests spawn the built CLI for those). Runs wait for each other: they replace process.env,
+ * process.stdin and the streams' write for their duration, and restore them after.
  */
 export function runInProcess(args: readonly string[], options: InProcessOptions = {}): Promise<InProcessResult> {
   const result = queue.then(() => runNow(args, options));
@@ -46,7 +49,10 @@ async function runNow(args: readonly string[], options: InProcessOptions): Promi
       callback?.();
       return true;
     }) as typeof process.stdout.write;
+  const stdinProperty = Object.getOwnPropertyDescriptor(process, "stdin");
+  const input = Readable.from([Buffer.from(options.stdin ?? "", "utf8")], { objectMode: false });
   process.env = env;
+  Object.defineProperty(process, "stdin", { configurable: true, enumerable: true, get: () => input });
   out.write = capture(stdout);
   err.write = capture(stderr);
   try {
@@ -54,6 +60,9 @@ async function runNow(args: readonly string[], options: InProcessOptions): Promi
     return { code, stdout: stdout.join(""), stderr: stderr.join("") };
   } finally {
     process.env = savedEnv;
+    input.destroy();
+    if (stdinProperty === undefined) delete (process as { stdin?: unknown }).stdin;
+    else Object.defineProperty(process, "stdin", stdinProperty);
     if (outWrite === undefined) delete (out as { write?: unknown }).write;
     else Object.defineProperty(out, "write", outWrite);
     if (errWrite === undefined) delete (err as { write?: unknown }).write;

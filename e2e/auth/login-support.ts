@@ -1,10 +1,9 @@
 /** Running `auth login` as a user would (the built CLI, a child process) and answering its consent page in Chromium. */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
 import type { Page } from "playwright-core";
 import { CLI, type CliResult } from "../../test-support/run-cli.js";
+
+export { filesUnder, tempConfigDir, textOfFilesExcept } from "../../test-support/config-dir.js";
 
 export interface RunningLogin {
   /** The consent page's address, as printed on stderr. */
@@ -15,11 +14,6 @@ export interface RunningLogin {
   kill(): void;
   /** Ctrl-C: SIGINT to the CLI. */
   interrupt(): void;
-}
-
-/** A fresh config dir for one test (GONG_CONFIG_DIR). */
-export function tempConfigDir(): string {
-  return mkdtempSync(join(tmpdir(), "gc-auth-"));
 }
 
 /** Starts `gong-connector auth login …` with a clean environment plus `env`; stdin is `stdin` (then closed). */
@@ -89,27 +83,4 @@ export async function answerConsent(
   ]);
   await page.waitForSelector("#title");
   return { callbackUrl: new URL(response.url()), title: (await page.textContent("#title")) ?? "", status: response.status() };
-}
-
-/** Every file under `dir` (relative paths) with its mode, for checking modes and that no temporary file is left. */
-export function filesUnder(dir: string): { path: string; mode: number; dir: boolean }[] {
-  const out: { path: string; mode: number; dir: boolean }[] = [];
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const full = join(d, name);
-      const st = statSync(full);
-      out.push({ path: relative(dir, full), mode: st.mode & 0o777, dir: st.isDirectory() });
-      if (st.isDirectory()) walk(full);
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-/** The text of every file under `dir` but `except`, joined (to search it for secrets). */
-export function textOfFilesExcept(dir: string, except: string): string {
-  return filesUnder(dir)
-    .filter((f) => !f.dir && join(dir, f.path) !== except)
-    .map((f) => readFileSync(join(dir, f.path), "utf8"))
-    .join("\n");
 }

@@ -1,8 +1,6 @@
-import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Journal } from "@gong-connector/importer";
 import type { RunningSandbox } from "@gong-connector/sandbox";
@@ -102,33 +100,4 @@ describe("import --journal: a path that is not a journal is wrong input (exit 2)
     expect(mode(notes)).toBe(0o644);
   });
 
-  it("another SQLite database: no table added, not switched to WAL", async () => {
-    const other = join(dir, "crm.sqlite");
-    const db = new Database(other);
-    db.exec("CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT); INSERT INTO contacts (email) VALUES ('a@example.com');");
-    db.close();
-    chmodSync(other, 0o644);
-    const bytes = readFileSync(other);
-    await refused(other, /crm\.sqlite: is not a gong-connector journal/);
-    expect(readFileSync(other).equals(bytes)).toBe(true);
-    expect(existsSync(`${other}-wal`)).toBe(false);
-    expect(mode(other)).toBe(0o644);
-  });
-
-  it("a database with a calls table that is not ours", async () => {
-    const other = join(dir, "calls-db.sqlite");
-    const db = new Database(other);
-    db.exec("CREATE TABLE calls (id INTEGER PRIMARY KEY, who TEXT)");
-    db.close();
-    await refused(other, /is not a gong-connector journal/);
-  });
-
-  it("a directory, a FIFO, a file in a missing directory", async () => {
-    mkdirSync(join(dir, "adir"));
-    await refused(join(dir, "adir"), /--journal .*adir: is a directory/);
-    execFileSync("mkfifo", [join(dir, "fifo.sqlite")]);
-    await refused(join(dir, "fifo.sqlite"), /fifo\.sqlite: is not a regular file/);
-    await refused(join(dir, "missing", "j.sqlite"), /the directory .*missing does not exist/);
-    expect(existsSync(join(dir, "missing"))).toBe(false);
-  });
 });

@@ -129,26 +129,6 @@ describe("gong-connector import (CLI)", () => {
     expect(typeof rec.requestId).toBe("string");
   });
 
-  it("--check-users refuses, before anything is sent, the rows whose primary user Gong would refuse", async () => {
-    const manifest = join(dir, "users.jsonl");
-    const { SEED_USERS } = await import("../../packages/sandbox/src/index.js");
-    const withUser = (i: number, id: string) => ({ ...callRequest(i, "cu"), primaryUser: id, parties: [{ userId: id }, { name: "Customer" }] });
-    writeJsonl(manifest, [callRequest(1, "cu"), withUser(2, SEED_USERS.recordingDisabled), withUser(3, SEED_USERS.inactive), withUser(4, "1234567890")]);
-    const env = sandboxEnv(sb);
-    const dry = await runCli(["import", manifest, "--check-users", "--dry-run"], env);
-    expect(dry.code).toBe(2);
-    expect(lastJson(dry.stdout)).toMatchObject({ total: 4, valid: 1, invalid: 3 });
-    expect(dry.stderr).toContain(`line 2 (cu-00002): primaryUser: user ${SEED_USERS.recordingDisabled} is not enabled for call import`);
-    expect(dry.stderr).toContain(`line 3 (cu-00003): primaryUser: user ${SEED_USERS.inactive} is not active in Gong`);
-    expect(dry.stderr).toContain("line 4 (cu-00004): primaryUser: no Gong user has the id 1234567890");
-    const refused = await runCli(["import", manifest, "--check-users"], env);
-    expect(refused.code).toBe(2);
-    expect(await count("cu-")).toBe(0);
-    const skipped = await runCli(["import", manifest, "--check-users", "--skip-invalid"], env);
-    expect(skipped.code, skipped.stderr).toBe(0);
-    expect(lastJson(skipped.stdout)).toMatchObject({ total: 4, invalid: 3, done: 1, failed: 0 });
-    expect(await count("cu-")).toBe(1);
-  });
 });
 
 describe("gong-connector import --queue / worker (CLI)", () => {

@@ -1,0 +1,132 @@
+/**
+ * add-call's and add-media's refusals run in-process (`run(argv)` of the CLI's sources): garbage input, a missing
+ * file, media checked first, usage and configuration errors (exit 2, nothing sent to a listener that counts
+ * connections), and the JSON Schema. e2e/cli/validation.test.ts runs through the built CLI the refusal with every bad
+ * field, a request piped on stdin, --dry-run's output, and a reader that goes away (| head).
+ */
+import { createServer, type Server } from "node:net";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runInProcess } from "../../../test-support/run-in-process.js";
+
+/** A TCP listener that only counts connections: proof that nothing was sent. */
+let listener: Server;
+let connections = 0;
+let baseUrl = "";
+const dir = mkdtempSync(join(tmpdir(), "gc-cli-"));
+const SECRET = "S3CRET-never-print-me-4f9a";
+const env = () => ({ GONG_BASE_URL: baseUrl, GONG_ACCESS_KEY: "key-1", GONG_ACCESS_KEY_SECRET: SECRET });
+
+beforeAll(async () => {
+  listener = createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+  const address = listener.address();
+  if (address === null || typeof address === "string") throw new Error("no address");
+  baseUrl = `http://127.0.0.1:${address.port}`;
+});
+afterAll(() => new Promise<void>((resolve) => listener.close(() => { resolve(); })));
+
+const valid = {
+  clientUniqueId: "cli-valid-1",
+  actualStart: "2024-05-01T10:00:00Z",
+  primaryUser: "1234567890123456789",
+  direction: "Inbound",
+  parties: [{ userId: "1234567890123456789" }],
+};
+const file = (name: string, content: string | Buffer) => {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+};
+
+describe("add-call refuses bad input with exit 2, naming every bad field, sending nothing", () => {
+  const garbage: [string, string | Buffer][] = [
+    ["invalid JSON", "{ \"clientUniqueId\": "],
+    ["random bytes", Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256))],
+    ["an empty file", ""],
+    ["a JSON array", "[1,2,3]"],
+    ["a JSON string", "\"call\""],
+    ["deeply nested JSON", `${"[".repeat(100_000)}${"]".repeat(100_000)}`],
+    ["a huge string field", JSON.stringify({ ...valid, clientUniqueId: "x".repeat(5_000_000) })],
+  ];
+  for (const [name, content] of garbage) {
+    it(`answers ${name} with one paragraph and exit 2`, async () => {
+      const before = connections;
+      const r = await runInProcess(["add-call", "--input", file(`g-${name.replace(/\W/g, "_")}.json`, content)], { env: env() });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^gong-connector: invalid input, nothing was sent:\n {2}- /);
+      expect(r.stderr.trim().split("\n").length).toBeLessThanOrEqual(4);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(connections).toBe(before);
+    });
+  }
+
+  it("names a missing input file", async () => {
+    const r = await runInProcess(["add-call", "--input", join(dir, "nope.json")], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--input: file not found");
+  });
+
+  it("checks the media file before sending the call", async () => {
+    const before = connections;
+    const input = file("ok.json", JSON.stringify(valid));
+    const empty = file("empty.wav", "");
+    const r1 = await runInProcess(["add-call", "--input", input, "--media", empty], { env: env() });
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toContain("mediaFile: file is empty");
+    const text = file("notes.txt", "hello");
+    const r2 = await runInProcess(["add-call", "--input", input, "--media", text], { env: env() });
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain("mediaFile: unsupported file type");
+    expect(connections).toBe(before);
+  });
+
+});
+
+describe("usage and configuration errors exit 2", () => {
+  it("a missing required option", async () => {
+    const r = await runInProcess(["add-media", "--call-id", "1"], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--file");
+  });
+  it("an unknown command", async () => {
+    const r = await runInProcess(["add-calls"]);
+    expect(r.code).toBe(2);
+  });
+  it("no credentials in the environment", async () => {
+    const r = await runInProcess(["add-call", "--input", file("ok2.json", JSON.stringify(valid))], { env: { GONG_BASE_URL: baseUrl } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("GONG_ACCESS_KEY");
+  });
+  it("a plain-http base URL that is not loopback", async () => {
+    const r = await runInProcess(["users"], { env: { ...env(), GONG_BASE_URL: "http://api.example.com" } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/https/);
+    expect(r.stderr).not.toContain(SECRET);
+  });
+  it("a bad call id for add-media", async () => {
+    const before = connections;
+    const r = await runInProcess(["add-media", "--call-id", "abc", "--file", file("a.wav", "RIFF....WAVE")], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("callId: must be a string of 1-20 digits");
+    expect(connections).toBe(before);
+  });
+});
+
+describe("schema", () => {
+  it("prints the JSON Schema with the seed's labels", async () => {
+    const r = await runInProcess(["schema", "add-call"]);
+    expect(r.code).toBe(0);
+    const schema = JSON.parse(r.stdout) as { properties: Record<string, { title?: string; description?: string }>; required: string[] };
+    expect(schema.required.sort()).toEqual(["actualStart", "clientUniqueId", "direction", "parties", "primaryUser"]);
+    expect(schema.properties.clientUniqueId?.title).toBe("Client unique ID");
+    expect(schema.properties.downloadMediaUrl?.title).toBe("Media download URL");
+    expect(schema.properties.customData?.description).toContain("troubleshooting");
+    expect(Object.keys(schema.properties)).toHaveLength(20);
+  });
+});
