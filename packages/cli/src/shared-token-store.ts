@@ -78,7 +78,10 @@ export function withSharedTokens(options: GongClientOptions, redis: RedisTokenCo
 export interface TokenSharing {
   /** `options` with the pair shared through Redis when they are an OAuth profile's; connects to Redis only then. */
   share(options: GongClientOptions): GongClientOptions;
-  /** Ends the Redis connection, if one was made. */
+  /**
+   * Copies a newer pair from Redis into the profile file (a worker elsewhere may have refreshed while this process
+   * never needed to), then ends the Redis connection, if one was made.
+   */
   close(): Promise<void>;
 }
 
@@ -89,6 +92,7 @@ export async function tokenSharing(queueUrl: string, profile: string): Promise<T
   // The same Redis as the queue (connectionFromUrl reads a redis:// URL into ioredis options).
   const connection = connectionFromUrl(queueUrl) as RedisOptions;
   let redis: Redis | undefined;
+  const stores: SharedTokenStore[] = [];
   return {
     share(options) {
       if (!("oauth" in options.auth)) return options;
@@ -97,10 +101,17 @@ export async function tokenSharing(queueUrl: string, profile: string): Promise<T
         // A refused or lost connection fails the command that used it; ioredis reports it here too.
         redis.on("error", () => undefined);
       }
-      return withSharedTokens(options, redis, profile);
+      const shared = withSharedTokens(options, redis, profile);
+      if ("oauth" in shared.auth && shared.auth.oauth.store instanceof SharedTokenStore) stores.push(shared.auth.oauth.store);
+      return shared;
     },
     async close() {
       if (redis === undefined) return;
+      // The lock's holder copies a newer pair from Redis to the file; one store is enough (they share the file).
+      const store = stores[0];
+      if (store !== undefined) {
+        await store.withLock(() => Promise.resolve(), { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+      }
       await redis.quit().catch(() => {
         redis?.disconnect();
       });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FileTokenStore, GongClient, RedisTokenStore, type OAuthTokens } from "@gong-connector/client";
 import { startRedis, type RedisServer } from "../../../test-support/importer.js";
 import { startTestSandbox, type TestSandbox } from "../../../test-support/sandbox.js";
-import { SharedTokenStore, sharedTokenKey, withSharedTokens } from "../src/shared-token-store.js";
+import { SharedTokenStore, sharedTokenKey, tokenSharing, withSharedTokens } from "../src/shared-token-store.js";
 
 let redis: RedisServer;
 let sb: TestSandbox;
@@ -124,6 +124,20 @@ describe("SharedTokenStore", () => {
     expect(inRedis?.refreshToken).not.toBe(issued.refreshToken);
     // The client that refreshed saved to its file; the other copied the pair to its file under the lock.
     for (const f of files) expect((await new FileTokenStore(f).load())?.refreshToken).toBe(inRedis?.refreshToken);
+  });
+
+  it("tokenSharing's close copies the pair another machine refreshed into this machine's file, even when this process sent nothing", async () => {
+    const file = join(dir, `idle-${String(n)}.json`);
+    const profile = `idle${String(n)}`;
+    await new FileTokenStore(file).save(pair("old", 1000));
+    const sharing = await tokenSharing(redis.url, profile);
+    sharing.share({ auth: { oauth: { clientId: sb.oauthClientId, clientSecret: sb.oauthClientSecret, oauthURL: sb.oauthUrl, store: new FileTokenStore(file) } } });
+    // A worker elsewhere refreshes meanwhile: the new pair is in Redis only.
+    await new RedisTokenStore(connect(), { key: sharedTokenKey(profile, sb.oauthClientId) }).save(pair("new", 2000));
+    expect((await new FileTokenStore(file).load())?.refreshToken).toBe("r-old");
+    await sharing.close();
+    expect(await new FileTokenStore(file).load()).toEqual(pair("new", 2000));
+    expect((await sb.tokenRequests()).length).toBe(0);
   });
 
   it("withSharedTokens leaves access-key and bearer auth as they are", () => {
