@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateConversationWav } from "@gong-connector/sandbox";
 import { CLI } from "../../test-support/dist.js";
 import { startTestSandbox, type TestSandbox } from "../../test-support/sandbox.js";
+import { until } from "../../test-support/until.js";
 
 let sb: TestSandbox;
 let root: string;
@@ -28,16 +29,6 @@ afterAll(async () => {
   await sb.close();
   rmSync(root, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Starts `gong-connector serve --watch`; resolves once it printed its URL line. */
 async function serve(data: string, watch: string): Promise<{ child: ChildProcess; exited: Promise<void> }> {
@@ -91,7 +82,7 @@ describe("serve --watch, killed with SIGKILL while it works", () => {
       }
       const { child, exited } = await serve(data, watch);
       // Kill as soon as pairs are held in .queued (claimed, committed or on their way to Gong), a little later each round.
-      await until("pairs in .queued", () => existsSync(join(watch, ".queued")) && readdirSync(join(watch, ".queued")).length > 0);
+      await until("pairs in .queued", () => existsSync(join(watch, ".queued")) && readdirSync(join(watch, ".queued")).length > 0, 60_000, 20);
       await new Promise((r) => setTimeout(r, round * 150));
       if (readdirSync(join(watch, ".queued")).length > 0) killedWithQueued++;
       child.kill("SIGKILL");
@@ -104,7 +95,7 @@ describe("serve --watch, killed with SIGKILL while it works", () => {
     await sb.admin.clearFaults();
     const { child, exited } = await serve(data, watch);
     try {
-      await until("every pair in done/", () => pairs.every((p) => existsSync(join(watch, "done", `${p.name}.json`))), 120_000);
+      await until("every pair in done/", () => pairs.every((p) => existsSync(join(watch, "done", `${p.name}.json`))), 120_000, 20);
     } finally {
       child.kill("SIGTERM");
       await exited;

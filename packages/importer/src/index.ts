@@ -9,6 +9,7 @@ export {
   errorDetails,
   isAbort,
   isPermanent,
+  quotaError,
   runTask,
   TaskError,
   type CallSender,

@@ -17,20 +17,11 @@ import { Intake } from "../src/internal/intake.js";
 import { registerOps, routeTemplate } from "../src/internal/ops.js";
 import { Outbox } from "../src/internal/outbox.js";
 import { startTestSandbox, type TestSandbox } from "../../../test-support/sandbox.js";
+import { until } from "../../../test-support/until.js";
 
 let sb: TestSandbox;
 let relay: Relay;
 let root: string;
-
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A port nothing listens on (bound, then closed). */
 async function closedPort(): Promise<number> {

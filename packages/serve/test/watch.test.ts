@@ -11,22 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateConversationWav } from "@gong-connector/sandbox";
 import { startRelay, type Relay } from "../src/index.js";
 import { startTestSandbox, type TestSandbox } from "../../../test-support/sandbox.js";
+import { until } from "../../../test-support/until.js";
 
 const TIMING = { pollMs: 100, settleMs: 400, unparseableMs: 2000 };
 let sb: TestSandbox;
 let relay: Relay;
 let root: string;
 let watchDir: string;
-
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -12,7 +12,7 @@ import { formatGongDateTime } from "@gong-connector/schema";
 import { JournalWriteError } from "./errors.js";
 import { defaultJournalPath, Journal, type JournalRow } from "./journal.js";
 import { invalidToFailures, writeFailureReport } from "./report.js";
-import { errorDetails, isAbort, runTask, TaskError, type CallSender } from "./task.js";
+import { errorDetails, isAbort, quotaError, runTask, TaskError, type CallSender } from "./task.js";
 import { silentProgress, type ProgressReporter } from "./progress.js";
 import { ManifestRows, validateManifest, type FilteredManifestRow, type ManifestCheck, type RowCheck } from "./validate.js";
 import type { FailureRecord, GongBinding, ImportSummary, InvalidManifestRow, ManifestFormat, ManifestReader, ProgressQuota, ProgressStats, ValidManifestRow } from "./types.js";
@@ -195,12 +195,6 @@ export async function checkBeforeStart(
     rows.close();
     throw err;
   }
-}
-
-/** The client's quota error behind `err` (Gong's 429 with a long Retry-After, or the local daily budget spent). */
-export function quotaError(err: unknown): RateLimitError | undefined {
-  const cause = err instanceof TaskError ? err.cause : err;
-  return cause instanceof RateLimitError ? cause : undefined;
 }
 
 /** The journal write failure behind `err`, if any. */

@@ -3,7 +3,7 @@
  * attempt may have created the call, else Add call (addCall resolves 409 duplicates by lookup), then upload
  * the media. State changes are reported through hooks so each mode can persist them before going on.
  */
-import { GongAbortError, GongApiError, GongError, ValidationError } from "@gong-connector/client";
+import { GongAbortError, GongApiError, GongError, RateLimitError, ValidationError } from "@gong-connector/client";
 import type { FailureStage } from "./types.js";
 
 /** What the importer needs from Gong (the actions, bound to one client). */
@@ -87,6 +87,12 @@ export function isPermanent(err: unknown): boolean {
   const cause = err instanceof TaskError ? err.cause : err;
   if (cause instanceof ValidationError) return true;
   return cause instanceof GongApiError && cause.status >= 400 && cause.status < 500 && cause.status !== 429;
+}
+
+/** The client's quota error behind `err` (Gong's 429 with a long Retry-After, or the local daily budget spent). */
+export function quotaError(err: unknown): RateLimitError | undefined {
+  const cause = err instanceof TaskError ? err.cause : err;
+  return cause instanceof RateLimitError ? cause : undefined;
 }
 
 export interface ErrorDetails {

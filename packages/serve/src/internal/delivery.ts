@@ -7,8 +7,7 @@
  */
 import { setMaxListeners } from "node:events";
 import { rm } from "node:fs/promises";
-import { RateLimitError } from "@gong-connector/client";
-import { errorDetails, isAbort, isPermanent, runTask, TaskError, type CallSender } from "@gong-connector/importer";
+import { errorDetails, isAbort, isPermanent, quotaError, runTask, TaskError, type CallSender } from "@gong-connector/importer";
 import type { Outbox, OutboxRow } from "./outbox.js";
 
 export interface DeliveryOptions {
@@ -39,11 +38,6 @@ export type DeliveryEvent =
 export function failureReason(status: number | undefined, stage: string): string {
   if (status === undefined) return stage === "media" ? "media" : "error";
   return `http_${String(status)}`;
-}
-
-function quotaOf(err: unknown): RateLimitError | undefined {
-  const cause = err instanceof TaskError ? err.cause : err;
-  return cause instanceof RateLimitError ? cause : undefined;
 }
 
 export class Delivery {
@@ -176,7 +170,7 @@ export class Delivery {
       });
     } catch (err) {
       if (isAbort(err, signal)) return; // stopping: the outbox keeps the call where it stood
-      const quota = quotaOf(err);
+      const quota = quotaError(err);
       if (quota !== undefined) {
         // Never a failure: every call waits for the reset where it stands.
         const until = Date.now() + (quota.retryAfterSeconds ?? 60) * 1000 + 250;

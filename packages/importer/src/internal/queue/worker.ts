@@ -7,7 +7,7 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import { RateLimitError } from "@gong-connector/client";
 import type { GongBinding } from "../types.js";
-import { errorDetails, isPermanent, runTask, TaskError, type CallSender } from "../task.js";
+import { errorDetails, isPermanent, quotaError, runTask, TaskError, type CallSender } from "../task.js";
 import { DEFAULT_QUEUE_NAME, isJobProgress, type ImportJobData, type ImportJobProgress, type ImportJobResult } from "./common.js";
 
 export interface ImportWorkerOptions {
@@ -47,11 +47,6 @@ export class QuotaPauseError extends Error {
     super(cause.message);
     this.resumeAt = Date.now() + (cause.retryAfterSeconds ?? 60) * 1000 + 250;
   }
-}
-
-function quotaCause(err: unknown): RateLimitError | undefined {
-  const cause = err instanceof TaskError ? err.cause : err;
-  return cause instanceof RateLimitError ? cause : undefined;
 }
 
 /** Processes one job (exported for tests with a fake sender). */
@@ -101,7 +96,7 @@ export async function processImportJob(
     return result;
   } catch (err) {
     // Quota is never a failure: the job goes back to the queue as it stands (its progress says where it was).
-    const quota = quotaCause(err);
+    const quota = quotaError(err);
     if (quota !== undefined) throw new QuotaPauseError(quota);
     const raw = errorDetails(err);
     const redact = opts.redact ?? ((text: string) => text);
