@@ -4,7 +4,7 @@
  * restarts on the same data directory.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -72,6 +72,9 @@ describe("intake", () => {
     while (readdirSync(join(relay.dataDir, "media")).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(readdirSync(join(relay.dataDir, "media"))).toEqual([]);
     expect(readdirSync(join(relay.dataDir, "incoming"))).toEqual([]);
+    // What the relay keeps is its own: the outbox (and its WAL) and the token are 0600 in a 0700 directory.
+    for (const name of ["outbox.db", "outbox.db-wal", "serve-token"]) expect(statSync(join(relay.dataDir, name)).mode & 0o777, name).toBe(0o600);
+    expect(statSync(relay.dataDir).mode & 0o777).toBe(0o700);
   });
 
   it("a recording's file name is only a hint: none, or a hostile one, is recognised by its first bytes and stored in the data directory", async () => {

@@ -8,7 +8,7 @@
  */
 import Database from "better-sqlite3";
 import { EventEmitter } from "node:events";
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, constants, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import type { GongBinding } from "@gong-connector/importer";
 
@@ -221,6 +221,13 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     this.setMaxListeners(0);
     this.path = path;
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // The calls hold people's names and numbers: 0600, like the import's journal (SQLite gives its -wal file the same).
+    try {
+      closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
+    } catch (err) {
+      if (!(err instanceof Error && "code" in err && (err as { code: unknown }).code === "EEXIST")) throw err;
+    }
+    chmodSync(path, 0o600);
     this.#db = new Database(path);
     try {
       this.#db.pragma("busy_timeout = 0");
