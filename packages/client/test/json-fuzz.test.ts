@@ -19,7 +19,80 @@ function reference(text: string): unknown {
     if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convert(v, k)]));
     return value;
   };
-  return convert(parse(text), undefined);
+  const parsed = parse(text);
+  // lossless-json's duplicate-key check calls [] and {} (and [{}] and [[]]) equal; ours, rightly, does not.
+  if (repeatsKeyWithOtherShape(text)) throw new SyntaxError("Duplicate key with a different value");
+  return convert(parsed, undefined);
+}
+
+/**
+ * Whether a valid JSON text repeats a key in one object with values that differ in which containers are arrays
+ * and which are objects (the one case where lossless-json accepts a duplicate key with a different value).
+ */
+function repeatsKeyWithOtherShape(text: string): boolean {
+  let i = 0;
+  let found = false;
+  const skipWs = (): void => {
+    while (i < text.length && " \t\n\r".includes(text.charAt(i))) i++;
+  };
+  const str = (): string => {
+    const start = i++;
+    while (text.charAt(i) !== '"') i += text.charAt(i) === "\\" ? 2 : 1;
+    i++;
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  const value = (): unknown => {
+    skipWs();
+    const c = text.charAt(i);
+    if (c === "{") {
+      i++;
+      const members = new Map<string, unknown>();
+      skipWs();
+      if (text.charAt(i) === "}") {
+        i++;
+        return members;
+      }
+      for (;;) {
+        skipWs();
+        const key = str();
+        skipWs();
+        i++; // :
+        const v = value();
+        if (members.has(key) && !sameShape(members.get(key), v)) found = true;
+        members.set(key, v);
+        skipWs();
+        if (text.charAt(i++) === "}") return members;
+      }
+    }
+    if (c === "[") {
+      i++;
+      const items: unknown[] = [];
+      skipWs();
+      if (text.charAt(i) === "]") {
+        i++;
+        return items;
+      }
+      for (;;) {
+        items.push(value());
+        skipWs();
+        if (text.charAt(i++) === "]") return items;
+      }
+    }
+    if (c === '"') return str();
+    while (i < text.length && !",]} \t\n\r".includes(text.charAt(i))) i++;
+    return null; // a number or literal: lossless-json compares those itself
+  };
+  const sameShape = (a: unknown, b: unknown): boolean => {
+    if (Array.isArray(a) || Array.isArray(b)) {
+      return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, k) => sameShape(x, b[k]));
+    }
+    if (a instanceof Map || b instanceof Map) {
+      return a instanceof Map && b instanceof Map && a.size === b.size && [...a].every(([k, x]) => b.has(k) && sameShape(x, b.get(k)));
+    }
+    return true;
+  };
+  value();
+  return found;
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false };
@@ -88,6 +161,11 @@ describe("parseJson agrees with lossless-json", () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it("on a key repeated with an empty array and an empty object (lossless-json calls them equal)", () => {
+    for (const text of ['{"duration":[],"d":0,"duration":{}}', '{"userIds":[],"userIds":{}}', '{"a":[{}],"a":[[]]}']) expect(expectSame(text)).toBe(false);
+    for (const text of ['{"a":[],"a":[]}', '{"a":{"b":[1]},"a":{"b":[1]}}']) expect(expectSame(text)).toBe(true);
   });
 
   it("on texts cut or altered at an arbitrary point", () => {
