@@ -105,7 +105,7 @@ describe("serve --watch, killed with SIGKILL while it works", () => {
     expect(done).toEqual(expected); // no pair twice (no NAME-2), nothing missing
     expect(readdirSync(join(watch, ".queued"))).toEqual([]);
     expect(readdirSync(join(watch, "failed"))).toEqual([]);
-    expect(readdirSync(watch).filter((n) => !["done", "failed", ".queued"].includes(n))).toEqual([]);
+    expect(readdirSync(watch).filter((n) => !["done", "failed", ".queued", ".relay.lock"].includes(n))).toEqual([]);
     const calls = await sb.admin.calls();
     for (const p of pairs) {
       const mine = calls.filter((c) => c.clientUniqueId === p.id);

@@ -36,6 +36,7 @@ import {
   MappingError,
   ReportPathError,
 } from "@gong-connector/importer/errors";
+import { RelaySetupError } from "@gong-connector/serve/errors";
 import { EXIT } from "./exit.js";
 import { ConfigurationError } from "./setup-error.js";
 
@@ -63,6 +64,9 @@ entry(JournalBusyError, EXIT.invalid);
 entry(JournalBindingError, EXIT.invalid);
 entry(JournalFileError, EXIT.invalid);
 entry(MappingError, EXIT.invalid);
+// The relay cannot start with what it was given (a data directory, watch folder or address it cannot use, another
+// relay holding them, an outbox bound to another Gong).
+entry(RelaySetupError, EXIT.invalid);
 // Gong refused: a 4xx other than 429.
 entry(GongApiError, (e) => (e.status === 429 || e.status >= 500 ? EXIT.gaveUp : EXIT.refused));
 entry(BadRequestError, EXIT.refused);

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync } from "node:fs";
-import { chmod, mkdir, readdir, rm } from "node:fs/promises";
+import { chmod, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { makeDirectories } from "@gong-connector/schema";
 import envPaths from "env-paths";
 import { FileTokenStore, type GongAuth, type OAuthTokens } from "@gong-connector/client";
 import { storedTokens, writeFileAtomic } from "@gong-connector/client/advanced";
@@ -63,7 +64,7 @@ export function profilePath(name: string, env: NodeJS.ProcessEnv = process.env):
 /** Creates the profiles directory 0700 (and tightens it to 0700 if it exists). */
 export async function ensureProfilesDir(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const dir = profilesDir(env);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeDirectories(dir, 0o700);
   await chmod(configDir(env), 0o700).catch(() => undefined);
   await chmod(dir, 0o700);
   return dir;

@@ -1,6 +1,6 @@
 /**
  * The one table from error class to exit code: every error class the client exports (main entry and ./advanced),
- * the importer's and the CLI's own, each with the code of the rule (0 done · 2 invalid input/usage · 3 Gong refused
+ * the importer's, the relay's and the CLI's own, each with the code of the rule (0 done · 2 invalid input/usage · 3 Gong refused
  * (4xx but 429) · 4 gave up (5xx, 429, network, malformed answers) · 130 interrupted · 1 a bug).
  */
 import { CommanderError } from "commander";
@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import * as client from "@gong-connector/client";
 import * as advanced from "@gong-connector/client/advanced";
 import * as importerErrors from "@gong-connector/importer/errors";
+import * as serveErrors from "@gong-connector/serve/errors";
 import { GongApiError, GongConnectionError, GongError, MediaUploadFailedError, RateLimitError, ValidationError } from "@gong-connector/client";
 import { EXIT_CODES, exitCodeOf } from "../src/exit-codes.js";
 import { reportError } from "../src/errors.js";
@@ -44,6 +45,14 @@ const IMPORTER_EXPECTED: Record<string, number> = {
   JournalFileError: 2,
   JournalWriteError: 4,
   MappingError: 2,
+};
+
+/** The relay cannot start with what it was given: a usage mistake, nothing accepted. */
+const SERVE_EXPECTED: Record<string, number> = {
+  RelaySetupError: 2,
+  OutboxBusyError: 2,
+  OutboxBindingError: 2,
+  WatchFolderBusyError: 2,
 };
 
 type AnyClass = abstract new (...args: never[]) => unknown;
@@ -85,6 +94,12 @@ describe("exit codes: one table, error class → code", () => {
 
   it("every importer error is expected here", () => {
     expect(errorClasses(importerErrors).map(([name]) => name).sort()).toEqual(Object.keys(IMPORTER_EXPECTED).sort());
+  });
+
+  it("every relay error is expected here, each with the rule's code", () => {
+    const classes = errorClasses(serveErrors);
+    expect(classes.map(([name]) => name).sort()).toEqual(Object.keys(SERVE_EXPECTED).sort());
+    for (const [name, cls] of classes) expect(exitCodeOf(instanceOf(cls)), name).toBe(SERVE_EXPECTED[name]);
   });
 
   it("GongApiError by status: a 4xx but 429 is a refusal (3); 429 and 5xx are given up on (4)", () => {

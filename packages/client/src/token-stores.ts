@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { chmod, open, readFile, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
+import { makeDirectories } from "@gong-connector/schema";
 import { ValidationError } from "./errors.js";
 import { withFileLock } from "./internal/file-lock.js";
 import { sleep } from "./internal/sleep.js";
@@ -114,7 +115,7 @@ export class FileTokenStore implements TokenStore {
   }
 
   async withLock<T>(fn: () => Promise<T>, options: StoreCallOptions = {}): Promise<T> {
-    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+    await makeDirectories(dirname(this.path), 0o700);
     return withFileLock(`${this.path}.lock`, fn, {
       staleMs: this.#options.lockStaleMs,
       timeoutMs: this.#options.lockTimeoutMs,
@@ -124,21 +125,21 @@ export class FileTokenStore implements TokenStore {
 }
 
 /**
- * Writes `text` to `path` atomically with mode 0600: a temporary file in the same directory (created 0700 when
- * missing), flushed to disk, then renamed over `path`.
+ * Writes `text` to `path` atomically with `mode` (default 0600): a temporary file in the same directory (created 0700
+ * when missing), flushed to disk, then renamed over `path`. A reader sees the old file or the whole new one.
  */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+export async function writeFileAtomic(path: string, text: string, mode = 0o600): Promise<void> {
+  await makeDirectories(dirname(path), 0o700);
   const temp = `${path}.${String(process.pid)}.${randomBytes(6).toString("hex")}.tmp`;
   try {
-    const handle = await open(temp, "wx", 0o600);
+    const handle = await open(temp, "wx", mode);
     try {
       await handle.writeFile(text, "utf8");
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await chmod(temp, 0o600);
+    await chmod(temp, mode);
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });

@@ -45,6 +45,7 @@ export { GONG_ID_PATTERN } from "./ids.js";
 export { instantOf, isIsoDateTimeWithZone } from "./primitives.js";
 export { formatGongDateTime, isLoopbackHost } from "./format.js";
 export { jsonDeeperThan } from "./structure.js";
+export { makeDirectories, makeDirectoriesSync } from "./files.js";
 export {
   isAcceptableDownloadContentType,
   MEDIA_CONTENT_TYPES,

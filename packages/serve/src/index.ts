@@ -3,4 +3,5 @@
  * disk, and delivers it to Gong exactly once at Gong's pace. Every name here is documented in the package README.
  */
 export { startRelay, type Relay, type RelayOptions } from "./internal/server.js";
-export { OutboxBindingError, OutboxBusyError, type CallRecord, type CallSource, type CallStatus } from "./internal/outbox.js";
+export { OutboxBindingError, OutboxBusyError, RelaySetupError, WatchFolderBusyError } from "./errors.js";
+export type { CallRecord, CallSource, CallStatus } from "./internal/outbox.js";

@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
-import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, statSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, lstatSync, openSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { makeDirectoriesSync } from "@gong-connector/schema";
 import type { StoredCallRequest as CallRequest } from "../types.js";
 import { DataDirError } from "./errors.js";
 import { sweepPartialFiles } from "./reclaim.js";
@@ -217,9 +218,9 @@ function fsCode(err: unknown): string | undefined {
 function makeDataDir(dataDir: string, mediaDir: string, dbPath: string): void {
   const existed = existsSync(dataDir);
   const ours = !existed || readdirSync(dataDir).every((name) => name === "media" || name.startsWith("sandbox.db"));
-  mkdirSync(dataDir, { recursive: true, mode: DIR_MODE });
+  makeDirectoriesSync(dataDir, DIR_MODE);
   if (ours && statSync(dataDir).isDirectory()) tighten(dataDir, DIR_MODE);
-  mkdirSync(mediaDir, { recursive: true, mode: DIR_MODE });
+  makeDirectoriesSync(mediaDir, DIR_MODE);
   tighten(mediaDir, DIR_MODE);
   if (!existsSync(dbPath)) closeSync(openSync(dbPath, "a", FILE_MODE));
   tighten(dbPath, FILE_MODE);

@@ -4,10 +4,10 @@
  * stored for an invalid call; the same clientUniqueId twice is one call.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, open, readdir, rename, rm } from "node:fs/promises";
+import { open, readdir, rename, rm } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { mediaFileIssues } from "@gong-connector/client/advanced";
-import { mediaFormatForExtension, sniffMediaFormat, validateAddCallRequest } from "@gong-connector/schema";
+import { makeDirectories, mediaFormatForExtension, sniffMediaFormat, validateAddCallRequest } from "@gong-connector/schema";
 import { publicRecord, type AcceptResult, type CallSource, type Outbox } from "./outbox.js";
 
 export interface IntakeIssue {
@@ -73,9 +73,9 @@ export class Intake {
 
   /** Makes the directories; removes uploads a crash left half-received and media no call needs any more. */
   async prepare(): Promise<void> {
-    await mkdir(this.#mediaDir, { recursive: true, mode: 0o700 });
+    await makeDirectories(this.#mediaDir, 0o700);
     await rm(this.#incomingDir, { recursive: true, force: true });
-    await mkdir(this.#incomingDir, { recursive: true, mode: 0o700 });
+    await makeDirectories(this.#incomingDir, 0o700);
     const needed = this.#outbox.mediaFiles();
     for (const name of await readdir(this.#mediaDir)) {
       const path = join(this.#mediaDir, name);

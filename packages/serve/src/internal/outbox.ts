@@ -8,8 +8,10 @@
  */
 import Database from "better-sqlite3";
 import { EventEmitter } from "node:events";
-import { chmodSync, closeSync, constants, mkdirSync, openSync } from "node:fs";
+import { closeSync, constants, fchmodSync, fstatSync, openSync } from "node:fs";
+import { OutboxBindingError, OutboxBusyError, RelaySetupError, reasonOf } from "../errors.js";
 import { dirname } from "node:path";
+import { makeDirectoriesSync } from "@gong-connector/schema";
 import type { GongBinding } from "@gong-connector/importer";
 
 export type CallStatus = "queued" | "sending" | "created" | "done" | "failed";
@@ -73,19 +75,6 @@ export interface OutboxChange {
 
 export interface OutboxEvents {
   change: [OutboxChange];
-}
-
-/** The data directory is used by another running relay. */
-export class OutboxBusyError extends Error {
-  override readonly name = "OutboxBusyError";
-  constructor(path: string) {
-    super(`${path} is in use by another running relay (one relay per --data directory; stop the other one or give another --data)`);
-  }
-}
-
-/** The outbox belongs to another Gong (base URL or credentials): its calls must not be sent elsewhere. */
-export class OutboxBindingError extends Error {
-  override readonly name = "OutboxBindingError";
 }
 
 interface Row {
@@ -220,14 +209,20 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     super();
     this.setMaxListeners(0);
     this.path = path;
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     // The calls hold people's names and numbers: 0600, like the import's journal (SQLite gives its -wal file the same).
+    // A symbolic link or anything but a plain file in its place is refused.
     try {
-      closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
+      makeDirectoriesSync(dirname(path), 0o700);
+      const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+      try {
+        if (!fstatSync(fd).isFile()) throw Object.assign(new Error("not a file"), { code: "EISDIR" });
+        fchmodSync(fd, 0o600);
+      } finally {
+        closeSync(fd);
+      }
     } catch (err) {
-      if (!(err instanceof Error && "code" in err && (err as { code: unknown }).code === "EEXIST")) throw err;
+      throw new RelaySetupError(`the outbox ${path} cannot be opened: ${reasonOf(err)}`);
     }
-    chmodSync(path, 0o600);
     this.#db = new Database(path);
     try {
       this.#db.pragma("busy_timeout = 0");
@@ -239,7 +234,10 @@ export class Outbox extends EventEmitter<OutboxEvents> {
       this.#db.exec(SCHEMA);
     } catch (err) {
       this.#db.close();
-      if (err instanceof Error && "code" in err && /^SQLITE_(BUSY|LOCKED)/.test(String((err as { code: unknown }).code))) throw new OutboxBusyError(path);
+      const code = err instanceof Error && "code" in err ? String(err.code) : "";
+      if (/^SQLITE_(BUSY|LOCKED)/.test(code)) throw new OutboxBusyError(path);
+      if (/^SQLITE_(NOTADB|CORRUPT)/.test(code)) throw new RelaySetupError(`${path} is not a relay's outbox (not an SQLite database, ${code}): move it away or give another --data`);
+      if (/^SQLITE_(CANTOPEN|READONLY|IOERR|PERM|FULL)/.test(code)) throw new RelaySetupError(`the outbox ${path} cannot be opened (${code})`);
       throw err;
     }
     this.#stmts = {

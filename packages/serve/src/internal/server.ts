@@ -4,7 +4,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { lstatSync, readFileSync } from "node:fs";
+import { RelaySetupError, reasonOf } from "../errors.js";
 import { join, resolve } from "node:path";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import multipart from "@fastify/multipart";
@@ -13,7 +14,7 @@ import pino, { type Logger } from "pino";
 import { GongClient, type GongClientOptions } from "@gong-connector/client";
 import { createRateLimiter, writeFileAtomic, type DailyRateLimiter } from "@gong-connector/client/advanced";
 import { gongBinding, redactorFor, senderFromClient, type GongBinding } from "@gong-connector/importer";
-import { MEDIA_MAX_BYTES } from "@gong-connector/schema";
+import { makeDirectoriesSync, MEDIA_MAX_BYTES } from "@gong-connector/schema";
 import { errorBody, JSON_BODY_LIMIT, registerApi } from "./api.js";
 import { RelayAuth, type GongAttempt, type QuotaInfo, type RelayContext, type RelayEvents } from "./context.js";
 import { Delivery, type DeliveryEvent } from "./delivery.js";
@@ -81,26 +82,36 @@ const TOKEN_FILE = "serve-token";
 /** The token: given, else the one kept in the data directory, else a new one written there (0600). */
 async function tokenFor(dataDir: string, given: string | undefined): Promise<{ token: string; source: Relay["tokenSource"] }> {
   if (given !== undefined) {
-    if (given.trim().length < 16 || /\s/.test(given)) throw new Error("the serve token must be at least 16 characters without spaces (GONG_SERVE_TOKEN)");
+    if (given.trim().length < 16 || /\s/.test(given)) throw new RelaySetupError("the serve token must be at least 16 characters without spaces (GONG_SERVE_TOKEN)");
     return { token: given, source: "option" };
   }
   const path = join(dataDir, TOKEN_FILE);
   try {
-    const info = statSync(path);
-    if ((info.mode & 0o077) !== 0) throw new Error(`${path} can be read by others (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it`);
+    const info = lstatSync(path);
+    if (!info.isFile()) throw new RelaySetupError(`${path} is not a plain file (a symbolic link or a directory): move it away`);
+    if ((info.mode & 0o077) !== 0) throw new RelaySetupError(`${path} can be read by others (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it`);
     const token = readFileSync(path, "utf8").trim();
     if (token.length >= 16) return { token, source: "data" };
   } catch (err) {
-    if (!(err instanceof Error && "code" in err && (err as { code: unknown }).code === "ENOENT")) throw err;
+    if (err instanceof RelaySetupError) throw err;
+    if (!(err instanceof Error && "code" in err && err.code === "ENOENT")) throw new RelaySetupError(`the token file ${path} cannot be read: ${reasonOf(err)}`);
   }
   const token = randomBytes(32).toString("base64url");
-  await writeFileAtomic(path, `${token}\n`);
+  try {
+    await writeFileAtomic(path, `${token}\n`);
+  } catch (err) {
+    throw new RelaySetupError(`the token file ${path} cannot be written: ${reasonOf(err)}`);
+  }
   return { token, source: "generated" };
 }
 
 export async function startRelay(opts: RelayOptions): Promise<Relay> {
   const dataDir = resolve(opts.dataDir);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    makeDirectoriesSync(dataDir, 0o700);
+  } catch (err) {
+    throw new RelaySetupError(`the data directory ${dataDir} cannot be created: ${reasonOf(err)}`);
+  }
   const log = opts.logger === false ? pino({ level: "silent" }) : (opts.logger ?? pino({ base: { name: "gong-connector-serve" } }, pino.destination(2)));
   const { token, source: tokenSource } = await tokenFor(dataDir, opts.token);
   const auth = new RelayAuth(token);
@@ -260,7 +271,16 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     });
     }
 
-    await fastify.listen({ host: opts.host ?? "127.0.0.1", port: opts.port ?? 0 });
+    const listenHost = opts.host ?? "127.0.0.1";
+    await fastify.listen({ host: listenHost, port: opts.port ?? 0 }).catch((err: unknown) => {
+      const code = err instanceof Error && "code" in err ? err.code : undefined;
+      if (code === "EADDRINUSE" || code === "EADDRNOTAVAIL" || code === "EACCES" || code === "ENOTFOUND" || code === "EAI_AGAIN") {
+        const where = `${listenHost}:${String(opts.port ?? 0)}`;
+        const why = code === "EACCES" ? "permission denied (ports below 1024 need privileges) (EACCES)" : code === "ENOTFOUND" || code === "EAI_AGAIN" ? `no such host (${code})` : reasonOf(err);
+        throw new RelaySetupError(`cannot listen on ${where}: ${why}`);
+      }
+      throw err;
+    });
     const address = fastify.server.address();
     if (address === null || typeof address === "string") throw new Error("the relay has no TCP address");
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;

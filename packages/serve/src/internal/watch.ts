@@ -18,11 +18,15 @@
  * clientUniqueId is never a second call; a call that was never committed is committed now) and waits for its call;
  * one holding only a recording (killed between the two moves of step 1) goes back into the folder beside its JSON.
  */
+import Database from "better-sqlite3";
 import { randomBytes } from "node:crypto";
-import { constants as fsConstants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { lstat, mkdir, open, readdir, rename, rmdir, writeFile } from "node:fs/promises";
+import { constants as fsConstants, existsSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { lstat, mkdir, open, readdir, rename, rmdir } from "node:fs/promises";
+import { hostname } from "node:os";
 import { basename, dirname, extname, join } from "node:path";
-import { mediaFormatForExtension } from "@gong-connector/schema";
+import { makeDirectories, makeDirectoriesSync, mediaFormatForExtension } from "@gong-connector/schema";
+import { writeFileAtomic } from "@gong-connector/client/advanced";
+import { RelaySetupError, WatchFolderBusyError, reasonOf } from "../errors.js";
 import { JSON_BODY_LIMIT } from "./api.js";
 import type { RelayContext } from "./context.js";
 import type { IntakeIssue } from "./intake.js";
@@ -108,6 +112,41 @@ function shown(name: string): string {
   return name.replace(/[\u0000-\u001f\u007f]/g, "?").slice(0, 300);
 }
 
+/** The lock file in DIR: held by the relay that watches DIR (a dot file, like .queued: the folder's scan skips it). */
+const LOCK_FILE = ".relay.lock";
+
+/**
+ * One relay per watch folder: two would each take the same pair. The lock is an SQLite file held in exclusive
+ * locking mode (an fcntl lock, which works on network filesystems and which the system releases when the process
+ * dies, even by kill -9: a restart never waits for a stale lock). WatchFolderBusyError while another relay holds it.
+ */
+function lockFolder(dir: string, path: string): { close(): void } {
+  let db: Database.Database;
+  try {
+    db = new Database(path);
+  } catch (err) {
+    throw new RelaySetupError(`the watch folder ${dir} cannot be used: ${path} cannot be opened (${codeOf(err) || reasonOf(err)})`);
+  }
+  try {
+    db.pragma("busy_timeout = 0");
+    db.pragma("locking_mode = EXCLUSIVE");
+    db.pragma("journal_mode = MEMORY");
+    // A write takes the exclusive lock, which exclusive locking mode keeps until the connection closes.
+    db.exec("CREATE TABLE IF NOT EXISTS holder (pid INTEGER, host TEXT, since TEXT)");
+    db.prepare("DELETE FROM holder").run();
+    db.prepare("INSERT INTO holder (pid, host, since) VALUES (?, ?, ?)").run(process.pid, hostname(), new Date().toISOString());
+  } catch (err) {
+    db.close();
+    if (/^SQLITE_(BUSY|LOCKED)/.test(codeOf(err))) throw new WatchFolderBusyError(dir);
+    throw new RelaySetupError(`the watch folder ${dir} cannot be used: ${path} cannot be locked (${codeOf(err) || reasonOf(err)})`);
+  }
+  return {
+    close() {
+      db.close();
+    },
+  };
+}
+
 /**
  * Reads a regular file of at most `max` bytes without following a symbolic link or blocking on a FIFO; undefined
  * when it is none of that (or vanished).
@@ -144,10 +183,15 @@ export async function startWatch(ctx: RelayContext, dir: string, options: WatchO
   const doneDir = join(dir, DONE);
   const failedDir = join(dir, FAILED);
   const info = await lstat(dir).catch((err: unknown) => {
-    throw new Error(`the watch folder ${dir} cannot be used: ${codeOf(err) === "ENOENT" ? "it does not exist" : codeOf(err)}`);
+    throw new RelaySetupError(`the watch folder ${dir} cannot be used: ${codeOf(err) === "ENOENT" ? "it does not exist" : reasonOf(err)}`);
   });
-  if (!info.isDirectory()) throw new Error(`the watch folder ${dir} is not a directory`);
-  for (const d of [queuedDir, doneDir, failedDir]) await mkdir(d, { recursive: true, mode: 0o750 });
+  if (!info.isDirectory()) throw new RelaySetupError(`the watch folder ${dir} is not a directory`);
+  try {
+    for (const d of [queuedDir, doneDir, failedDir]) await makeDirectories(d, 0o750);
+  } catch (err) {
+    throw new RelaySetupError(`the watch folder ${dir} cannot be used: ${reasonOf(err)}`);
+  }
+  const lock = lockFolder(dir, join(dir, LOCK_FILE));
 
   /** JSON files of the folder being watched for completeness, by name. */
   const seen = new Map<string, Seen>();
@@ -195,7 +239,8 @@ export async function startWatch(ctx: RelayContext, dir: string, options: WatchO
     const exts = files.names.map((n) => n.slice(files.stem.length));
     const stem = freeStem(target, files.stem, exts.length > 0 ? exts : [".json"]);
     for (const n of others) await rename(join(files.dir, n), join(target, stem + n.slice(files.stem.length)));
-    if (errorDoc !== undefined) await writeFile(join(target, `${stem}.error.json`), `${JSON.stringify(errorDoc, null, 2)}\n`, { mode: 0o640 });
+    // Whole or not at all: a script watching failed/ never reads half an error file.
+    if (errorDoc !== undefined) await writeFileAtomic(join(target, `${stem}.error.json`), `${JSON.stringify(errorDoc, null, 2)}\n`, 0o640);
     if (jsonName !== undefined) await rename(join(files.dir, jsonName), join(target, `${stem}.json`));
     return stem;
   }
@@ -452,7 +497,7 @@ export async function startWatch(ctx: RelayContext, dir: string, options: WatchO
     if (found === undefined) return;
     const key = wanted ?? found.doc.queuedAs ?? `${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`;
     const d = join(queuedDir, key);
-    mkdirSync(d, { recursive: true, mode: 0o750 });
+    makeDirectoriesSync(d, 0o750);
     const original = row.sourceRef ?? found.stem;
     // The recording back to the exact path the outbox holds, then the JSON; synchronously, before the sender runs.
     if (row.mediaFile !== null) {
@@ -486,12 +531,18 @@ export async function startWatch(ctx: RelayContext, dir: string, options: WatchO
 
   // Start-up: pairs a previous run left in .queued are taken again (see the top of this file).
   const left: string[] = [];
-  for (const key of await readdir(queuedDir)) {
-    const p = join(queuedDir, key);
-    const st = await lstat(p);
-    if (!st.isDirectory()) continue;
-    if ((await readdir(p)).length === 0) await rmdir(p);
-    else left.push(key);
+  try {
+    for (const key of await readdir(queuedDir)) {
+      const p = join(queuedDir, key);
+      const st = await lstat(p);
+      if (!st.isDirectory()) continue;
+      if ((await readdir(p)).length === 0) await rmdir(p);
+      else left.push(key);
+    }
+  } catch (err) {
+    ctx.outbox.off("change", onChange);
+    lock.close();
+    throw new RelaySetupError(`the watch folder ${dir} cannot be used: ${queuedDir} cannot be read: ${reasonOf(err)}`);
   }
   await inBatches(left, BATCH, async (key) => {
     try {
@@ -530,6 +581,7 @@ export async function startWatch(ctx: RelayContext, dir: string, options: WatchO
       ctx.outbox.off("change", onChange);
       await running;
       await Promise.all([...busy]);
+      lock.close();
     },
   };
 }
