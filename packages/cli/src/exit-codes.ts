@@ -34,6 +34,7 @@ import {
   JournalWriteError,
   ManifestError,
   MappingError,
+  QueueConnectionError,
   ReportPathError,
 } from "@gong-connector/importer/errors";
 import { RelaySetupError } from "@gong-connector/serve/errors";
@@ -87,6 +88,8 @@ entry(GongResponseError, EXIT.gaveUp);
 entry(UnconfirmedCallError, EXIT.gaveUp);
 entry(GongError, EXIT.gaveUp);
 entry(JournalWriteError, EXIT.gaveUp);
+// The queue's Redis: nothing answers (gave up, 4), or it refused the URL's credentials (a setup mistake, 2).
+entry(QueueConnectionError, (e) => (e.reason === "refused" ? EXIT.invalid : EXIT.gaveUp));
 // The call went in but its media did not: the code of what stopped the upload.
 entry(MediaUploadFailedError, (e) => exitCodeOf(e.cause));
 entry(GongAbortError, EXIT.interrupted);

@@ -45,6 +45,7 @@ const IMPORTER_EXPECTED: Record<string, number> = {
   JournalFileError: 2,
   JournalWriteError: 4,
   MappingError: 2,
+  QueueConnectionError: 4, // an instance without reason (unreachable); "refused" is tested below
 };
 
 /** The relay cannot start with what it was given: a usage mistake, nothing accepted. */
@@ -90,6 +91,11 @@ describe("exit codes: one table, error class → code", () => {
   it.each(errorClasses(importerErrors))("importer %s has its own entry and the rule's code", (name, cls) => {
     expect(EXIT_CODES.has(cls)).toBe(true);
     expect(exitCodeOf(instanceOf(cls))).toBe(IMPORTER_EXPECTED[name]);
+  });
+
+  it("QueueConnectionError: Redis unreachable is giving up (4), credentials refused a setup mistake (2)", () => {
+    expect(exitCodeOf(new importerErrors.QueueConnectionError("cannot reach Redis", "unreachable"))).toBe(4);
+    expect(exitCodeOf(new importerErrors.QueueConnectionError("refused the credentials", "refused"))).toBe(2);
   });
 
   it("every importer error is expected here", () => {

@@ -8,6 +8,7 @@ export {
   JournalFileError,
   JournalWriteError,
   ManifestError,
+  QueueConnectionError,
   ReportPathError,
 } from "./internal/errors.js";
 export { MappingError } from "./internal/mapping/errors.js";

@@ -51,6 +51,7 @@ export {
   JournalFileError,
   JournalWriteError,
   ManifestError,
+  QueueConnectionError,
   ReportPathError,
 } from "./internal/errors.js";
 export type {

@@ -249,7 +249,12 @@ Examples:
         // Recordings found by $recording are inside --recordings: that directory bounds the media files.
         const mediaRoot = flags.mediaRoot ?? flags.recordings;
         try {
-          if (flags.queue !== undefined && flags.dryRun !== true) sharing = await tokenSharing(flags.queue, profileName(flags.profile));
+          if (flags.queue !== undefined && flags.dryRun !== true) {
+            // Redis connections retry for ever: an address where nothing answers is said now (exit 4), not waited on.
+            const { checkQueueConnection, connectionFromUrl } = await import("@gong-connector/importer/queue");
+            await checkQueueConnection(connectionFromUrl(flags.queue), { signal });
+            sharing = await tokenSharing(flags.queue, profileName(flags.profile));
+          }
           let checkRow: ReturnType<typeof primaryUserRowCheck> | undefined;
           if (flags.checkUsers === true) {
             const { listUsers } = await import("@gong-connector/client");

@@ -71,7 +71,7 @@ Examples:
         // Loaded only when the command runs, so other commands start fast.
         const { Queue } = await import("bullmq");
         const { gongBinding, redactorFor, senderFromClient } = await import("@gong-connector/importer");
-        const { connectionFromUrl, DEFAULT_QUEUE_NAME, DEFAULT_RATE_KEY, RedisRateLimiter, startImportWorker } = await import("@gong-connector/importer/queue");
+        const { checkQueueConnection, connectionFromUrl, DEFAULT_QUEUE_NAME, DEFAULT_RATE_KEY, RedisRateLimiter, startImportWorker } = await import("@gong-connector/importer/queue");
         const dayMs = quotaDayMs();
         const waits = cliWaits();
         const connection = connectionFromUrl(flags.queue);
@@ -81,6 +81,8 @@ Examples:
         // every worker (and the import) through Redis: one refresh for all.
         const base = cliClientOptions(flags);
         const { auth } = base;
+        // Redis connections retry for ever: an address where nothing answers is said now (exit 4), not waited on.
+        await checkQueueConnection(connection, { signal });
         const sharing = await tokenSharing(flags.queue, profileName(flags.profile));
         const options = (extra: Partial<GongClientOptions> = {}): GongClientOptions => sharing.share({ ...base, ...extra });
         let gong: GongBinding;

@@ -77,3 +77,16 @@ export class JournalWriteError extends Error {
     this.cause = cause;
   }
 }
+
+/**
+ * The queue's Redis cannot be used: nothing answers at the address in time (`unreachable`), or it refused the
+ * credentials of the URL (`refused`). Nothing was queued. The message names the address (never the password).
+ */
+export class QueueConnectionError extends Error {
+  override readonly name = "QueueConnectionError";
+  readonly reason: "unreachable" | "refused";
+  constructor(message: string, reason: "unreachable" | "refused", cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.reason = reason;
+  }
+}

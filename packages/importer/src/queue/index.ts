@@ -13,6 +13,7 @@ export {
   type ImportJobProgress,
   type ImportJobResult,
 } from "../internal/queue/common.js";
+export { checkQueueConnection, type QueueReachOptions } from "../internal/queue/reach.js";
 export { RedisRateLimiter, type RedisRateLimiterOptions } from "../internal/queue/redis-rate-limiter.js";
 export { startImportWorker, type ImportWorkerOptions } from "../internal/queue/worker.js";
 export { runQueuedImport, type QueuedImportOptions } from "../internal/queue/producer.js";

@@ -53,7 +53,9 @@ export class Forwarder {
   /** Connects to Redis (throws when it cannot, naming --queue) and starts forwarding. */
   async start(): Promise<void> {
     const { Queue } = await import("bullmq");
-    const { connectionFromUrl, DEFAULT_QUEUE_NAME, JOB_NAME, jobIdFor } = await import("@gong-connector/importer/queue");
+    const { checkQueueConnection, connectionFromUrl, DEFAULT_QUEUE_NAME, JOB_NAME, jobIdFor } = await import("@gong-connector/importer/queue");
+    // BullMQ's connection retries for ever: an address where nothing answers is said now, not hung on.
+    await checkQueueConnection(connectionFromUrl(this.#o.url));
     this.#jobIdFor = jobIdFor;
     this.#jobName = JOB_NAME;
     const queue = new Queue<ImportJobData, ImportJobResult>(this.#o.queueName ?? DEFAULT_QUEUE_NAME, { connection: connectionFromUrl(this.#o.url) });

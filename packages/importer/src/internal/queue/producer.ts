@@ -4,6 +4,7 @@
  * the workers to finish them, then record the results in the journal and build the same summary and report.
  */
 import { Queue, type ConnectionOptions, type Job } from "bullmq";
+import { checkQueueConnection } from "./reach.js";
 import { GongAbortError } from "@gong-connector/client";
 import { sleep } from "@gong-connector/client/advanced";
 import { defaultJournalPath, Journal } from "../journal.js";
@@ -62,6 +63,12 @@ export async function runQueuedImport(opts: QueuedImportOptions): Promise<Import
     return refused;
   }
 
+  try {
+    await checkQueueConnection(opts.connection, { signal });
+  } catch (err) {
+    rows.close();
+    throw err;
+  }
   const journalPath = opts.journal ?? defaultJournalPath(opts.manifest);
   summary.journal = journalPath;
   const failures: FailureRecord[] = [];

@@ -5,6 +5,7 @@
  * progress: "sending" means look the call up before sending again.
  */
 import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
+import { checkQueueConnection } from "./reach.js";
 import { RateLimitError } from "@gong-connector/client";
 import type { GongBinding } from "../types.js";
 import { errorDetails, isPermanent, quotaError, runTask, TaskError, type CallSender } from "../task.js";
@@ -111,6 +112,7 @@ export async function processImportJob(
 
 /** Starts a worker; close it with `worker.close()` (waits for the jobs in flight). */
 export async function startImportWorker(opts: ImportWorkerOptions): Promise<Worker<ImportJobData, ImportJobResult>> {
+  await checkQueueConnection(opts.connection);
   let sender: CallSender | undefined = typeof opts.sender === "function" ? undefined : opts.sender;
   const jobsPerSecond = opts.jobsPerSecond ?? 3;
   const queueName = opts.queueName ?? DEFAULT_QUEUE_NAME;
