@@ -61,6 +61,8 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
+// The first two tests run alone (the first checks .queued is empty; the second waits a fixed time before looking and
+// must not share the event loop with a burst); the others, each on files and calls of its own, run side by side.
 describe("the watch folder", () => {
   it("delivers a pair with its recording's bytes, then moves both files to done/", async () => {
     const call = sb.validCall();
@@ -97,7 +99,7 @@ describe("the watch folder", () => {
     expect(await callsFor(id)).toHaveLength(1);
   });
 
-  it("moves a JSON that stays unparseable to failed/ with the reason; a media file without JSON is left alone", async () => {
+  it.concurrent("moves a JSON that stays unparseable to failed/ with the reason; a media file without JSON is left alone", async () => {
     writeFileSync(join(watchDir, "broken.json"), '{"clientUniqueId": "x",');
     writeFileSync(join(watchDir, "lonely.mp3"), randomBytes(64));
     await until("broken.json to be refused", () => existsSync(join(watchDir, "failed", "broken.error.json")), TIMING.unparseableMs + 10_000);
@@ -108,7 +110,7 @@ describe("the watch folder", () => {
     expect(existsSync(join(watchDir, "lonely.mp3"))).toBe(true);
   });
 
-  it("moves an invalid call to failed/ with every issue named, and sends nothing", async () => {
+  it.concurrent("moves an invalid call to failed/ with every issue named, and sends nothing", async () => {
     const call = sb.validCall({ direction: "Sideways" });
     delete call.actualStart;
     writeFileSync(join(watchDir, "bad call.wav"), wav(2));
@@ -122,7 +124,7 @@ describe("the watch folder", () => {
     expect(await callsFor(call.clientUniqueId as string)).toHaveLength(0);
   });
 
-  it("moves a call Gong refuses to failed/ with Gong's errors", async () => {
+  it.concurrent("moves a call Gong refuses to failed/ with Gong's errors", async () => {
     const call = sb.validCall();
     writeFileSync(join(watchDir, "refused.flac"), randomBytes(10)); // never read: Gong refuses the call first
     writeFileSync(join(watchDir, "refused.json"), JSON.stringify(call));
@@ -157,7 +159,7 @@ describe("the watch folder", () => {
     expect(await callsFor(call2.clientUniqueId as string)).toHaveLength(1);
   });
 
-  it("takes the same clientUniqueId twice as one call (the second pair goes to done/ too), never overwriting done/", async () => {
+  it.concurrent("takes the same clientUniqueId twice as one call (the second pair goes to done/ too), never overwriting done/", async () => {
     const call = sb.validCall();
     writeFileSync(join(watchDir, "twice.json"), JSON.stringify(call));
     await until("the first pair in done/", () => existsSync(join(watchDir, "done", "twice.json")));
@@ -167,7 +169,7 @@ describe("the watch folder", () => {
     expect(await callsFor(call.clientUniqueId as string)).toHaveLength(1);
   });
 
-  it("takes a burst of pairs written at once, each once", async () => {
+  it.concurrent("takes a burst of pairs written at once, each once", async () => {
     const calls = Array.from({ length: 40 }, (_, i) => sb.validCall({ title: `burst ${String(i)}` }));
     calls.forEach((c, i) => {
       writeFileSync(join(watchDir, `burst-${String(i)}.json`), JSON.stringify(c));
@@ -177,7 +179,7 @@ describe("the watch folder", () => {
     for (const c of calls) expect(stored.filter((s) => s.clientUniqueId === c.clientUniqueId)).toHaveLength(1);
   });
 
-  it("refuses symbolic links pointing outside the folder, and takes hostile names", async () => {
+  it.concurrent("refuses symbolic links pointing outside the folder, and takes hostile names", async () => {
     const outside = join(root, "secret.json");
     writeFileSync(outside, JSON.stringify(sb.validCall()));
     symlinkSync(outside, join(watchDir, "link.json"));
