@@ -1,20 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { addressKey } from "../src/internal/app.js";
 import { FailureLimiter, KeyRateLimiter } from "../src/internal/rate-limit.js";
 import { startSandbox } from "../src/internal/server.js";
 import { rawRequest, type RawResponse } from "../../../test-support/raw-http.js";
 import { startTestSandbox, withSandbox, type TestSandbox } from "../../../test-support/sandbox.js";
-import type { StartSandboxOptions } from "../src/index.js";
-
-/** Runs `fn` on a sandbox of its own, closed after. */
-async function ownSandbox(opts: StartSandboxOptions, fn: (sb: TestSandbox) => Promise<void>): Promise<void> {
-  const sb = await startTestSandbox(opts);
-  try {
-    await fn(sb);
-  } finally {
-    await sb.close();
-  }
-}
 
 // Many refusals in a row below: the failed-authentication limit has its own tests further down.
 const sandbox = withSandbox({ bearerTokens: { "read-only-token": ["api:calls:read:basic"] }, authFailureLimit: 0 });
@@ -188,33 +177,36 @@ describe("authentication is decided on the routed path", () => {
   });
 });
 
-// Each test of the next two groups has a sandbox (and so limits) of its own, and most of its time is waits for a window
-// or a quota day to pass: they run side by side (consecutive concurrent groups run together).
-describe.concurrent("failed authentication is limited per client address", () => {
+describe("failed authentication is limited per client address", () => {
+  let sb: TestSandbox | undefined;
+  afterEach(async () => {
+    await sb?.close();
+    sb = undefined;
+  });
+
   it("10 failures, then 429 with Retry-After; the right key keeps its whole budget; the window slides", async () => {
-    await ownSandbox({ authFailureLimit: 10, authFailureWindowSeconds: 2, ratePerSecond: 0, ratePerDay: 5 }, async (sb) => {
-      const wrong = { header: `Basic ${Buffer.from(`${sb.accessKey}:wrong-secret`).toString("base64")}` };
-      const statuses: number[] = [];
-      for (let i = 0; i < 10; i++) statuses.push((await sb.api("GET", "/v2/workspaces", { auth: wrong })).status);
-      expect(statuses).toEqual(Array<number>(10).fill(403));
-      const refused = await sb.api<{ requestId: string; errors: string[] }>("GET", "/v2/workspaces", { auth: wrong });
-      expect(refused.status).toBe(429);
-      expect(refused.body.errors).toEqual(["Too many failed authentication attempts from this address"]);
-      const retryAfter = Number(refused.headers.get("retry-after"));
-      expect(retryAfter).toBeGreaterThanOrEqual(1);
-      expect(retryAfter).toBeLessThanOrEqual(2);
-      // other wrong forms are failures too
-      expect((await sb.api("POST", "/v2/calls", { body: sb.validCall(), auth: "none" })).status).toBe(429);
-      expect((await sb.api("GET", "/__sandbox/calls", { auth: { header: "Bearer not-the-admin-token" } })).status).toBe(429);
-      // the right key: all 5 of its daily requests, then its own daily 429 (not the failures' one)
-      for (let i = 0; i < 5; i++) expect((await sb.api("GET", "/v2/workspaces")).status).toBe(200);
-      const daily = await sb.api<{ errors: string[] }>("GET", "/v2/workspaces");
-      expect(daily.status).toBe(429);
-      expect(daily.body.errors).toEqual(["Daily API quota exceeded"]);
-      // once the failures have left the window, a wrong secret is a plain refusal again
-      await new Promise((r) => setTimeout(r, 2100));
-      expect((await sb.api("GET", "/v2/workspaces", { auth: wrong })).status).toBe(403);
-    });
+    sb = await startTestSandbox({ authFailureLimit: 10, authFailureWindowSeconds: 2, ratePerSecond: 0, ratePerDay: 5 });
+    const wrong = { header: `Basic ${Buffer.from(`${sb.accessKey}:wrong-secret`).toString("base64")}` };
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await sb.api("GET", "/v2/workspaces", { auth: wrong })).status);
+    expect(statuses).toEqual(Array<number>(10).fill(403));
+    const refused = await sb.api<{ requestId: string; errors: string[] }>("GET", "/v2/workspaces", { auth: wrong });
+    expect(refused.status).toBe(429);
+    expect(refused.body.errors).toEqual(["Too many failed authentication attempts from this address"]);
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(2);
+    // other wrong forms are failures too
+    expect((await sb.api("POST", "/v2/calls", { body: sb.validCall(), auth: "none" })).status).toBe(429);
+    expect((await sb.api("GET", "/__sandbox/calls", { auth: { header: "Bearer not-the-admin-token" } })).status).toBe(429);
+    // the right key: all 5 of its daily requests, then its own daily 429 (not the failures' one)
+    for (let i = 0; i < 5; i++) expect((await sb.api("GET", "/v2/workspaces")).status).toBe(200);
+    const daily = await sb.api<{ errors: string[] }>("GET", "/v2/workspaces");
+    expect(daily.status).toBe(429);
+    expect(daily.body.errors).toEqual(["Daily API quota exceeded"]);
+    // once the failures have left the window, a wrong secret is a plain refusal again
+    await new Promise((r) => setTimeout(r, 2100));
+    expect((await sb.api("GET", "/v2/workspaces", { auth: wrong })).status).toBe(403);
   });
 
   it("is on by default: 10 failures a minute", async () => {
@@ -229,73 +221,18 @@ describe.concurrent("failed authentication is limited per client address", () =>
   });
 
   it("a Bearer token without the route's scope is not a failed authentication", async () => {
-    await ownSandbox({ authFailureLimit: 2, bearerTokens: { "read-only": ["api:calls:read:basic"] } }, async (sb) => {
-      for (let i = 0; i < 5; i++) expect((await sb.api("GET", "/v2/users", { auth: { header: "Bearer read-only" } })).status).toBe(403);
-    });
+    sb = await startTestSandbox({ authFailureLimit: 2, bearerTokens: { "read-only": ["api:calls:read:basic"] } });
+    for (let i = 0; i < 5; i++) expect((await sb.api("GET", "/v2/users", { auth: { header: "Bearer read-only" } })).status).toBe(403);
   });
 
   it("the admin API can change the limit and reset the count", async () => {
-    await ownSandbox({ authFailureLimit: 1 }, async (sb) => {
-      expect((await sb.api("GET", "/v2/users", { auth: "none" })).status).toBe(403);
-      expect((await sb.api("GET", "/v2/users", { auth: "none" })).status).toBe(429);
-      await sb.admin.setSettings({ resetRateLimits: true });
-      expect((await sb.api("GET", "/v2/users", { auth: "none" })).status).toBe(403);
-      await sb.api("PUT", "/__sandbox/settings", { body: { authFailureLimit: 0 }, auth: { header: `Bearer ${sb.adminToken}` } });
-      for (let i = 0; i < 5; i++) expect((await sb.api("GET", "/v2/users", { auth: "none" })).status).toBe(403);
-    });
-  });
-});
-
-describe.concurrent("rate limit", () => {
-  it("3 per second per key, then 429 with Retry-After in whole seconds", async () => {
-    await ownSandbox({ ratePerSecond: 3, ratePerDay: 10_000 }, async (sb) => {
-      const statuses: number[] = [];
-      let retryAfter: string | null = null;
-      for (let i = 0; i < 5; i++) {
-        const res = await sb.api("GET", "/v2/workspaces");
-        statuses.push(res.status);
-        if (res.status === 429) {
-          retryAfter = res.headers.get("retry-after");
-          expect((res.body as { errors: string[] }).errors).toHaveLength(1);
-        }
-      }
-      expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
-      expect(statuses.slice(3)).toEqual([429, 429]);
-      expect(retryAfter).toBe("1");
-      // another key has its own budget
-      expect((await sb.api("GET", "/v2/workspaces", { auth: "bearer" })).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 1050));
-      expect((await sb.api("GET", "/v2/workspaces")).status).toBe(200);
-    });
-  });
-
-  it("daily cap: 429 with Retry-After up to the next 00:00 UTC", async () => {
-    await ownSandbox({ ratePerSecond: 0, ratePerDay: 2 }, async (sb) => {
-      expect((await sb.api("GET", "/v2/workspaces")).status).toBe(200);
-      expect((await sb.api("GET", "/v2/workspaces")).status).toBe(200);
-      const before = Date.now();
-      const res = await sb.api("GET", "/v2/workspaces");
-      expect(res.status).toBe(429);
-      const secs = Number(res.headers.get("retry-after"));
-      const toMidnight = Math.ceil((Math.floor(before / 86_400_000 + 1) * 86_400_000 - before) / 1000);
-      expect(Math.abs(secs - toMidnight)).toBeLessThanOrEqual(2);
-    });
-  });
-
-  it("a short quota day (daySeconds) runs out and resets within seconds", async () => {
-    await ownSandbox({ ratePerSecond: 0, ratePerDay: 2, daySeconds: 2 }, async (sb) => {
-      // Start just after a day boundary so the two requests and the refusal fall in one day.
-      await new Promise((r) => setTimeout(r, 2000 - (Date.now() % 2000) + 20));
-      expect((await sb.api("GET", "/v2/workspaces")).status).toBe(200);
-      expect((await sb.api("GET", "/v2/workspaces")).status).toBe(200);
-      const res = await sb.api("GET", "/v2/workspaces");
-      expect(res.status).toBe(429);
-      const secs = Number(res.headers.get("retry-after"));
-      expect(secs).toBeGreaterThanOrEqual(1);
-      expect(secs).toBeLessThanOrEqual(2);
-      await new Promise((r) => setTimeout(r, secs * 1000));
-      expect((await sb.api("GET", "/v2/workspaces")).status).toBe(200);
-    });
+    sb = await startTestSandbox({ authFailureLimit: 1 });
+    expect((await sb.api("GET", "/v2/users", { auth: "none" })).status).toBe(403);
+    expect((await sb.api("GET", "/v2/users", { auth: "none" })).status).toBe(429);
+    await sb.admin.setSettings({ resetRateLimits: true });
+    expect((await sb.api("GET", "/v2/users", { auth: "none" })).status).toBe(403);
+    await sb.api("PUT", "/__sandbox/settings", { body: { authFailureLimit: 0 }, auth: { header: `Bearer ${sb.adminToken}` } });
+    for (let i = 0; i < 5; i++) expect((await sb.api("GET", "/v2/users", { auth: "none" })).status).toBe(403);
   });
 });
 
@@ -330,6 +267,62 @@ describe("FailureLimiter", () => {
     expect(addressKey("2001:db8:1:3::1")).not.toBe(addressKey("2001:db8:1:2::1"));
     expect(addressKey("::ffff:127.0.0.1")).toBe("127.0.0.1");
     expect(addressKey(undefined)).toBe("unknown");
+  });
+});
+
+describe("rate limit", () => {
+  let sb: TestSandbox | undefined;
+  afterEach(async () => {
+    await sb?.close();
+    sb = undefined;
+  });
+
+  it("3 per second per key, then 429 with Retry-After in whole seconds", async () => {
+    sb = await startTestSandbox({ ratePerSecond: 3, ratePerDay: 10_000 });
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const res = await sb.api("GET", "/v2/workspaces");
+      statuses.push(res.status);
+      if (res.status === 429) {
+        retryAfter = res.headers.get("retry-after");
+        expect((res.body as { errors: string[] }).errors).toHaveLength(1);
+      }
+    }
+    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+    expect(statuses.slice(3)).toEqual([429, 429]);
+    expect(retryAfter).toBe("1");
+    // another key has its own budget
+    expect((await sb.api("GET", "/v2/workspaces", { auth: "bearer" })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1050));
+    expect((await sb.api("GET", "/v2/workspaces")).status).toBe(200);
+  });
+
+  it("daily cap: 429 with Retry-After up to the next 00:00 UTC", async () => {
+    sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: 2 });
+    expect((await sb.api("GET", "/v2/workspaces")).status).toBe(200);
+    expect((await sb.api("GET", "/v2/workspaces")).status).toBe(200);
+    const before = Date.now();
+    const res = await sb.api("GET", "/v2/workspaces");
+    expect(res.status).toBe(429);
+    const secs = Number(res.headers.get("retry-after"));
+    const toMidnight = Math.ceil((Math.floor(before / 86_400_000 + 1) * 86_400_000 - before) / 1000);
+    expect(Math.abs(secs - toMidnight)).toBeLessThanOrEqual(2);
+  });
+
+  it("a short quota day (daySeconds) runs out and resets within seconds", async () => {
+    sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: 2, daySeconds: 2 });
+    // Start just after a day boundary so the two requests and the refusal fall in one day.
+    await new Promise((r) => setTimeout(r, 2000 - (Date.now() % 2000) + 20));
+    expect((await sb.api("GET", "/v2/workspaces")).status).toBe(200);
+    expect((await sb.api("GET", "/v2/workspaces")).status).toBe(200);
+    const res = await sb.api("GET", "/v2/workspaces");
+    expect(res.status).toBe(429);
+    const secs = Number(res.headers.get("retry-after"));
+    expect(secs).toBeGreaterThanOrEqual(1);
+    expect(secs).toBeLessThanOrEqual(2);
+    await new Promise((r) => setTimeout(r, secs * 1000));
+    expect((await sb.api("GET", "/v2/workspaces")).status).toBe(200);
   });
 });
 
