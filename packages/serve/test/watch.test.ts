@@ -29,6 +29,24 @@ function sha256(b: Buffer): string {
   return createHash("sha256").update(b).digest("hex");
 }
 
+/**
+ * NAME.error.json once it is whole: the relay writes it in place (then moves the pair's JSON beside it), so a reader
+ * that finds it may catch it half-written.
+ */
+function errorDoc<T>(what: string, path: string, timeoutMs?: number): Promise<T> {
+  return until(
+    what,
+    () => {
+      try {
+        return JSON.parse(readFileSync(path, "utf8")) as T;
+      } catch {
+        return undefined;
+      }
+    },
+    timeoutMs,
+  );
+}
+
 async function callsFor(id: string): Promise<Awaited<ReturnType<TestSandbox["admin"]["calls"]>>> {
   return (await sb.admin.calls()).filter((c) => c.clientUniqueId === id);
 }
@@ -102,8 +120,7 @@ describe("the watch folder", () => {
   it.concurrent("moves a JSON that stays unparseable to failed/ with the reason; a media file without JSON is left alone", async () => {
     writeFileSync(join(watchDir, "broken.json"), '{"clientUniqueId": "x",');
     writeFileSync(join(watchDir, "lonely.mp3"), randomBytes(64));
-    await until("broken.json to be refused", () => existsSync(join(watchDir, "failed", "broken.error.json")), TIMING.unparseableMs + 10_000);
-    const doc = JSON.parse(readFileSync(join(watchDir, "failed", "broken.error.json"), "utf8")) as Record<string, unknown>;
+    const doc = await errorDoc<Record<string, unknown>>("broken.json to be refused", join(watchDir, "failed", "broken.error.json"), TIMING.unparseableMs + 10_000);
     expect(doc).toMatchObject({ status: "invalid", clientUniqueId: null, errors: [], issues: [] });
     expect(doc.reason).toMatch(/not valid JSON/);
     expect(existsSync(join(watchDir, "failed", "broken.json"))).toBe(true);
@@ -130,8 +147,7 @@ describe("the watch folder", () => {
     writeFileSync(join(watchDir, "refused.json"), JSON.stringify(call));
     const errorFile = join(watchDir, "failed", "refused.error.json");
     // The flac is not a flac: the intake refuses it before Gong sees it.
-    await until("the pair in failed/", () => existsSync(errorFile));
-    const local = JSON.parse(readFileSync(errorFile, "utf8")) as { status: string; issues: { path: string }[] };
+    const local = await errorDoc<{ status: string; issues: { path: string }[] }>("the pair in failed/", errorFile);
     expect(local.status).toBe("invalid");
     expect(local.issues.map((i) => i.path)).toContain("mediaFile");
 
@@ -187,9 +203,8 @@ describe("the watch folder", () => {
     const call = sb.validCall();
     writeFileSync(join(watchDir, long), JSON.stringify(call));
     writeFileSync(join(watchDir, "..json"), "{}"); // a dot file: ignored
-    await until("the link refused", () => existsSync(join(watchDir, "failed", "link.error.json")));
+    const refused = await errorDoc<{ reason: string }>("the link refused", join(watchDir, "failed", "link.error.json"));
     expect(readFileSync(outside, "utf8")).toContain("clientUniqueId"); // the target was neither moved nor read
-    const refused = JSON.parse(readFileSync(join(watchDir, "failed", "link.error.json"), "utf8")) as { reason: string };
     expect(refused.reason).toMatch(/symbolic link/);
     await until("the long name delivered", async () => (await callsFor(call.clientUniqueId as string)).length === 1 && !existsSync(join(watchDir, long)));
     await until("the long name in done/", () => readdirSync(join(watchDir, "done")).some((n) => n.startsWith("éé") && n.endsWith(".json")));
