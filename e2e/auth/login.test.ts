@@ -1,6 +1,7 @@
 /**
  * `gong-connector auth login` end to end: the built CLI, the sandbox's OAuth host on its own port, and the consent
- * page answered in headless Chromium, as an admin would.
+ * page answered in headless Chromium, as an admin would. The commands that use the profile afterwards run the CLI's
+ * run() in this process (runInProcess: the same profile file, the same sandbox over HTTP).
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,7 +9,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from "vitest";
 import { launchChromium, type LaunchedChromium } from "../../test-support/chromium.js";
-import { runCli } from "../../test-support/run-cli.js";
+import { runInProcess } from "../../test-support/run-in-process.js";
 import { startTestSandbox, type TestSandbox } from "../../test-support/sandbox.js";
 import { answerConsent, filesUnder, redirectUriOf, startLogin, tempConfigDir, textOfFilesExcept } from "./login-support.js";
 
@@ -99,11 +100,11 @@ describe("auth login, approved in the browser", { timeout: 180_000 }, () => {
     expect(stored.tokens.apiBaseUrl).toBe(sb.baseUrl);
 
     // The profile is what a later command uses: no credentials in its environment.
-    const users = await runCli(["users", "--profile", "acme"], { env: { GONG_CONFIG_DIR: dir } });
+    const users = await runInProcess(["users", "--profile", "acme"], { env: { GONG_CONFIG_DIR: dir } });
     expect(users.code, users.stderr).toBe(0);
     expect((JSON.parse(users.stdout) as { id: string }[]).length).toBeGreaterThan(0);
 
-    const status = await runCli(["auth", "status"], { env: { GONG_CONFIG_DIR: dir, GONG_PROFILE: "acme" } });
+    const status = await runInProcess(["auth", "status"], { env: { GONG_CONFIG_DIR: dir, GONG_PROFILE: "acme" } });
     expect(status.code, status.stderr).toBe(0);
     const shown = JSON.parse(status.stdout) as { using: Record<string, unknown>; profiles: Record<string, unknown>[] };
     expect(shown.using).toMatchObject({ credentials: "profile", profile: "acme", profileSource: "GONG_PROFILE", environment: [] });
@@ -114,7 +115,7 @@ describe("auth login, approved in the browser", { timeout: 180_000 }, () => {
     // The access token dies: the next command refreshes, and the rewritten profile is still 0600 with nothing left over.
     await sb.expireAccessTokens();
     // (GET /v2/calls: a dead token gets 401 there, which the client refreshes once.)
-    const again = await runCli(["calls", "--profile", "acme"], { env: { GONG_CONFIG_DIR: dir } });
+    const again = await runInProcess(["calls", "--profile", "acme"], { env: { GONG_CONFIG_DIR: dir } });
     expect(again.code, again.stderr).toBe(0);
     expect((await sb.tokenRequests()).map((t) => t.grantType)).toEqual(["authorization_code", "refresh_token"]);
     const refreshed = readProfileFile(profilePath);

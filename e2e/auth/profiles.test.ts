@@ -2,12 +2,15 @@
  * Profiles from the command line (the built CLI, a process of its own): auth add-key / status / logout with the
  * secret on stdin, the hidden prompt on a real terminal, a login port in use. The choice of profile (--profile,
  * GONG_PROFILE, the environment) and hostile names, flags and files run in-process: packages/cli/test/profiles.test.ts.
+ * Here too, the commands after add-key (users, status, logout) and the login on a port in use run the CLI's run() in
+ * this process (runInProcess); add-key with the secret piped in and the terminal prompts are processes.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, runCli, type CliResult } from "../../test-support/run-cli.js";
+import { runInProcess, type InProcessResult } from "../../test-support/run-in-process.js";
 import { startTestSandbox, type TestSandbox } from "../../test-support/sandbox.js";
 import { filesUnder, tempConfigDir, textOfFilesExcept } from "./login-support.js";
 
@@ -24,7 +27,7 @@ function addKey(dir: string, args: readonly string[], secret: string | undefined
   return runCli(["auth", "add-key", ...args], { env: { GONG_CONFIG_DIR: dir, ...env }, ...(secret !== undefined && { stdin: secret }) });
 }
 
-function json(r: CliResult): Record<string, unknown> {
+function json(r: CliResult | InProcessResult): Record<string, unknown> {
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
 
@@ -42,10 +45,10 @@ describe("auth add-key, status, logout", { timeout: 180_000 }, () => {
     expect(filesUnder(dir).map((f) => f.path).sort()).toEqual(["profiles", "profiles/default.json"]);
     expect(JSON.parse(readFileSync(path, "utf8"))).toEqual({ kind: "key", baseUrl: sb.baseUrl, accessKey: sb.accessKey, accessKeySecret: sb.accessKeySecret });
 
-    const users = await runCli(["users"], { env: { GONG_CONFIG_DIR: dir } });
+    const users = await runInProcess(["users"], { env: { GONG_CONFIG_DIR: dir } });
     expect(users.code, users.stderr).toBe(0);
 
-    const status = await runCli(["auth", "status"], { env: { GONG_CONFIG_DIR: dir } });
+    const status = await runInProcess(["auth", "status"], { env: { GONG_CONFIG_DIR: dir } });
     expect(status.code, status.stderr).toBe(0);
     expect(json(status)).toEqual({
       configDir: dir,
@@ -53,12 +56,12 @@ describe("auth add-key, status, logout", { timeout: 180_000 }, () => {
       profiles: [{ profile: "default", kind: "key", baseUrl: sb.baseUrl, apiBaseUrl: null, scopes: null, expiresAt: null, expired: null, clientId: null }],
     });
 
-    const out = await runCli(["auth", "logout"], { env: { GONG_CONFIG_DIR: dir } });
+    const out = await runInProcess(["auth", "logout"], { env: { GONG_CONFIG_DIR: dir } });
     expect(out.code, out.stderr).toBe(0);
     expect(json(out)).toEqual({ profile: "default", removed: true });
     expect(out.stderr).toContain('removed the profile "default"');
     expect(existsSync(path)).toBe(false);
-    const twice = await runCli(["auth", "logout"], { env: { GONG_CONFIG_DIR: dir } });
+    const twice = await runInProcess(["auth", "logout"], { env: { GONG_CONFIG_DIR: dir } });
     expect(twice.code).toBe(0);
     expect(json(twice)).toEqual({ profile: "default", removed: false });
     expect(twice.stderr).toContain('there is no profile named "default"');
@@ -119,7 +122,7 @@ describe("hostile input", { timeout: 120_000 }, () => {
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const r = await runCli(["auth", "login", "--client-id", sb.oauthClientId, "--no-open", "--port", String(port)], {
+      const r = await runInProcess(["auth", "login", "--client-id", sb.oauthClientId, "--no-open", "--port", String(port)], {
         env: { GONG_CONFIG_DIR: dir, GONG_OAUTH_URL: sb.oauthUrl, GONG_CLIENT_SECRET: sb.oauthClientSecret },
       });
       expect(r.code).toBe(2);

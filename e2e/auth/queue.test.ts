@@ -1,6 +1,8 @@
 /**
  * Queue mode with an OAuth profile: `import --queue` and two `worker` processes on one Redis share the token pair
- * through Redis, so an expired token is refreshed once for all of them, and every call is added once.
+ * through Redis, so an expired token is refreshed once for all of them, and every call is added once. The import and
+ * the workers that take jobs are processes of the built CLI; the command run afterwards and the worker that refuses a
+ * job run the CLI's run() in this process (runInProcess).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningSandbox } from "@gong-connector/sandbox";
 import { expectOnce, idsIn, lastJson, runCli, startCli, startRedis, startTestSandbox, writeManifest, type RedisServer } from "../../test-support/importer.js";
 import { sharedTokenKey } from "../../packages/cli/src/shared-token-store.js";
+import { runInProcess } from "../../test-support/run-in-process.js";
 import { modeOf, profilePath, readOAuthProfile, refreshRequests, secretsOf, writeOAuthProfile } from "./refresh-profile.js";
 
 let sb: RunningSandbox;
@@ -67,7 +70,7 @@ describe("import --queue and two workers with an expired OAuth profile", () => {
       client.disconnect();
     }
     // A command on machine B, which never refreshed itself, uses the pair without another refresh.
-    const users = await runCli(["users", "--profile", "p"], { GONG_CONFIG_DIR: configs[1] ?? "" });
+    const users = await runInProcess(["users", "--profile", "p"], { env: { GONG_CONFIG_DIR: configs[1] ?? "" } });
     expect(users.code).toBe(0);
     expect(await refreshRequests(sb)).toHaveLength(1);
   }, 120_000);
@@ -82,7 +85,7 @@ describe("import --queue and two workers with an expired OAuth profile", () => {
       const queueName = "oauth-binding";
       const imp = startCli(["import", manifest, "--queue", redis.url, "--queue-name", queueName, "--profile", "p", "--quiet"], { GONG_CONFIG_DIR: config });
       const keyEnv = { GONG_BASE_URL: other.baseUrl, GONG_ACCESS_KEY: other.accessKey, GONG_ACCESS_KEY_SECRET: other.accessKeySecret };
-      const wrong = await runCli(["worker", "--queue", redis.url, "--queue-name", queueName, "--exit-when-idle", "30"], keyEnv);
+      const wrong = await runInProcess(["worker", "--queue", redis.url, "--queue-name", queueName, "--exit-when-idle", "30"], { env: keyEnv });
       expect(wrong.code).toBe(2);
       expect(wrong.stderr).toContain(`belongs to an import into ${new URL(sb.baseUrl).href}`);
       expect(wrong.stderr).toMatch(/OAuth app/);

@@ -1,6 +1,8 @@
 /**
  * Refresh of an OAuth profile by real CLI processes against the sandbox: four processes with an expired token make
  * one refresh between them; a refresh token used elsewhere ends in "log in again" (exit 3); a missing scope is named.
+ * The cases of several processes at once spawn the built CLI; those of one command at a time run the CLI's run() in
+ * this process (runInProcess: the same profile files, the same sandbox over HTTP).
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Journal } from "@gong-connector/importer";
 import { expectOnce, idsIn, lastJson, writeManifest } from "../../test-support/importer.js";
 import { runCli } from "../../test-support/run-cli.js";
+import { runInProcess } from "../../test-support/run-in-process.js";
 import { startTestSandbox, type TestSandbox } from "../../test-support/sandbox.js";
 import { modeOf, profilePath, readOAuthProfile, refreshRequests, secretsOf, useRefreshToken, writeOAuthProfile } from "./refresh-profile.js";
 
@@ -58,7 +61,7 @@ describe("four CLI processes with one expired OAuth profile", () => {
     expect(readdirSync(join(configDir, "profiles"))).toEqual(["p.json"]);
     for (const r of runs) expectNoSecret(r.stdout + r.stderr, secretsOf(sb, issued, saved.tokens));
     // The new pair works for the next command without another refresh.
-    const again = await runCli(["workspaces", "--profile", "p"], { env: env() });
+    const again = await runInProcess(["workspaces", "--profile", "p"], { env: env() });
     expect(again.code).toBe(0);
     expect(await refreshRequests(sb)).toHaveLength(1);
   }, 120_000);
@@ -81,7 +84,7 @@ describe("four CLI processes with one expired OAuth profile", () => {
     const issued = await sb.issueTokens();
     writeOAuthProfile(configDir, "other", sb, issued);
     await sb.expireAccessTokens();
-    const r = await runCli(["users"], { env: { ...env(), GONG_PROFILE: "other" } });
+    const r = await runInProcess(["users"], { env: { ...env(), GONG_PROFILE: "other" } });
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
     expect(await refreshRequests(sb)).toEqual([{ status: 200 }]);
   }, 120_000);
@@ -94,7 +97,7 @@ describe("a refresh token used elsewhere", () => {
     await useRefreshToken(sb, issued.refreshToken);
     await sb.expireAccessTokens();
     await sb.clearTokenRequests();
-    const r = await runCli(["users", "--profile", "p"], { env: env() });
+    const r = await runInProcess(["users", "--profile", "p"], { env: env() });
     expect(r.code).toBe(3);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/invalid_grant/);
@@ -127,7 +130,7 @@ describe("a missing scope", () => {
   it("exit 3 naming the scope the app lacks; no refresh is made", async () => {
     const issued = await sb.issueTokens({ scopes: ["api:calls:create", "api:calls:read:basic"] });
     writeOAuthProfile(configDir, "p", sb, issued);
-    const r = await runCli(["users", "--profile", "p"], { env: env() });
+    const r = await runInProcess(["users", "--profile", "p"], { env: env() });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/lacks the scope api:users:read/);
     // The hint speaks of the profile, not of environment variables that were never set.
@@ -136,7 +139,7 @@ describe("a missing scope", () => {
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expectNoSecret(r.stderr, secretsOf(sb, issued));
     expect(await sb.tokenRequests()).toEqual([]);
-    const w = await runCli(["workspaces", "--profile", "p"], { env: env() });
+    const w = await runInProcess(["workspaces", "--profile", "p"], { env: env() });
     expect(w.code).toBe(3);
     expect(w.stderr).toMatch(/api:workspaces:read/);
   }, 120_000);
@@ -149,7 +152,7 @@ describe("a direct import with an expired OAuth profile", () => {
     await sb.expireAccessTokens();
     const manifest = writeManifest(root, `direct-${String(n)}.jsonl`, 6, `od${String(n)}`);
     const journal = join(root, `direct-${String(n)}.journal.sqlite`);
-    const first = await runCli(["import", manifest, "--profile", "p", "--journal", journal, "--quiet", "--concurrency", "3"], { env: env() });
+    const first = await runInProcess(["import", manifest, "--profile", "p", "--journal", journal, "--quiet", "--concurrency", "3"], { env: env() });
     expect(first.code).toBe(0);
     expect(lastJson(first.stdout)).toMatchObject({ total: 6, done: 6, failed: 0 });
     expect(await refreshRequests(sb)).toEqual([{ status: 200 }]);
@@ -161,7 +164,7 @@ describe("a direct import with an expired OAuth profile", () => {
       bound.close();
     }
     // The pair was refreshed meanwhile; the journal still belongs to this connection.
-    const again = await runCli(["import", manifest, "--profile", "p", "--journal", journal, "--quiet"], { env: env() });
+    const again = await runInProcess(["import", manifest, "--profile", "p", "--journal", journal, "--quiet"], { env: env() });
     expect(again.code).toBe(0);
     expect(lastJson(again.stdout)).toMatchObject({ total: 6, skipped: 6 });
     expectOnce(await idsIn(sb, `od${String(n)}-`), 6);

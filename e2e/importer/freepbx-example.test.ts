@@ -34,9 +34,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** COMMAND with the example's files by their absolute paths, for runInProcess (which runs in the test's directory). */
+const ABSOLUTE = COMMAND.map((a) => (/^(cdr\.csv|extensions\.csv|monitor\/)$/.test(a) ? join(dir, a) : a));
+
 describe("examples/freepbx", () => {
   it("refuses the call in the repeated hour by its row, then imports the others with --skip-invalid", async () => {
-    const refused = await run(COMMAND);
+    // The refusal runs in this process (runInProcess); the import, as the README says it, is the built CLI run in the
+    // example's directory.
+    const refused = await runInProcess(ABSOLUTE, { env: sandboxEnv(sb) });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(
       'line 14 (freepbx-1793511000.120): actualStart: local time "2026-11-01 01:30:00" is ambiguous in America/New_York: it happens twice when the clocks go back (at -04:00 and -05:00)',

@@ -1,7 +1,8 @@
 /**
  * `import --preset freepbx` end to end against the sandbox: a FreePBX cdr export (columns in another order than
  * FreePBX's, multi-leg calls through a ring group, an unanswered call, an outbound call, an internal call, the day
- * the clocks go back) with recordings under monitor/YYYY/MM/DD and one elsewhere under monitor/.
+ * the clocks go back) with recordings under monitor/YYYY/MM/DD and one elsewhere under monitor/. The import runs the
+ * built CLI; --dry-run and the unknown preset run the CLI's run() in this process (runInProcess).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GongClient, listUsers } from "@gong-connector/client";
 import { generateConversationWav, SEED_USERS, type RunningSandbox } from "@gong-connector/sandbox";
 import { lastJson, runCli, sandboxEnv, sha256File, startTestSandbox } from "../../test-support/importer.js";
+import { runInProcess } from "../../test-support/run-in-process.js";
 
 let sb: RunningSandbox;
 const dir = mkdtempSync(join(tmpdir(), "gc-freepbx-"));
@@ -90,7 +92,7 @@ afterAll(async () => {
 describe("import --preset freepbx", () => {
   it("imports each answered, recorded call once, with its time, direction, rep, other side and recording", async () => {
     const args = ["import", join(dir, "cdr.csv"), "--preset", "freepbx", "--timezone", "America/New_York", "--user-map", join(dir, "extensions.csv"), "--recordings", join(dir, "monitor"), "--quiet"];
-    const dry = await runCli([...args, "--dry-run"], sandboxEnv(sb));
+    const dry = await runInProcess([...args, "--dry-run"], { env: sandboxEnv(sb) });
     expect(dry.stderr).toBe("");
     expect(lastJson(dry.stdout)).toMatchObject({ total: 4, valid: 3, invalid: 0, filtered: 1, filteredByReason: { "not answered": 1 } });
 
@@ -118,7 +120,7 @@ describe("import --preset freepbx", () => {
   });
 
   it("an unknown preset is a usage error naming the presets", async () => {
-    const r = await runCli(["import", join(dir, "cdr.csv"), "--preset", "asterisk"], sandboxEnv(sb));
+    const r = await runInProcess(["import", join(dir, "cdr.csv"), "--preset", "asterisk"], { env: sandboxEnv(sb) });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--preset asterisk: unknown preset (presets: freepbx, twilio)");
   });

@@ -1,7 +1,8 @@
 /**
  * Queue mode with a mapping: `import --preset freepbx … --queue redis://…` with a `worker` (a real redis-server)
  * adds the same calls as the direct import would (its --dry-run requests), each exactly once, recordings included;
- * a rerun sends nothing.
+ * a rerun sends nothing. The import and the worker are processes of the built CLI; the dry run and the rerun run the
+ * CLI's run() in this process (runInProcess), with the same files given by their absolute paths.
  */
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningSandbox } from "@gong-connector/sandbox";
 import { generateRecordings } from "../../examples/freepbx/generate-recordings.js";
 import { lastJson, ROOT, sandboxEnv, sha256File, startCli, startRedis, startTestSandbox, type RedisServer } from "../../test-support/importer.js";
+import { runInProcess } from "../../test-support/run-in-process.js";
 
 const example = join(ROOT, "examples", "freepbx");
 const dir = mkdtempSync(join(tmpdir(), "gc-mapping-queue-"));
@@ -20,6 +22,11 @@ const IMPORT = ["import", "cdr.csv", "--preset", "freepbx", "--timezone", "Ameri
 
 function run(args: readonly string[]): ReturnType<typeof startCli> {
   return startCli(args, sandboxEnv(sb), dir);
+}
+
+/** IMPORT with the paths made absolute (runInProcess runs in the test's working directory). */
+function absolute(args: readonly string[]): string[] {
+  return args.map((a) => (/^(cdr\.csv|extensions\.csv|monitor\/)$/.test(a) ? join(dir, a) : a));
 }
 
 beforeAll(async () => {
@@ -41,7 +48,7 @@ interface DryRow {
 
 describe("import --preset freepbx --queue with a worker", () => {
   it("adds the direct import's calls and recordings exactly once; a rerun sends nothing", async () => {
-    const dry = await run([...IMPORT, "--dry-run"]).done;
+    const dry = await runInProcess(absolute([...IMPORT, "--dry-run"]), { env: sandboxEnv(sb) });
     // The row in the repeated hour of 2026-11-01 is invalid: a dry run says so (exit 2) and lists the others.
     expect(dry.code).toBe(2);
     expect(dry.stderr).toContain('line 14 (freepbx-1793511000.120): actualStart: local time "2026-11-01 01:30:00" is ambiguous');
@@ -69,7 +76,7 @@ describe("import --preset freepbx --queue with a worker", () => {
       expect(call?.media.sha256).toBe(sha256File(e.mediaFile ?? ""));
     }
 
-    const again = await run([...IMPORT, "--queue", redis.url]).done;
+    const again = await runInProcess(absolute([...IMPORT, "--queue", redis.url]), { env: sandboxEnv(sb) });
     expect(again.code).toBe(0);
     expect(lastJson(again.stdout)).toMatchObject({ total: 11, created: 0, failed: 0 });
     expect((await sb.calls()).length).toBe(6);

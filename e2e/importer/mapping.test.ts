@@ -2,6 +2,8 @@
  * `import --map`: an export that is not in Gong's shape (its own column names with spaces, local 12-hour times, one
  * row per leg, extensions, durations as hh:mm:ss, numbers as dialled, unanswered calls) imported end to end into the
  * sandbox through a mapping written for it; --dry-run; a wrong mapping; an unknown extension.
+ * The import runs the built CLI; the rerun, --dry-run and the refusals run the CLI's run() in this process
+ * (runInProcess: the same sandbox over HTTP, the same files and journal), as they need no process of their own.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GongClient, listUsers } from "@gong-connector/client";
 import { SEED_USERS, type RunningSandbox } from "@gong-connector/sandbox";
 import { lastJson, runCli, sandboxEnv, sha256File, startTestSandbox, writeWavs } from "../../test-support/importer.js";
+import { runInProcess } from "../../test-support/run-in-process.js";
 
 let sb: RunningSandbox;
 const dir = mkdtempSync(join(tmpdir(), "gc-mapping-e2e-"));
@@ -80,7 +83,7 @@ async function postedCalls(): Promise<number> {
 
 describe("import --map", () => {
   it("--dry-run prints the first rows as the Add call requests they become, and sends nothing", async () => {
-    const r = await runCli(args("calls.csv", "--dry-run", "--journal", join(dir, "dry.journal.sqlite")), sandboxEnv(sb));
+    const r = await runInProcess(args("calls.csv", "--dry-run", "--journal", join(dir, "dry.journal.sqlite")), { env: sandboxEnv(sb) });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const out = lastJson(r.stdout);
@@ -136,7 +139,7 @@ describe("import --map", () => {
       "6,acme-1004,filtered,filtered,no recording,,,skipped by the mapping's filter: no recording",
     ]);
     // A rerun sends nothing: the journal has both calls done.
-    const again = await runCli(args("calls.csv", "--quiet"), sandboxEnv(sb));
+    const again = await runInProcess(args("calls.csv", "--quiet"), { env: sandboxEnv(sb) });
     expect(again.code).toBe(0);
     expect(lastJson(again.stdout)).toMatchObject({ done: 0, skipped: 2, created: 0 });
     expect((await sb.calls()).filter((c) => c.clientUniqueId.startsWith("acme-"))).toHaveLength(2);
@@ -145,7 +148,7 @@ describe("import --map", () => {
   it("a wrong mapping: exit 2 with the mapping's line and field, nothing read or sent", async () => {
     const before = await postedCalls();
     writeFileSync(join(dir, "wrong.yaml"), MAPPING.replace("  direction: $mapValue(Direction", "  directoin: $mapValue(Direction").replace('"acme")', '"acmee")'));
-    const r = await runCli(["import", join(dir, "calls.csv"), "--map", join(dir, "wrong.yaml"), "--timezone", NY, "--user-map", join(dir, "extensions.csv")], sandboxEnv(sb));
+    const r = await runInProcess(["import", join(dir, "calls.csv"), "--map", join(dir, "wrong.yaml"), "--timezone", NY, "--user-map", join(dir, "extensions.csv")], { env: sandboxEnv(sb) });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`mapping ${join(dir, "wrong.yaml")} line 14, fields.actualStart: $localTime: unknown format "acmee" (did you mean "acme"?)`);
     expect(r.stderr).toContain(`mapping ${join(dir, "wrong.yaml")} line 16, fields.directoin: unknown field "directoin"`);
@@ -157,7 +160,7 @@ describe("import --map", () => {
   it("an unknown extension makes its row invalid, named before anything is sent (exit 2)", async () => {
     const before = await postedCalls();
     writeFileSync(join(dir, "unknown-ext.csv"), [HEADER, "2001,12/02/2026 9:00 AM,1,101,in,2125550123,,00:01:00,ANSWERED,rec-0.wav", "2002,12/02/2026 9:30 AM,1,105,out,2125550124,,00:02:00,ANSWERED,rec-1.wav"].join("\n"));
-    const r = await runCli(args("unknown-ext.csv", "--quiet"), sandboxEnv(sb));
+    const r = await runInProcess(args("unknown-ext.csv", "--quiet"), { env: sandboxEnv(sb) });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`line 3 (acme-2002): primaryUser: extension "105" is not in --user-map ${join(dir, "extensions.csv")}`);
     expect(r.stderr).toContain("nothing was sent");
@@ -166,7 +169,7 @@ describe("import --map", () => {
   });
 
   it("the mapping options without --map are a usage error", async () => {
-    const r = await runCli(["import", join(dir, "calls.csv"), "--timezone", NY], sandboxEnv(sb));
+    const r = await runInProcess(["import", join(dir, "calls.csv"), "--timezone", NY], { env: sandboxEnv(sb) });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--timezone goes with --map");
   });

@@ -10,13 +10,19 @@ import { sendJson, scriptServerPerTest } from "./helpers/script-server.js";
 
 const serve = scriptServerPerTest();
 
-const request = (segments: number): AddCallRequestInput => ({
+/**
+ * A valid Add call request of about `megabytes` MB as JSON: a speech timeline and a long customData (free text, no
+ * length rule). The bulk is one string, which the client validates and serializes in milliseconds, where as many
+ * bytes of speech segments take seconds.
+ */
+const request = (megabytes: number): AddCallRequestInput => ({
   clientUniqueId: "big-1",
   actualStart: "2024-05-01T10:00:00Z",
   primaryUser: "7782342274025937895",
   direction: "Outbound",
   parties: [{ userId: "7782342274025937895", name: "Rep", partyId: "1" }],
-  speakersTimeline: { speechSegments: Array.from({ length: segments }, (_, i) => ({ fromTime: i, toTime: i + 1, partyIds: ["1"] })) },
+  speakersTimeline: { speechSegments: Array.from({ length: 1000 }, (_, i) => ({ fromTime: i, toTime: i + 1, partyIds: ["1"] })) },
+  customData: "d".repeat(megabytes * 1_000_000),
 });
 
 /**
@@ -62,7 +68,7 @@ describe("JSON request bodies larger than the limit", () => {
     const s = await serve((_req, res) => {
       sendJson(res, 200, { requestId: "r", callId: "1" });
     });
-    const big = request(250_000);
+    const big = request(11);
     const bytes = Buffer.byteLength(JSON.stringify(big));
     expect(bytes).toBeGreaterThan(MAX_JSON_BODY_BYTES);
     const error = await addCall(testClient(s.url), big, { ambiguityDelayMs: 1 }).catch((e: unknown) => e);
@@ -99,7 +105,7 @@ describe("a server that answers while the body is still being written", () => {
     for (let i = 1; i <= 3; i++) {
       const warnings: string[] = [];
       // 9 MB: under the limit, more than the socket buffers take at once, so the client is still writing when the answer comes.
-      const error = await addCall(testClient(raw.url), request(200_000), { ambiguityDelayMs: 1, onWarning: (w) => warnings.push(w) }).catch((e: unknown) => e);
+      const error = await addCall(testClient(raw.url), request(9), { ambiguityDelayMs: 1, onWarning: (w) => warnings.push(w) }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(GongApiError);
       expect((error as GongApiError).status).toBe(413);
       expect((error as GongApiError).message).toContain("Request body is too large");

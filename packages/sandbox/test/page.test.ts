@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { escapeHtml, formatTick, timeTicks } from "../src/internal/page.js";
 import { SEED_USERS } from "../src/internal/seed.js";
 import { generateConversationWav, readWavInfo } from "../src/internal/wav.js";
-import { launchChromium } from "../../../test-support/chromium.js";
+import { launchChromium, type LaunchedChromium } from "../../../test-support/chromium.js";
 import { startTestSandbox, type TestSandbox } from "../../../test-support/sandbox.js";
 
 /** The CSP the sandbox's pages must work under (app.ts registers it for every page). */
@@ -64,38 +64,50 @@ async function demoCall(
   return { callId: created.body.callId, url: (up.body as { url: string }).url, durationMs };
 }
 
+// One sandbox for the file: each test looks at the call it added (by its id), never at the list as a whole.
+let sb: TestSandbox;
+beforeAll(async () => {
+  sb = await startTestSandbox();
+});
+afterAll(async () => {
+  await sb.close();
+});
+
 describe("call page (server-rendered)", () => {
   it("lists calls at / and escapes everything", async () => {
-    const sb = await startTestSandbox();
-    try {
-      const evil = `<script>alert("x")</script> & "quotes"`;
-      const { callId } = await demoCall(sb, evil);
-      const list = await (await fetch(`${sb.baseUrl}/`)).text();
-      expect(list).toContain(`/call?id=${callId}`);
-      expect(list).not.toContain("<script>alert");
-      const page = await (await fetch(`${sb.baseUrl}/call?id=${callId}`)).text();
-      expect(page).not.toContain("<script>alert");
-      expect(page).toContain(escapeHtml(evil));
-      expect((await fetch(`${sb.baseUrl}/call?id=1`)).status).toBe(404);
-      expectNoInlineCode(page);
-      expectNoInlineCode(list);
-      const css = await fetch(`${sb.baseUrl}/assets/page.css`);
-      expect(css.headers.get("content-type")).toMatch(/^text\/css/);
-      const js = await fetch(`${sb.baseUrl}/assets/page.js`);
-      expect(js.headers.get("content-type")).toMatch(/^text\/javascript/);
-    } finally {
-      await sb.close();
-    }
+    const evil = `<script>alert("x")</script> & "quotes"`;
+    const { callId } = await demoCall(sb, evil);
+    const list = await (await fetch(`${sb.baseUrl}/`)).text();
+    expect(list).toContain(`/call?id=${callId}`);
+    expect(list).not.toContain("<script>alert");
+    const page = await (await fetch(`${sb.baseUrl}/call?id=${callId}`)).text();
+    expect(page).not.toContain("<script>alert");
+    expect(page).toContain(escapeHtml(evil));
+    expect((await fetch(`${sb.baseUrl}/call?id=1`)).status).toBe(404);
+    expectNoInlineCode(page);
+    expectNoInlineCode(list);
+    const css = await fetch(`${sb.baseUrl}/assets/page.css`);
+    expect(css.headers.get("content-type")).toMatch(/^text\/css/);
+    const js = await fetch(`${sb.baseUrl}/assets/page.js`);
+    expect(js.headers.get("content-type")).toMatch(/^text\/javascript/);
   });
+});
+
+// One Chromium for the browser tests, a page of its own for each.
+let browser: LaunchedChromium | undefined;
+async function chromium(): Promise<LaunchedChromium> {
+  browser ??= await launchChromium();
+  return browser;
+}
+afterAll(async () => {
+  await browser?.close();
 });
 
 describe("call page in headless Chromium", () => {
   it("shows title and parties, draws one lane per party, and the player loads the media", async () => {
-    const sb = await startTestSandbox();
-    const browser = await launchChromium();
+    const page = await (await chromium()).context.newPage();
     try {
       const { url, durationMs } = await demoCall(sb, "Discovery call with Acme");
-      const page = await browser.context.newPage();
       await withStrictCsp(page);
       await page.setViewportSize({ width: 1200, height: 1100 });
       const response = await page.goto(url);
@@ -143,16 +155,14 @@ describe("call page in headless Chromium", () => {
         await writeFile("docs/call-page.png", shot);
       }
     } finally {
-      await browser.close();
-      await sb.close();
+      await page.close();
     }
   });
 });
 
 describe("call page layout in headless Chromium", () => {
   it("the Parties table stays inside its card, a 4-second axis has unique whole-second ticks, a userId-only party shows the user's name", async () => {
-    const sb = await startTestSandbox();
-    const browser = await launchChromium();
+    const page = await (await chromium()).context.newPage();
     try {
       const longIds = Array.from({ length: 12 }, (_, i) => ({ objectType: "Contact", objectId: `0038d00000${"LongObjectIdentifier".repeat(3)}${i}` }));
       const { url, durationMs } = await demoCall(sb, "Layout check", {
@@ -170,7 +180,6 @@ describe("call page layout in headless Chromium", () => {
           { userId: SEED_USERS.rep, partyId: "second-rep" },
         ],
       });
-      const page = await browser.context.newPage();
       await withStrictCsp(page);
       await page.setViewportSize({ width: 1200, height: 1000 });
       await page.goto(url);
@@ -196,8 +205,7 @@ describe("call page layout in headless Chromium", () => {
       expect(rows[2]?.startsWith(SEED_USERS.rep)).toBe(false);
       expect(await violations(page)).toEqual([]);
     } finally {
-      await browser.close();
-      await sb.close();
+      await page.close();
     }
   });
 });

@@ -29,6 +29,24 @@ function sha256(b: Buffer): string {
   return createHash("sha256").update(b).digest("hex");
 }
 
+/**
+ * NAME.error.json once it is whole: the relay writes it in place (then moves the pair's JSON beside it), so a reader
+ * that finds it may catch it half-written.
+ */
+function errorDoc<T>(what: string, path: string, timeoutMs?: number): Promise<T> {
+  return until(
+    what,
+    () => {
+      try {
+        return JSON.parse(readFileSync(path, "utf8")) as T;
+      } catch {
+        return undefined;
+      }
+    },
+    timeoutMs,
+  );
+}
+
 async function callsFor(id: string): Promise<Awaited<ReturnType<TestSandbox["admin"]["calls"]>>> {
   return (await sb.admin.calls()).filter((c) => c.clientUniqueId === id);
 }
@@ -61,6 +79,8 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
+// The first two tests run alone (the first checks .queued is empty; the second waits a fixed time before looking and
+// must not share the event loop with a burst); the others, each on files and calls of its own, run side by side.
 describe("the watch folder", () => {
   it("delivers a pair with its recording's bytes, then moves both files to done/", async () => {
     const call = sb.validCall();
@@ -97,18 +117,17 @@ describe("the watch folder", () => {
     expect(await callsFor(id)).toHaveLength(1);
   });
 
-  it("moves a JSON that stays unparseable to failed/ with the reason; a media file without JSON is left alone", async () => {
+  it.concurrent("moves a JSON that stays unparseable to failed/ with the reason; a media file without JSON is left alone", async () => {
     writeFileSync(join(watchDir, "broken.json"), '{"clientUniqueId": "x",');
     writeFileSync(join(watchDir, "lonely.mp3"), randomBytes(64));
-    await until("broken.json to be refused", () => existsSync(join(watchDir, "failed", "broken.error.json")), TIMING.unparseableMs + 10_000);
-    const doc = JSON.parse(readFileSync(join(watchDir, "failed", "broken.error.json"), "utf8")) as Record<string, unknown>;
+    const doc = await errorDoc<Record<string, unknown>>("broken.json to be refused", join(watchDir, "failed", "broken.error.json"), TIMING.unparseableMs + 10_000);
     expect(doc).toMatchObject({ status: "invalid", clientUniqueId: null, errors: [], issues: [] });
     expect(doc.reason).toMatch(/not valid JSON/);
     expect(existsSync(join(watchDir, "failed", "broken.json"))).toBe(true);
     expect(existsSync(join(watchDir, "lonely.mp3"))).toBe(true);
   });
 
-  it("moves an invalid call to failed/ with every issue named, and sends nothing", async () => {
+  it.concurrent("moves an invalid call to failed/ with every issue named, and sends nothing", async () => {
     const call = sb.validCall({ direction: "Sideways" });
     delete call.actualStart;
     writeFileSync(join(watchDir, "bad call.wav"), wav(2));
@@ -122,14 +141,13 @@ describe("the watch folder", () => {
     expect(await callsFor(call.clientUniqueId as string)).toHaveLength(0);
   });
 
-  it("moves a call Gong refuses to failed/ with Gong's errors", async () => {
+  it.concurrent("moves a call Gong refuses to failed/ with Gong's errors", async () => {
     const call = sb.validCall();
     writeFileSync(join(watchDir, "refused.flac"), randomBytes(10)); // never read: Gong refuses the call first
     writeFileSync(join(watchDir, "refused.json"), JSON.stringify(call));
     const errorFile = join(watchDir, "failed", "refused.error.json");
     // The flac is not a flac: the intake refuses it before Gong sees it.
-    await until("the pair in failed/", () => existsSync(errorFile));
-    const local = JSON.parse(readFileSync(errorFile, "utf8")) as { status: string; issues: { path: string }[] };
+    const local = await errorDoc<{ status: string; issues: { path: string }[] }>("the pair in failed/", errorFile);
     expect(local.status).toBe("invalid");
     expect(local.issues.map((i) => i.path)).toContain("mediaFile");
 
@@ -157,7 +175,7 @@ describe("the watch folder", () => {
     expect(await callsFor(call2.clientUniqueId as string)).toHaveLength(1);
   });
 
-  it("takes the same clientUniqueId twice as one call (the second pair goes to done/ too), never overwriting done/", async () => {
+  it.concurrent("takes the same clientUniqueId twice as one call (the second pair goes to done/ too), never overwriting done/", async () => {
     const call = sb.validCall();
     writeFileSync(join(watchDir, "twice.json"), JSON.stringify(call));
     await until("the first pair in done/", () => existsSync(join(watchDir, "done", "twice.json")));
@@ -167,7 +185,7 @@ describe("the watch folder", () => {
     expect(await callsFor(call.clientUniqueId as string)).toHaveLength(1);
   });
 
-  it("takes a burst of pairs written at once, each once", async () => {
+  it.concurrent("takes a burst of pairs written at once, each once", async () => {
     const calls = Array.from({ length: 40 }, (_, i) => sb.validCall({ title: `burst ${String(i)}` }));
     calls.forEach((c, i) => {
       writeFileSync(join(watchDir, `burst-${String(i)}.json`), JSON.stringify(c));
@@ -177,7 +195,7 @@ describe("the watch folder", () => {
     for (const c of calls) expect(stored.filter((s) => s.clientUniqueId === c.clientUniqueId)).toHaveLength(1);
   });
 
-  it("refuses symbolic links pointing outside the folder, and takes hostile names", async () => {
+  it.concurrent("refuses symbolic links pointing outside the folder, and takes hostile names", async () => {
     const outside = join(root, "secret.json");
     writeFileSync(outside, JSON.stringify(sb.validCall()));
     symlinkSync(outside, join(watchDir, "link.json"));
@@ -185,9 +203,8 @@ describe("the watch folder", () => {
     const call = sb.validCall();
     writeFileSync(join(watchDir, long), JSON.stringify(call));
     writeFileSync(join(watchDir, "..json"), "{}"); // a dot file: ignored
-    await until("the link refused", () => existsSync(join(watchDir, "failed", "link.error.json")));
+    const refused = await errorDoc<{ reason: string }>("the link refused", join(watchDir, "failed", "link.error.json"));
     expect(readFileSync(outside, "utf8")).toContain("clientUniqueId"); // the target was neither moved nor read
-    const refused = JSON.parse(readFileSync(join(watchDir, "failed", "link.error.json"), "utf8")) as { reason: string };
     expect(refused.reason).toMatch(/symbolic link/);
     await until("the long name delivered", async () => (await callsFor(call.clientUniqueId as string)).length === 1 && !existsSync(join(watchDir, long)));
     await until("the long name in done/", () => readdirSync(join(watchDir, "done")).some((n) => n.startsWith("éé") && n.endsWith(".json")));
