@@ -1,0 +1,84 @@
+/**
+ * What the import tests of one file share: a temporary directory removed after the file, a sandbox started once for
+ * the file, fresh manifests with ids of their own, and the check that a refused run sent nothing.
+ *
+ *   const fx = importFixture("gc-report-files-");          // dir + one sandbox (rate limits off) for the file
+ *   const m = fx.manifest(2, { invalid: true });           // DIR/m1.jsonl: rows im1-00001, im1-00002 (+ 1 invalid)
+ *   await expectSentNothing(fx.sb(), m, () => runInProcess(["import", m.path], { env: fx.env() }));
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect } from "vitest";
+import type { RunningSandbox, StartSandboxOptions } from "@gong-connector/sandbox";
+import { adminCalls, apiRequestCount, callRequest, sandboxEnv, startTestSandbox, writeJsonl, writeManifest } from "./importer.js";
+
+/** A manifest written for one case: its path and the prefix of its rows' clientUniqueIds. */
+export interface FreshManifest {
+  path: string;
+  prefix: string;
+}
+
+export interface ImportFixture {
+  /** This file's temporary directory (removed after the file). */
+  readonly dir: string;
+  /** The file's sandbox (only when the fixture was made with one). */
+  sb(): RunningSandbox;
+  /** GONG_BASE_URL and the access key of the file's sandbox. */
+  env(): Record<string, string>;
+  /** A fresh DIR/mN.jsonl of `count` valid rows (`callRequest(1..count)`), plus one invalid row after them when asked. */
+  manifest(count: number, options?: { invalid?: boolean }): FreshManifest;
+  /** DIR/NAME with `count` valid rows `callRequest(from + i, prefix)`. */
+  manifestOf(name: string, count: number, prefix: string, from?: number): string;
+  /** How many of the sandbox's calls have a clientUniqueId starting with `prefix`. */
+  count(prefix: string): Promise<number>;
+}
+
+/**
+ * Registers this file's fixture: a temporary directory named `prefix…` and, unless `sandbox` is false, one sandbox
+ * (rate limits off unless given) started before the file's first test and closed after its last.
+ */
+export function importFixture(prefix: string, sandbox: Partial<StartSandboxOptions> | false = {}): ImportFixture {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  let running: RunningSandbox | undefined;
+  if (sandbox !== false) {
+    beforeAll(async () => {
+      running = await startTestSandbox({ ratePerSecond: 0, ...sandbox });
+    });
+  }
+  afterAll(async () => {
+    await running?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const sb = (): RunningSandbox => {
+    if (running === undefined) throw new Error("importFixture: this file has no sandbox, or it is not started yet (use it inside a test or hook)");
+    return running;
+  };
+  const idStem = prefix.replace(/^gc-/, "").replace(/[^a-z0-9]/gi, "").slice(0, 6);
+  let n = 0;
+  return {
+    dir,
+    sb,
+    env: () => sandboxEnv(sb()),
+    manifest(count, options = {}) {
+      n++;
+      const ids = `${idStem}${n}`;
+      const path = join(dir, `m${n}.jsonl`);
+      const rows = Array.from({ length: count }, (_, i) => callRequest(i + 1, ids));
+      if (options.invalid === true) rows.push({ ...callRequest(count + 1, ids), direction: "Sideways" });
+      writeJsonl(path, rows);
+      return { path, prefix: ids };
+    },
+    manifestOf: (name, count, ids, from = 0) => writeManifest(dir, name, count, ids, from),
+    count: async (ids) => (await adminCalls(sb())).filter((c) => c.clientUniqueId.startsWith(ids)).length,
+  };
+}
+
+/** Runs `run` and checks that it sent nothing to `sb`: no API request, no call of the manifest's rows. */
+export async function expectSentNothing<T>(sb: RunningSandbox, manifest: FreshManifest, run: () => Promise<T>): Promise<T> {
+  const before = await apiRequestCount(sb);
+  const result = await run();
+  expect(await apiRequestCount(sb)).toBe(before);
+  expect((await adminCalls(sb)).filter((c) => c.clientUniqueId.startsWith(`${manifest.prefix}-`))).toEqual([]);
+  return result;
+}
