@@ -23,15 +23,15 @@ export interface ImportFixture {
   /** This file's temporary directory (removed after the file). */
   readonly dir: string;
   /** The file's sandbox (only when the fixture was made with one). */
-  sb(): RunningSandbox;
+  readonly sb: () => RunningSandbox;
   /** GONG_BASE_URL and the access key of the file's sandbox. */
-  env(): Record<string, string>;
+  readonly env: () => Record<string, string>;
   /** A fresh DIR/mN.jsonl of `count` valid rows (`callRequest(1..count)`), plus one invalid row after them when asked. */
-  manifest(count: number, options?: { invalid?: boolean }): FreshManifest;
+  readonly manifest: (count: number, options?: { invalid?: boolean }) => FreshManifest;
   /** DIR/NAME with `count` valid rows `callRequest(from + i, prefix)`. */
-  manifestOf(name: string, count: number, prefix: string, from?: number): string;
+  readonly manifestOf: (name: string, count: number, prefix: string, from?: number) => string;
   /** How many of the sandbox's calls have a clientUniqueId starting with `prefix`. */
-  count(prefix: string): Promise<number>;
+  readonly count: (prefix: string) => Promise<number>;
 }
 
 /**
@@ -60,7 +60,7 @@ export function importFixture(prefix: string, sandbox: Partial<StartSandboxOptio
     dir,
     sb,
     env: () => sandboxEnv(sb()),
-    manifest(count, options = {}) {
+    manifest: (count, options = {}) => {
       n++;
       const ids = `${idStem}${n}`;
       const path = join(dir, `m${n}.jsonl`);
