@@ -1,12 +1,14 @@
 /**
  * What the import tests of one file share: a temporary directory removed after the file, a sandbox started once for
- * the file, fresh manifests with ids of their own, and the check that a refused run sent nothing.
+ * the file, fresh manifests with ids of their own, the check that a refused run sent nothing, and a Gong stand-in that
+ * echoes the credentials back.
  *
  *   const fx = importFixture("gc-report-files-");          // dir + one sandbox (rate limits off) for the file
  *   const m = fx.manifest(2, { invalid: true });           // DIR/m1.jsonl: rows im1-00001, im1-00002 (+ 1 invalid)
  *   await expectSentNothing(fx.sb(), m, () => runInProcess(["import", m.path], { env: fx.env() }));
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
@@ -81,4 +83,62 @@ export async function expectSentNothing<T>(sb: RunningSandbox, manifest: FreshMa
   expect(await apiRequestCount(sb)).toBe(before);
   expect((await adminCalls(sb)).filter((c) => c.clientUniqueId.startsWith(`${manifest.prefix}-`))).toEqual([]);
   return result;
+}
+
+/** A Gong stand-in that answers every request with an error echoing the credentials back, raw and escaped in several ways. */
+export interface EchoingServer {
+  server: Server;
+  url: string;
+  /** How many requests it has received. */
+  requests: () => number;
+  /** From the request after the `n`th on, it never answers (the importer is caught mid-run). */
+  hangFrom: (n: number) => void;
+  close: () => void;
+}
+
+export function echoingServer(): Promise<EchoingServer> {
+  let count = 0;
+  let hangAfter = Number.POSITIVE_INFINITY;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    count++;
+    const auth = req.headers.authorization ?? "";
+    const basic = auth.replace(/^Basic /, "");
+    const [key = "", secret = ""] = Buffer.from(basic, "base64").toString("utf8").split(":");
+    const escaped = Array.from({ length: secret.length }, (_, i) => `\\u${secret.charCodeAt(i).toString(16).padStart(4, "0")}`).join("");
+    req.resume();
+    req.on("end", () => {
+      if (count > hangAfter) return;
+      const body =
+        `{"requestId":"echo-${secret}","errors":["bad credentials for ${key}: ${escaped}",` +
+        `"url-encoded ${encodeURIComponent(secret)}","header ${auth}"]}`;
+      res.writeHead(req.method === "POST" ? 400 : 404, { "content-type": "application/json" });
+      res.end(body);
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      resolve({
+        server,
+        url: `http://127.0.0.1:${port}`,
+        requests: () => count,
+        hangFrom: (n) => (hangAfter = n),
+        close: () => {
+          server.closeAllConnections();
+          server.close();
+        },
+      });
+    });
+  });
+}
+
+/** The credentials the echoing server is given, and the forms of the secret that must never be written anywhere. */
+export const ECHO_KEY = "echo-access-key";
+export const ECHO_SECRET = "s3cr/t+Key=Va&lue";
+const SECRET_FORMS = [ECHO_SECRET, encodeURIComponent(ECHO_SECRET), Buffer.from(`${ECHO_KEY}:${ECHO_SECRET}`).toString("base64"), Buffer.from(ECHO_SECRET).toString("base64").replace(/=+$/, "")];
+
+/** `bytes` (of the file or output `what`) hold no form of ECHO_SECRET. */
+export function expectNoSecret(bytes: Buffer, what: string): void {
+  for (const form of SECRET_FORMS) expect(bytes.includes(form), `${what} holds ${form}`).toBe(false);
 }
