@@ -1,19 +1,19 @@
 /**
  * What the import tests of one file share: a temporary directory removed after the file, a sandbox started once for
- * the file, fresh manifests with ids of their own, the check that a refused run sent nothing, and a Gong stand-in that
- * echoes the credentials back.
+ * the file, fresh manifests with ids of their own, the check that a refused run sent nothing; also a Gong stand-in that
+ * echoes the credentials back, and a tree of media files and symlinks.
  *
  *   const fx = importFixture("gc-report-files-");          // dir + one sandbox (rate limits off) for the file
- *   const m = fx.manifest(2, { invalid: true });           // DIR/m1.jsonl: rows im1-00001, im1-00002 (+ 1 invalid)
+ *   const m = fx.manifest(2, { invalid: true });           // DIR/m1.jsonl: rows report1-00001, -00002 (+ 1 invalid)
  *   await expectSentNothing(fx.sb(), m, () => runInProcess(["import", m.path], { env: fx.env() }));
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import type { RunningSandbox, StartSandboxOptions } from "@gong-connector/sandbox";
-import { adminCalls, apiRequestCount, callRequest, sandboxEnv, startTestSandbox, writeJsonl, writeManifest } from "./importer.js";
+import { adminCalls, apiRequestCount, callRequest, sandboxEnv, startTestSandbox, writeJsonl, writeManifest, writeWavs } from "./importer.js";
 
 /** A manifest written for one case: its path and the prefix of its rows' clientUniqueIds. */
 export interface FreshManifest {
@@ -141,4 +141,40 @@ const SECRET_FORMS = [ECHO_SECRET, encodeURIComponent(ECHO_SECRET), Buffer.from(
 /** `bytes` (of the file or output `what`) hold no form of ECHO_SECRET. */
 export function expectNoSecret(bytes: Buffer, what: string): void {
   for (const form of SECRET_FORMS) expect(bytes.includes(form), `${what} holds ${form}`).toBe(false);
+}
+
+/** A manifest's directory with media inside it, a directory outside it, and symlinks that lead in and out. */
+export interface MediaTree {
+  /** The directory holding both. */
+  base: string;
+  /** The manifest's directory: media/rec-0.wav, media/escape.wav -> outside, inner.wav -> media/rec-0.wav, outdir -> outside. */
+  man: string;
+  /** The directory outside: rec-0.wav. */
+  outside: string;
+  /** Nine rows whose mediaFile is inside, outside (../, absolute, symlinks out), through symlinks inside, or /etc/passwd. */
+  rows: () => Record<string, unknown>[];
+}
+
+/** Writes a MediaTree under DIR/mp. */
+export function mediaTree(dir: string): MediaTree {
+  const base = join(dir, "mp");
+  const man = join(base, "manifests");
+  const outside = join(base, "elsewhere");
+  writeWavs(join(man, "media"), 1);
+  writeWavs(outside, 1);
+  symlinkSync(join(outside, "rec-0.wav"), join(man, "media", "escape.wav"));
+  symlinkSync(join(man, "media", "rec-0.wav"), join(man, "inner.wav"));
+  symlinkSync(outside, join(man, "outdir"));
+  const rows = () => [
+    { ...callRequest(1, "mp"), mediaFile: "media/rec-0.wav" },
+    { ...callRequest(2, "mp"), mediaFile: "../elsewhere/rec-0.wav" },
+    { ...callRequest(3, "mp"), mediaFile: join(outside, "rec-0.wav") },
+    { ...callRequest(4, "mp"), mediaFile: "media/escape.wav" },
+    { ...callRequest(5, "mp"), mediaFile: "inner.wav" },
+    { ...callRequest(6, "mp"), mediaFile: "outdir/rec-0.wav" },
+    { ...callRequest(7, "mp"), mediaFile: "../../../../../../../../etc/passwd" },
+    { ...callRequest(8, "mp"), mediaFile: join(man, "media", "rec-0.wav") },
+    { ...callRequest(9, "mp"), mediaFile: "outdir/../media/missing.wav" },
+  ];
+  return { base, man, outside, rows };
 }
