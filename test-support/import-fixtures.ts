@@ -178,3 +178,11 @@ export function mediaTree(dir: string): MediaTree {
   ];
   return { base, man, outside, rows };
 }
+
+/** The outcome the command line must have on any manifest: exit 0 or 2, a message for 2, never a stack trace. */
+export function expectCleanOutcome(r: { code: number | null; stderr: string }): void {
+  const context = `exit ${String(r.code)}\n${r.stderr.slice(0, 2000)}`;
+  expect([0, 2], context).toContain(r.code);
+  expect(r.stderr, context).not.toMatch(/^\s+at /m);
+  if (r.code === 2) expect(r.stderr, context).toMatch(/^gong-connector: /m);
+}
