@@ -186,3 +186,27 @@ export function expectCleanOutcome(r: { code: number | null; stderr: string }): 
   expect(r.stderr, context).not.toMatch(/^\s+at /m);
   if (r.code === 2) expect(r.stderr, context).toMatch(/^gong-connector: /m);
 }
+
+/**
+ * Resolves once the queue `name` in the Redis at `redisUrl` holds `count` jobs in any state: an import started with
+ * --queue has queued its manifest, so workers started now cannot take an empty queue for a finished one.
+ */
+export async function queuedJobs(redisUrl: string, count: number, queueName?: string, timeoutMs = 60_000): Promise<void> {
+  // Loaded here, not with this module: only the queue tests need BullMQ.
+  const { Queue } = await import("bullmq");
+  const { connectionFromUrl, DEFAULT_QUEUE_NAME } = await import("@gong-connector/importer/queue");
+  const name = queueName ?? DEFAULT_QUEUE_NAME;
+  const queue = new Queue(name, { connection: connectionFromUrl(redisUrl) });
+  try {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const counts = await queue.getJobCounts();
+      const held = Object.values(counts).reduce((sum, n) => sum + n, 0);
+      if (held >= count) return;
+      if (Date.now() > until) throw new Error(`queue ${name}: ${held} of ${count} jobs after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    await queue.close();
+  }
+}

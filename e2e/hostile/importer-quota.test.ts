@@ -9,13 +9,16 @@ import { join } from "node:path";
 import { describe, it } from "vitest";
 import { Journal } from "@gong-connector/importer";
 import { lastJson, runCli, sandboxEnv, startCli, startRedis, startTestSandbox, expectOnce, idsIn } from "../../test-support/importer.js";
-import { importFixture } from "../../test-support/import-fixtures.js";
+import { importFixture, queuedJobs } from "../../test-support/import-fixtures.js";
 
 const fx = importFixture("gc-hostile-quota-", false);
+// A day long enough for its 10 requests when the machine is busy (they then take seconds, not a tenth of one).
+const QUOTA_PER_DAY = 10;
+const QUOTA_DAY_SECONDS = 5;
 
 describe.concurrent("quota never turns into failures", () => {
-  it("waits through a spent daily quota (10 requests a day of 3 s): every row done, none failed, the wait on stderr", async ({ expect }) => {
-    const sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: 10, daySeconds: 3 });
+  it("waits through a spent daily quota (10 requests a day of 5 s): every row done, none failed, the wait on stderr", async ({ expect }) => {
+    const sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: QUOTA_PER_DAY, daySeconds: QUOTA_DAY_SECONDS });
     try {
       const manifest = fx.manifestOf("quota-wait.jsonl", 30, "qw");
       const r = await runCli(["import", manifest, "--rate-limit", "100", "--progress-interval", "0.5"], sandboxEnv(sb), 180_000);
@@ -32,7 +35,7 @@ describe.concurrent("quota never turns into failures", () => {
   }, 200_000);
 
   it("--stop-on-quota stops at once with exit 6 and the rows pending; the rerun finishes them, each call once", async ({ expect }) => {
-    const sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: 10, daySeconds: 3 });
+    const sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: QUOTA_PER_DAY, daySeconds: QUOTA_DAY_SECONDS });
     try {
       const manifest = fx.manifestOf("quota-stop.jsonl", 30, "qs");
       const report = join(fx.dir, "quota-stop.csv");
@@ -69,8 +72,11 @@ describe.concurrent("quota never turns into failures", () => {
       const manifest = fx.manifestOf("quota-queue.jsonl", 16, "qq");
       const queueName = "quota-queue";
       const workerArgs = ["worker", "--queue", redis.url, "--queue-name", queueName, "--daily-budget", "6", "--rate-limit", "100", "--exit-when-idle", "4"];
+      const importing = startCli(["import", manifest, "--queue", redis.url, "--queue-name", queueName, "--progress-interval", "1"], env);
+      // The workers start once the manifest is queued: idle for 4 s, they would take an empty queue for a done one.
+      await queuedJobs(redis.url, 16, queueName);
       const workers = [startCli(workerArgs, env), startCli(workerArgs, env)];
-      const imp = await runCli(["import", manifest, "--queue", redis.url, "--queue-name", queueName, "--progress-interval", "1"], env, 120_000);
+      const imp = await importing.done;
       expect(imp.code).toBe(0);
       expect(lastJson(imp.stdout)).toMatchObject({ total: 16, done: 16, failed: 0 });
       const ends = await Promise.all(workers.map((w) => w.done));

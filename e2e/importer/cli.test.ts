@@ -21,7 +21,7 @@ import {
   writeWavs,
   type RedisServer,
 } from "../../test-support/importer.js";
-import { importFixture } from "../../test-support/import-fixtures.js";
+import { importFixture, queuedJobs } from "../../test-support/import-fixtures.js";
 
 const fx = importFixture("gc-cli-");
 const dir = fx.dir;
@@ -87,8 +87,11 @@ describe("gong-connector import --queue / worker (CLI)", () => {
       writeWavs(join(dir, "qmedia"), 2);
       writeJsonl(manifest, Array.from({ length: 9 }, (_, i) => ({ ...callRequest(i, "cq"), ...(i < 2 && { mediaFile: `qmedia/rec-${i}.wav` }) })));
       const env = fx.env();
+      const importing = startCli(["import", manifest, "--queue", redis.url, "--progress-interval", "1"], env);
+      // The workers start once the manifest is queued: idle for 2 s, they would take an empty queue for a done one.
+      await queuedJobs(redis.url, 9);
       const workers = [0, 1].map(() => startCli(["worker", "--queue", redis.url, "--exit-when-idle", "2"], env));
-      const imp = await runCli(["import", manifest, "--queue", redis.url, "--progress-interval", "1"], env);
+      const imp = await importing.done;
       const results = await Promise.all(workers.map((w) => w.done));
       expect(imp.code).toBe(0);
       expect(lastJson(imp.stdout)).toMatchObject({ total: 9, done: 9, failed: 0, mediaUploaded: 2, queue: redis.url });
@@ -150,7 +153,8 @@ describe("gong-connector import --queue / worker (CLI)", () => {
   }, 120_000);
 
   it("a worker stops on SIGTERM with exit 130", async () => {
-    const w = startCli(["worker", "--queue", redis.url], fx.env());
+    // A queue of its own in the file's redis-server: this worker finds nothing to do.
+    const w = startCli(["worker", "--queue", redis.url, "--queue-name", "idle"], fx.env());
     const t0 = Date.now();
     while (!/worker: processing/.test(w.stderr()) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
     w.child.kill("SIGTERM");
