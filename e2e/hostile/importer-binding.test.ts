@@ -1,7 +1,7 @@
 /**
  * A journal belongs to the Gong it was used with: in queue mode, through the built CLI, a worker of another Gong hands
  * the jobs back and stops. Reruns against another Gong, --rebind-journal and journals from before bindings run
- * in-process in packages/cli/test/import-binding.test.ts.
+ * in-process in packages/cli/test/import-reruns.test.ts.
  */
 import { describe, expect, it } from "vitest";
 import { lastJson, runCli, sandboxEnv, startCli, startRedis, startTestSandbox, expectOnce, idsIn } from "../../test-support/importer.js";

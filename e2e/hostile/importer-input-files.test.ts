@@ -2,7 +2,7 @@
  * Hostile manifests, case by case: files that are not manifests, CSV syntax and header errors, paths that reach
  * Object.prototype, media paths outside the manifest's directory. The properties over random input are in
  * importer-input.test.ts. What the CLI says about such files and about --media-root runs in-process in
- * packages/cli/test/import-input-files.test.ts; here the built CLI runs as a user who cannot read the manifest, and a
+ * packages/cli/test/import-input.test.ts; here the built CLI runs as a user who cannot read the manifest, and a
  * process of its own measures the memory a 100 MB line costs.
  */
 import { spawn, spawnSync } from "node:child_process";

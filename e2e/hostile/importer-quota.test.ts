@@ -2,7 +2,7 @@
  * Quota never turns into failures, through the built CLI: a daily quota that runs out (in seconds, with the sandbox's
  * short day) is waited through or stopped on when asked, and queue workers share a daily budget through Redis.
  * The cases wait on the quota's clock, not on the CPU, and each has its own sandbox (its own quota), so they run at
- * the same time. --daily-budget counted in the journal across runs: packages/cli/test/import-quota.test.ts.
+ * the same time. --daily-budget counted in the journal across runs: packages/cli/test/import-reruns.test.ts.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";

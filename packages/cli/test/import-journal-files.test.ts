@@ -1,15 +1,15 @@
 /**
  * import's journal file, run in-process (`run(argv)` of the CLI's sources) against the sandbox over real HTTP and real
  * SQLite: it is 0600 and a looser one is tightened; a --journal path that is not a journal (a text file, another SQLite
- * database, a directory, a FIFO, a missing directory) is refused before anything is sent, and left unchanged. The
- * journal's own modes: packages/importer/test/journal-files.test.ts; import through the built CLI:
- * e2e/importer/cli.test.ts.
+ * database, a directory, a FIFO, a missing directory) is refused before anything is sent, and left unchanged; and the
+ * journal's own modes (Journal, whatever the umask). Import through the built CLI: e2e/importer/cli.test.ts.
  */
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { Journal } from "@gong-connector/importer";
 import { lastJson } from "../../../test-support/importer.js";
 import { expectSentNothing, importFixture } from "../../../test-support/import-fixtures.js";
 import { runInProcess } from "../../../test-support/run-in-process.js";
@@ -26,6 +26,42 @@ async function refused(journal: string, pattern: RegExp): Promise<void> {
   expect(r.stderr).toMatch(pattern);
   expect(r.stderr).not.toMatch(/\n\s+at /);
 }
+
+describe("journal file modes", () => {
+  it("a new journal and its -wal are 0600 from the start, whatever the umask", () => {
+    const path = join(dir, "new.sqlite");
+    const old = process.umask(0o000);
+    let journal: Journal;
+    try {
+      journal = new Journal(path);
+    } finally {
+      process.umask(old);
+    }
+    try {
+      expect(mode(path)).toBe(0o600);
+      journal.record("2026-01-01", 1);
+      expect(existsSync(`${path}-wal`)).toBe(true);
+      expect(mode(`${path}-wal`)).toBe(0o600);
+    } finally {
+      journal.close();
+    }
+  });
+
+  it("opening an existing 0644 journal with a 0666 -wal sets both to 0600 before any row is written", () => {
+    const path = join(dir, "loose.sqlite");
+    new Journal(path).close();
+    chmodSync(path, 0o644);
+    writeFileSync(`${path}-wal`, "");
+    chmodSync(`${path}-wal`, 0o666);
+    const journal = new Journal(path);
+    try {
+      expect(mode(path)).toBe(0o600);
+      expect(mode(`${path}-wal`)).toBe(0o600);
+    } finally {
+      journal.close();
+    }
+  });
+});
 
 describe("import's journal file mode", () => {
   it("the CLI's journal is 0600, and an existing looser journal (and its -wal) is tightened on the next run", async () => {

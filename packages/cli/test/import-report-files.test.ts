@@ -1,13 +1,13 @@
 /**
  * import --report never destroys a file that is not a report, run in-process (`run(argv)` of the CLI's sources)
- * against the sandbox over real HTTP, with real files, FIFOs, symlinks and SQLite journals. writeFailureReport on
- * such files: packages/importer/test/report-files.test.ts; import through the built CLI: e2e/importer/cli.test.ts.
+ * against the sandbox over real HTTP, with real files, FIFOs, symlinks and SQLite journals; and writeFailureReport on
+ * such files. Import through the built CLI: e2e/importer/cli.test.ts.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPORT_COLUMNS } from "@gong-connector/importer";
+import { REPORT_COLUMNS, ReportPathError, writeFailureReport, type FailureRecord } from "@gong-connector/importer";
 import { lastJson } from "../../../test-support/importer.js";
 import { expectSentNothing, importFixture } from "../../../test-support/import-fixtures.js";
 import { runInProcess } from "../../../test-support/run-in-process.js";
@@ -102,3 +102,25 @@ describe("import --report never destroys a file that is not a report", () => {
   });
 });
 
+describe("writeFailureReport (real files)", () => {
+  const record: FailureRecord = { line: 3, clientUniqueId: "w-3", stage: "create", status: 400, errors: ["bad"], message: "refused" };
+
+  it("neither replaces nor removes a file that is not a report", async () => {
+    const other = join(dir, "other.csv");
+    writeFileSync(other, PAYROLL);
+    await expect(writeFailureReport(other, [])).rejects.toBeInstanceOf(ReportPathError);
+    await expect(writeFailureReport(other, [record])).rejects.toThrow(/other\.csv exists and is not a gong-connector report/);
+    expect(readFileSync(other, "utf8")).toBe(PAYROLL);
+    expect(await writeFailureReport(join(dir, "w.txt"), [record]).catch((e: unknown) => e)).toBeInstanceOf(ReportPathError);
+    expect(existsSync(join(dir, "w.txt"))).toBe(false);
+  });
+
+  it("replaces and removes its own report", async () => {
+    const own = join(dir, "w-own.jsonl");
+    expect(await writeFailureReport(own, [record])).toBe(1);
+    expect(await writeFailureReport(own, [{ ...record, line: 4 }])).toBe(1);
+    expect(JSON.parse(readFileSync(own, "utf8"))).toMatchObject({ line: 4 });
+    expect(await writeFailureReport(own, [])).toBe(0);
+    expect(existsSync(own)).toBe(false);
+  });
+});

@@ -2,12 +2,12 @@
  * import --report, run in-process (`run(argv)` of the CLI's sources) against the sandbox over real HTTP: a report that
  * is the manifest (any spelling, a symlink, a hard link) or the journal is refused before anything is read or sent; no
  * report is written when nothing failed (a stale one is removed); stderr says where the report went.
- * checkReportPath itself: packages/importer/test/report-path.test.ts; import through the built CLI:
- * e2e/importer/cli.test.ts.
+ * And checkReportPath itself. Import through the built CLI: e2e/importer/cli.test.ts.
  */
 import { existsSync, linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { checkReportPath } from "@gong-connector/importer";
 import { adminCalls, apiRequestCount, callRequest, lastJson, ROOT, writeJsonl } from "../../../test-support/importer.js";
 import { importFixture } from "../../../test-support/import-fixtures.js";
 import { runInProcess } from "../../../test-support/run-in-process.js";
@@ -69,5 +69,60 @@ describe("import --report (CLI)", () => {
     expect(lastJson(r.stdout)).toMatchObject({ report });
     expect(r.stderr).toContain(`report of 1 failed or invalid row(s) written to ${report}`);
     expect(JSON.parse(readFileSync(report, "utf8"))).toMatchObject({ line: 2, clientUniqueId: "invr-00002", status: "invalid" });
+  });
+});
+
+describe("checkReportPath", () => {
+  // A directory of its own: the cases below make their own sub/, links and files.
+  const pdir = join(fx.dir, "paths");
+  const manifest = join(pdir, "calls.csv");
+  const journal = join(pdir, "calls.csv.journal.sqlite");
+  const inputs = [
+    { role: "the manifest", path: manifest },
+    { role: "the journal", path: journal },
+  ];
+  beforeAll(() => {
+    mkdirSync(pdir);
+    writeFileSync(manifest, "clientUniqueId\nx\n");
+    mkdirSync(join(pdir, "sub"));
+  });
+
+  it("accepts a new file and an existing report", async () => {
+    expect(await checkReportPath(join(pdir, "failures.csv"), inputs)).toBeUndefined();
+    writeFileSync(join(pdir, "old.csv"), "line,clientUniqueId,stage,status,errors,requestId,callId,message\n9,x,create,400,,,,refused\n");
+    expect(await checkReportPath(join(pdir, "old.csv"), inputs)).toBeUndefined();
+  });
+
+  it("refuses the manifest in any spelling, through a symlink and as a hard link", async () => {
+    const spellings = [
+      manifest,
+      `${pdir}/sub/../calls.csv`,
+      relative(process.cwd(), manifest),
+      `${pdir}//./calls.csv`,
+    ];
+    symlinkSync(manifest, join(pdir, "link.csv"));
+    // deep/link -> dir/sub, so deep/link/.. is dir (the kernel's reading), not dir/deep (the lexical one).
+    mkdirSync(join(pdir, "deep"));
+    symlinkSync(join(pdir, "sub"), join(pdir, "deep", "link"));
+    linkSync(manifest, join(pdir, "hard.csv"));
+    spellings.push(join(pdir, "link.csv"), `${pdir}/deep/link/../calls.csv`, join(pdir, "hard.csv"));
+    for (const report of spellings) {
+      const problem = await checkReportPath(report, inputs);
+      expect(problem, report).toMatch(/is the manifest \(.*calls\.csv\): writing the report would replace it/);
+    }
+  });
+
+  it("refuses the journal, even before it exists (also through a dangling symlink)", async () => {
+    expect(existsSync(journal)).toBe(false);
+    expect(await checkReportPath(journal, inputs)).toMatch(/is the journal/);
+    symlinkSync(journal, join(pdir, "to-journal.jsonl"));
+    expect(await checkReportPath(join(pdir, "to-journal.jsonl"), inputs)).toMatch(/is the journal/);
+  });
+
+  it("refuses a directory and a missing directory", async () => {
+    expect(await checkReportPath(join(pdir, "sub"), inputs)).toMatch(/is a directory/);
+    expect(await checkReportPath(join(pdir, "nowhere", "r.csv"), inputs)).toMatch(/does not exist/);
+    // The lexical reading of deep/link/../calls.csv (dir/deep/calls.csv) is not the manifest, and is fine to write.
+    expect(await checkReportPath(`${pdir}/deep/link/../other.csv`, inputs)).toBeUndefined();
   });
 });

@@ -1,8 +1,10 @@
 /**
- * A journal belongs to the Gong it was used with, run in-process (`run(argv)` of the CLI's sources) against two
- * sandboxes over real HTTP and real SQLite: a rerun against another Gong (another URL or another access key) is
- * refused, --rebind-journal moves it on purpose, a journal from before bindings is bound on first use.
- * e2e/hostile/importer-binding.test.ts runs a queue worker of another Gong through the built CLI.
+ * What a rerun of import finds in its journal, run in-process (`run(argv)` of the CLI's sources) against two sandboxes
+ * over real HTTP and real SQLite. The Gong the journal belongs to: a rerun against another Gong (another URL or another
+ * access key) is refused, --rebind-journal moves it on purpose, a journal from before bindings is bound on first use.
+ * The daily budget spent: a later run the same day sends only what is left. e2e/hostile/importer-binding.test.ts runs
+ * a queue worker of another Gong through the built CLI; e2e/hostile/importer-quota.test.ts the quota waits,
+ * --stop-on-quota and the queue workers' shared budget.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +16,8 @@ import { apiRequestCount, expectOnce, idsIn, lastJson, sandboxEnv, startTestSand
 import { importFixture } from "../../../test-support/import-fixtures.js";
 import { runInProcess } from "../../../test-support/run-in-process.js";
 
-const fx = importFixture("gc-binding-");
+const fx = importFixture("gc-reruns-", { ratePerSecond: 0, ratePerDay: 0 });
+const DAY_MS = 86_400_000;
 let b: RunningSandbox;
 beforeAll(async () => {
   b = await startTestSandbox({ ratePerSecond: 0, accessKey: "otherkey-0001", accessKeySecret: "other-secret-0001" });
@@ -84,5 +87,23 @@ describe("a journal belongs to one Gong (in-process)", () => {
     expect(bytes.includes(a.accessKeySecret)).toBe(false);
     expect(bytes.includes(a.accessKey)).toBe(false);
     expect((await run([manifest, "--journal", journal], sandboxEnv(b))).code).toBe(2);
+  });
+});
+
+describe("import --daily-budget (in-process)", () => {
+  it("is counted in the journal: a second run the same day sends only what is left", async () => {
+    // Both runs inside one UTC day (the quota day): a start in the day's last minute waits for the next day.
+    const toMidnight = DAY_MS - (Date.now() % DAY_MS);
+    if (toMidnight < 60_000) await new Promise((r) => setTimeout(r, toMidnight + 1000));
+    const manifest = fx.manifestOf("budget.jsonl", 12, "bud");
+    const requestsBefore = await apiRequestCount(fx.sb());
+    const first = await runInProcess(["import", manifest, "--daily-budget", "8", "--stop-on-quota", "--concurrency", "1", "--rate-limit", "100"], { env: fx.env() });
+    expect(first.code, first.stderr).toBe(6);
+    expect(lastJson(first.stdout)).toMatchObject({ done: 8, failed: 0, pending: 4, quotaStopped: true });
+    const second = await runInProcess(["import", manifest, "--daily-budget", "10", "--stop-on-quota", "--concurrency", "1", "--rate-limit", "100"], { env: fx.env() });
+    expect(second.code, second.stderr).toBe(6);
+    expect(lastJson(second.stdout)).toMatchObject({ skipped: 8, done: 2, failed: 0, pending: 2 });
+    expect((await apiRequestCount(fx.sb())) - requestsBefore).toBe(10);
+    expectOnce(await idsIn(fx.sb(), "bud-"), 10);
   });
 });
