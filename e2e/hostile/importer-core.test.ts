@@ -1,144 +1,37 @@
 /**
- * The importer's core against hostile conditions, over real HTTP, real SQLite and real processes: manifests full of
- * invalid and failing rows, a server that echoes the secret back, and a journal whose disk fills up. (A journal bound
- * to one Gong: importer-binding.test.ts; quota: importer-quota.test.ts.)
+ * The importer's core against hostile conditions, through the built CLI over real HTTP and real SQLite: killed with
+ * SIGKILL while a server echoes the secret back (the journal's WAL holds no secret), and a journal whose disk fills up
+ * (exit 4, the journal intact). The two cases share nothing and wait on their servers, so they run at the same time.
+ * Manifests full of invalid and failing rows and the redaction of a whole run: packages/cli/test/import-core.test.ts.
+ * (A journal bound to one Gong: importer-binding.test.ts; quota: importer-quota.test.ts.)
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SEED_USERS, type RunningSandbox } from "@gong-connector/sandbox";
-import {
-  callRequest,
-  lastJson,
-  runCli,
-  sandboxEnv,
-  startCli,
-  startTestSandbox,
-  writeJsonl,
-  expectOnce,
-  idsIn,
-  writeManifest,
-} from "../../test-support/importer.js";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { lastJson, runCli, sandboxEnv, startCli, startTestSandbox, expectOnce, idsIn } from "../../test-support/importer.js";
+import { ECHO_KEY, ECHO_SECRET, echoingServer, expectNoSecret, importFixture } from "../../test-support/import-fixtures.js";
 
-const dir = mkdtempSync(join(tmpdir(), "gc-hostile-importer-"));
-
+const fx = importFixture("gc-hostile-importer-", false);
+const dir = fx.dir;
+const manifestOf = fx.manifestOf;
+const mnt = join(dir, "small-disk");
+let mounted = false;
+beforeAll(() => {
+  mkdirSync(mnt, { recursive: true });
+  execFileSync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mnt]);
+  mounted = true;
+});
 afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
+  if (mounted) spawnSync("umount", [mnt]);
 });
 
-const manifestOf = (name: string, count: number, prefix: string, from = 0): string => writeManifest(dir, name, count, prefix, from);
-describe("memory: per-row state stays out of the heap", () => {
-  let sb: RunningSandbox;
-  beforeAll(async () => {
-    sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: 0 });
-  });
-  afterAll(async () => {
-    await sb.close();
-  });
-
-  it("prints the first 100 invalid rows and a count; the report lists all of them, duplicates included", async () => {
-    const rows: Record<string, unknown>[] = [];
-    for (let i = 0; i < 260; i++) rows.push(i % 2 === 0 ? { ...callRequest(i, "inv"), direction: "Sideways" } : callRequest(i, "inv"));
-    for (let i = 1; i < 40; i += 2) rows.push(callRequest(i, "inv"));
-    const manifest = join(dir, "invalid.jsonl");
-    writeJsonl(manifest, rows);
-    const report = join(dir, "invalid.jsonl.report.jsonl");
-    const r = await runCli(["import", manifest, "--report", report], sandboxEnv(sb));
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/150 invalid row\(s\)/);
-    expect(r.stderr.match(/^line \d+ /gm)).toHaveLength(100);
-    expect(r.stderr).toMatch(/… and 50 more invalid row\(s\) \(the report lists them all\)/);
-    const summary = lastJson(r.stdout);
-    expect(summary).toMatchObject({ total: 280, invalid: 150, invalidRowsOmitted: 50 });
-    expect(summary.invalidRows).toHaveLength(100);
-    const lines = readFileSync(report, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { line: number; errors: string[] });
-    expect(lines).toHaveLength(150);
-    expect(lines.map((l) => l.line)).toEqual([...lines.map((l) => l.line)].sort((x, y) => x - y));
-    expect(lines.filter((l) => l.errors.some((e) => e.includes("duplicate clientUniqueId (first on line")))).toHaveLength(20);
-    expect(await idsIn(sb, "inv-")).toHaveLength(0);
-  });
-
-  it("streams every failure from the journal into the report, merged with the skipped invalid rows in line order", async () => {
-    const rows: Record<string, unknown>[] = [];
-    for (let i = 0; i < 240; i++) {
-      if (i % 20 === 0) rows.push({ ...callRequest(i, "fail"), actualStart: "nope" });
-      // An inactive primary user: Gong refuses the call (409), a failure of the row.
-      else if (i % 2 === 0) {
-        rows.push({ ...callRequest(i, "fail"), primaryUser: SEED_USERS.inactive, parties: [{ userId: SEED_USERS.inactive, name: "Inactive" }, { name: "Guest" }] });
-      } else rows.push(callRequest(i, "fail"));
-    }
-    const manifest = join(dir, "failing.jsonl");
-    writeJsonl(manifest, rows);
-    const report = join(dir, "failing.csv");
-    const r = await runCli(["import", manifest, "--report", report, "--skip-invalid", "--rate-limit", "1000", "--concurrency", "8"], sandboxEnv(sb), 120_000);
-    expect(r.code).toBe(5);
-    expect(lastJson(r.stdout)).toMatchObject({ total: 240, invalid: 12, failed: 108, done: 120 });
-    const body = readFileSync(report, "utf8").trim().split("\n");
-    expect(body[0]).toBe("line,clientUniqueId,stage,status,errors,requestId,callId,message");
-    const records = body.slice(1).map((l) => Number(l.split(",")[0]));
-    expect(records).toHaveLength(120);
-    expect(records).toEqual([...records].sort((x, y) => x - y));
-    expectOnce(await idsIn(sb, "fail-"), 120);
-  }, 150_000);
-});
-
-/** A Gong stand-in that echoes the credentials back in every error, raw and escaped in several ways. */
-function echoingServer(): Promise<{ server: Server; url: string; requests: () => number; hangFrom: (n: number) => void }> {
-  let count = 0;
-  let hangAfter = Number.POSITIVE_INFINITY;
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    count++;
-    const auth = req.headers.authorization ?? "";
-    const basic = auth.replace(/^Basic /, "");
-    const [key = "", secret = ""] = Buffer.from(basic, "base64").toString("utf8").split(":");
-    const escaped = Array.from({ length: secret.length }, (_, i) => `\\u${secret.charCodeAt(i).toString(16).padStart(4, "0")}`).join("");
-    req.resume();
-    req.on("end", () => {
-      if (count > hangAfter) return; // never answers: the importer is caught mid-run
-      const body =
-        `{"requestId":"echo-${secret}","errors":["bad credentials for ${key}: ${escaped}",` +
-        `"url-encoded ${encodeURIComponent(secret)}","header ${auth}"]}`;
-      res.writeHead(req.method === "POST" ? 400 : 404, { "content-type": "application/json" });
-      res.end(body);
-    });
-  });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      resolve({ server, url: `http://127.0.0.1:${port}`, requests: () => count, hangFrom: (n) => (hangAfter = n) });
-    });
-  });
-}
-
-describe("secrets never reach the journal or the report", () => {
-  const key = "echo-access-key";
-  const secret = "s3cr/t+Key=Va&lue";
-  const forms = [secret, encodeURIComponent(secret), Buffer.from(`${key}:${secret}`).toString("base64"), Buffer.from(secret).toString("base64").replace(/=+$/, "")];
-
-  function expectClean(bytes: Buffer, what: string): void {
-    for (const form of forms) expect(bytes.includes(form), `${what} holds ${form}`).toBe(false);
-  }
-
-  it("redacts what a server echoes, in any escaping, before writing the journal (and its WAL) and the report", async () => {
+describe.concurrent("the built CLI under hostile conditions", () => {
+  it("killed with SIGKILL mid-run while the server echoes the secret: the journal's WAL holds the rows written so far, redacted", async ({ expect }) => {
     const echo = await echoingServer();
     try {
-      const env = { GONG_BASE_URL: echo.url, GONG_ACCESS_KEY: key, GONG_ACCESS_KEY_SECRET: secret };
-      const manifest = manifestOf("echo.jsonl", 6, "echo");
-      const report = join(dir, "echo.jsonl.report.jsonl");
-      const r = await runCli(["import", manifest, "--report", report], env);
-      expect(r.code).toBe(5);
-      const reportBytes = readFileSync(report);
-      expect(reportBytes.toString()).toContain("[REDACTED]");
-      expectClean(reportBytes, "the report");
-      expectClean(readFileSync(`${manifest}.journal.sqlite`), "the journal");
-      expectClean(Buffer.from(r.stdout + r.stderr), "the output");
-
-      // Killed mid-run (kill -9), the journal's WAL holds the rows written so far: no secret there either.
+      const env = { GONG_BASE_URL: echo.url, GONG_ACCESS_KEY: ECHO_KEY, GONG_ACCESS_KEY_SECRET: ECHO_SECRET };
       const manifest2 = manifestOf("echo2.jsonl", 40, "echo2");
       const hangAt = echo.requests() + 12;
       echo.hangFrom(hangAt);
@@ -152,28 +45,14 @@ describe("secrets never reach the journal or the report", () => {
       expect(existsSync(wal)).toBe(true);
       const walBytes = readFileSync(wal);
       expect(walBytes.includes("[REDACTED]")).toBe(true);
-      expectClean(walBytes, "the WAL");
-      expectClean(readFileSync(`${manifest2}.journal.sqlite`), "the journal");
+      expectNoSecret(walBytes, "the WAL");
+      expectNoSecret(readFileSync(`${manifest2}.journal.sqlite`), "the journal");
     } finally {
-      echo.server.closeAllConnections();
-      echo.server.close();
+      echo.close();
     }
   }, 60_000);
-});
 
-describe("a journal whose disk fills up", () => {
-  const mnt = join(dir, "small-disk");
-  let mounted = false;
-  beforeAll(() => {
-    mkdirSync(mnt, { recursive: true });
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mnt]);
-    mounted = true;
-  });
-  afterAll(() => {
-    if (mounted) spawnSync("umount", [mnt]);
-  });
-
-  it("says the disk is full (naming the journal), exits 4 with the journal intact; the rerun after freeing space finishes, each call once", async () => {
+  it("says the disk is full (naming the journal), exits 4 with the journal intact; the rerun after freeing space finishes, each call once", async ({ expect }) => {
     const sb = await startTestSandbox({ ratePerSecond: 0, ratePerDay: 0 });
     try {
       const journal = join(mnt, "import.sqlite");

@@ -1,13 +1,15 @@
 /**
  * Hostile manifests, case by case: files that are not manifests, CSV syntax and header errors, paths that reach
  * Object.prototype, media paths outside the manifest's directory. The properties over random input are in
- * importer-input.test.ts.
+ * importer-input.test.ts. What the CLI says about such files and about --media-root runs in-process in
+ * packages/cli/test/import-input.test.ts; here the built CLI runs as a user who cannot read the manifest, and a
+ * process of its own measures the memory a 100 MB line costs.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { GongClient } from "@gong-connector/client";
 import {
   ManifestError,
@@ -18,19 +20,11 @@ import {
   type RawManifestRow,
   type ValidManifestRow,
 } from "@gong-connector/importer";
-import type { RunningSandbox } from "@gong-connector/sandbox";
-import { adminCalls, callRequest, CLI, HOST, lastJson, ROOT, runCli, sandboxEnv, startTestSandbox, writeJsonl, writeWavs } from "../../test-support/importer.js";
+import { adminCalls, callRequest, CLI, HOST, ROOT, writeJsonl } from "../../test-support/importer.js";
+import { importFixture, mediaTree, type MediaTree } from "../../test-support/import-fixtures.js";
 
-const dir = mkdtempSync(join(tmpdir(), "gc-hostile-input-"));
-let sb: RunningSandbox;
-
-beforeAll(async () => {
-  sb = await startTestSandbox({ ratePerSecond: 0 });
-});
-afterAll(async () => {
-  await sb.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = importFixture("gc-hostile-input-");
+const dir = fx.dir;
 
 async function collect(path: string): Promise<RawManifestRow[]> {
   const out: RawManifestRow[] = [];
@@ -78,36 +72,23 @@ describe("files that are not manifests", () => {
     expect(await manifestError(join(dir, "folder.jsonl"))).toMatch(/^manifest .*folder\.jsonl: is a directory, not a file$/);
   });
 
-  it("the CLI says so in one line and exits 2, nothing sent: missing, directory, unreadable (as another user), binary", async () => {
+  it("the built CLI, run as a user who cannot read the manifest, says so in one line and exits 2, nothing sent", async () => {
     writeFileSync(join(dir, "secret.jsonl"), `${JSON.stringify(callRequest(1, "unr"))}\n`);
     chmodSync(join(dir, "secret.jsonl"), 0o000);
     chmodSync(dir, 0o755);
-    const before = (await adminCalls(sb)).length;
-    for (const [name, message] of [
-      ["nope.jsonl", /^gong-connector: manifest .*nope\.jsonl: no such file$/m],
-      ["folder.jsonl", /^gong-connector: manifest .*folder\.jsonl: is a directory, not a file$/m],
-      ["png.jsonl", /^gong-connector: manifest .*png\.jsonl line 1: /m],
-    ] as const) {
-      const r = await runCli(["import", join(dir, name)], sandboxEnv(sb));
-      expect(r.code, name).toBe(2);
-      expect(r.stderr).toMatch(message);
-      expect(r.stderr).not.toMatch(/ENOENT|\n\s+at /);
-    }
-    // The manifest is checked before the credentials are looked for.
-    const noCredentials = await runCli(["import", join(dir, "nope.jsonl")]);
-    expect(noCredentials.code).toBe(2);
-    expect(noCredentials.stderr.trim()).toMatch(/^gong-connector: manifest .*nope\.jsonl: no such file$/);
+    const before = (await adminCalls(fx.sb())).length;
     // root reads any file: the unreadable case runs the CLI as nobody.
     const r = spawnSync(process.execPath, [CLI, "import", join(dir, "secret.jsonl"), "--journal", join(tmpdir(), `gc-nobody-${process.pid}.sqlite`)], {
       uid: 65534,
       gid: 65534,
       cwd: tmpdir(),
-      env: { PATH: process.env.PATH ?? "", HOME: "/tmp", ...sandboxEnv(sb) },
+      env: { PATH: process.env.PATH ?? "", HOME: "/tmp", ...fx.env() },
       encoding: "utf8",
     });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^gong-connector: manifest .*secret\.jsonl: permission denied$/m);
-    expect((await adminCalls(sb)).length).toBe(before);
+    expect(r.stderr).not.toMatch(/ENOENT|\n\s+at /);
+    expect((await adminCalls(fx.sb())).length).toBe(before);
   });
 
   it("accepts a BOM, CRLF line ends, blank lines and a last line without a newline, with the right line numbers", async () => {
@@ -222,6 +203,7 @@ describe("prototype pollution", () => {
     writeFileSync(p, `${CSV_HEAD},flowContext.taskId,context[0].system,context[0].objects[0].objectType,context[0].objects[0].objectId\n${csvRow("np-1")},t-1,Generic,Account,a-1\n`);
     const [row] = await collect(p);
     expect(Object.getPrototypeOf(row?.request)).toBeNull();
+    const sb = fx.sb();
     const client = new GongClient({ baseURL: sb.baseUrl, auth: { accessKey: sb.accessKey, accessKeySecret: sb.accessKeySecret }, rateLimit: { perSecond: 100 } });
     const result = await runImport({ manifest: p, sender: senderFromClient(client) });
     expect(result.summary).toMatchObject({ total: 1, done: 1, failed: 0, invalid: 0 });
@@ -238,6 +220,7 @@ describe("prototype pollution", () => {
       context: [{ system: "Generic", objects: [{ objectType: "Account", objectId: "a", fields: [{ name: "n", value: 1 }] }] }],
     }).replace('"fields":[{', '"fields":[{"__proto__":{"z":1},');
     writeFileSync(p, [ok, top, party, fields].join("\n"));
+    const sb = fx.sb();
     const client = new GongClient({ baseURL: sb.baseUrl, auth: { accessKey: sb.accessKey, accessKeySecret: sb.accessKeySecret }, rateLimit: { perSecond: 100 } });
     const report = join(dir, "proto-report.jsonl");
     const result = await runImport({ manifest: p, sender: senderFromClient(client), skipInvalid: true, report });
@@ -266,30 +249,13 @@ describe("prototype pollution", () => {
 });
 
 describe("media paths", () => {
-  const base = join(dir, "mp");
-  const man = join(base, "manifests");
-  const outside = join(base, "elsewhere");
+  let tree: MediaTree;
   beforeAll(() => {
-    writeWavs(join(man, "media"), 1);
-    writeWavs(outside, 1);
-    symlinkSync(join(outside, "rec-0.wav"), join(man, "media", "escape.wav"));
-    symlinkSync(join(man, "media", "rec-0.wav"), join(man, "inner.wav"));
-    symlinkSync(outside, join(man, "outdir"));
+    tree = mediaTree(dir);
   });
 
-  const rows = () => [
-    { ...callRequest(1, "mp"), mediaFile: "media/rec-0.wav" },
-    { ...callRequest(2, "mp"), mediaFile: "../elsewhere/rec-0.wav" },
-    { ...callRequest(3, "mp"), mediaFile: join(outside, "rec-0.wav") },
-    { ...callRequest(4, "mp"), mediaFile: "media/escape.wav" },
-    { ...callRequest(5, "mp"), mediaFile: "inner.wav" },
-    { ...callRequest(6, "mp"), mediaFile: "outdir/rec-0.wav" },
-    { ...callRequest(7, "mp"), mediaFile: "../../../../../../../../etc/passwd" },
-    { ...callRequest(8, "mp"), mediaFile: join(man, "media", "rec-0.wav") },
-    { ...callRequest(9, "mp"), mediaFile: "outdir/../media/missing.wav" },
-  ];
-
   it("refuses files outside the manifest's directory (../, absolute, symlinks out), naming row, field and rule", async () => {
+    const { man, rows } = tree;
     const p = join(man, "calls.jsonl");
     writeJsonl(p, rows());
     const valid: ValidManifestRow[] = [];
@@ -311,7 +277,8 @@ describe("media paths", () => {
     ]);
   });
 
-  it("--media-root DIR allows files inside DIR only (after realpath); a missing DIR is refused (exit 2)", async () => {
+  it("--media-root DIR allows files inside DIR only (after realpath); a missing DIR is refused", async () => {
+    const { base, man, outside, rows } = tree;
     const p = join(man, "calls.jsonl");
     writeJsonl(p, rows());
     const check = await validateManifest(p, { mediaRoot: outside });
@@ -319,15 +286,5 @@ describe("media paths", () => {
     expect(check.invalid.filter((r) => r.issues[0]?.rule === rule).map((r) => r.line)).toEqual([1, 5, 7, 8, 9]);
     expect(check.valid).toBe(4);
     await expect(validateManifest(p, { mediaRoot: join(base, "nowhere") })).rejects.toThrow(/--media-root .*nowhere: no such directory/);
-
-    const r = await runCli(["import", p, "--dry-run", "--media-root", outside], sandboxEnv(sb));
-    expect(r.code).toBe(2);
-    expect(lastJson(r.stdout)).toMatchObject({ total: 9, valid: 4, invalid: 5 });
-    expect(r.stderr).toMatch(/^line 1 \(mp-00001\): mediaFile: must be inside --media-root/m);
-    const r2 = await runCli(["import", p, "--dry-run", "--media-root", join(base, "nowhere")], sandboxEnv(sb));
-    expect(r2.code).toBe(2);
-    expect(r2.stderr).toMatch(/^gong-connector: --media-root .*nowhere: no such directory$/m);
-    const r3 = await runCli(["import", p, "--dry-run"], sandboxEnv(sb));
-    expect(r3.stderr).toMatch(/^line 7 \(mp-00007\): mediaFile: must be inside the manifest's directory/m);
   });
 });
