@@ -11,7 +11,7 @@ import { generateConversationWav } from "@gong-connector/sandbox";
 import { action } from "../action.js";
 import { EXIT, interruptSignal } from "../exit.js";
 import { printError } from "../output.js";
-import { untilAborted } from "./sandbox.js";
+import { startSandboxForCli, untilAborted } from "./sandbox.js";
 
 interface DemoFlags {
   once?: boolean;
@@ -85,9 +85,9 @@ Examples:
       action(async (flags: DemoFlags) => {
         const opts: StartSandboxOptions = { host: "127.0.0.1", port: flags.port };
         if (flags.data !== undefined) opts.dataDir = flags.data;
-        const { startSandbox } = await import("@gong-connector/sandbox");
         const { addCall, addCallMedia } = await import("@gong-connector/client");
-        const sb = await startSandbox(opts);
+        const sb = await startSandboxForCli(opts, { host: "127.0.0.1", port: flags.port, oauthPort: 0 });
+        if (typeof sb === "number") return sb;
         const work = await mkdtemp(join(tmpdir(), "gong-demo-"));
         try {
           const { wav, segments, durationMs } = generateConversationWav({ speakers: 2, turns: 8, turnMs: 1200, gapMs: 200 });

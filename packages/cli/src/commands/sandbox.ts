@@ -104,6 +104,26 @@ export function listenProblem(error: unknown, flags: { host: string; port: numbe
   return `${flag} ${port}: ${flags.host}:${port} ${why}`;
 }
 
+/**
+ * Starts the sandbox; a port or data directory it cannot use is said on stderr, naming its flag, and gives the exit
+ * code to return (2) instead of a sandbox.
+ */
+export async function startSandboxForCli(opts: StartSandboxOptions, flags: { host: string; port: number; oauthPort: number }): Promise<Awaited<ReturnType<typeof import("@gong-connector/sandbox").startSandbox>> | number> {
+  const { DataDirError, startSandbox: start } = await import("@gong-connector/sandbox");
+  try {
+    return await start(opts);
+  } catch (error) {
+    const listen = listenProblem(error, flags);
+    if (listen !== undefined) {
+      printError(`gong-connector: ${listen}`);
+      return EXIT.invalid;
+    }
+    if (!(error instanceof DataDirError)) throw error;
+    printError(`gong-connector: --data ${error.dataDir}: ${error.problem}`);
+    return EXIT.invalid;
+  }
+}
+
 /** Resolves when the signal aborts. */
 export function untilAborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -205,21 +225,8 @@ Examples:
         if (flags.data !== undefined) opts.dataDir = flags.data;
         if (flags.faultSeed !== undefined) opts.faultSeed = flags.faultSeed;
         if (flags.maxMediaBytes !== undefined) opts.maxMediaBytes = flags.maxMediaBytes;
-        const { startSandbox } = await import("@gong-connector/sandbox");
-        const { DataDirError } = await import("@gong-connector/sandbox");
-        let sb: Awaited<ReturnType<typeof startSandbox>>;
-        try {
-          sb = await startSandbox(opts);
-        } catch (error) {
-          const listen = listenProblem(error, flags);
-          if (listen !== undefined) {
-            printError(`gong-connector: ${listen}`);
-            return EXIT.invalid;
-          }
-          if (!(error instanceof DataDirError)) throw error;
-          printError(`gong-connector: --data ${error.dataDir}: ${error.problem}`);
-          return EXIT.invalid;
-        }
+        const sb = await startSandboxForCli(opts, flags);
+        if (typeof sb === "number") return sb;
         const line: Record<string, string> = {
           baseUrl: sb.baseUrl,
           accessKey: sb.accessKey,
