@@ -58,3 +58,18 @@ export function takeExitCode(): number {
   lastExitCode = EXIT.ok;
   return code;
 }
+
+let mustEnd = false;
+
+/**
+ * Asks main.ts to end the process once the command has returned and said everything, for a command that had to let
+ * go of connections a library keeps retrying (a worker whose Redis went away: BullMQ's reconnect timers would keep the
+ * process alive). run() itself never exits, so in-process callers are unaffected.
+ */
+export function endProcessAfterRun(): void {
+  mustEnd = true;
+}
+
+export function processMustEnd(): boolean {
+  return mustEnd;
+}

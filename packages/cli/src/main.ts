@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { processMustEnd } from "./exit.js";
 import { run } from "./program.js";
 
 // A reader that stops early (`gong-connector … | head`) closes the pipe: stop quietly instead of crashing.
@@ -10,3 +11,4 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 process.exitCode = await run(process.argv);
+if (processMustEnd()) process.exit(process.exitCode);

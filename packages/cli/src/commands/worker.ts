@@ -5,7 +5,7 @@ import type { GongBinding } from "@gong-connector/importer";
 import { sleep } from "@gong-connector/client/advanced";
 import { action } from "../action.js";
 import { cliClientOptions, cliWaits } from "../client.js";
-import { EXIT, interruptSignal } from "../exit.js";
+import { endProcessAfterRun, EXIT, interruptSignal } from "../exit.js";
 import { printError, printJson } from "../output.js";
 import { profileName } from "../profiles.js";
 import { tokenSharing } from "../shared-token-store.js";
@@ -156,12 +156,17 @@ Examples:
             }
           },
         });
+        // Redis going away makes the connection retry (and say so) every few seconds: each distinct message once.
+        let lastRedisError = "";
         worker.on("error", (err) => {
+          if (err.message === lastRedisError) return;
+          lastRedisError = err.message;
           printError(`gong-connector: worker: ${err.message}`);
         });
         if (flags.quiet !== true) printError(`worker: processing ${queueName} on ${redactRedisUrl(flags.queue)} (${flags.rateLimit} req/s across all workers)`);
 
         let interrupted = false;
+        let redisLost: Error | undefined;
         const queue = flags.exitWhenIdle === undefined ? undefined : new Queue(queueName, { connection });
         queue?.on("error", () => {});
         try {
@@ -169,7 +174,16 @@ Examples:
           let idleSince: number | undefined;
           while (!signal.aborted && !stop.signal.aborted) {
             if (queue) {
-              const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children", "paused");
+              // The count waits for Redis; a signal does not.
+              const counts = await Promise.race([
+                queue.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children", "paused"),
+                new Promise<undefined>((resolve) => {
+                  stop.signal.addEventListener("abort", () => {
+                    resolve(undefined);
+                  }, { once: true });
+                }),
+              ]);
+              if (counts === undefined) break;
               const busy = Object.values(counts).some((n) => n > 0);
               if (busy) idleSince = undefined;
               else idleSince ??= Date.now();
@@ -184,14 +198,39 @@ Examples:
           interrupted = signal.aborted;
         } finally {
           // Finish the jobs in flight (a second signal exits at once; those jobs are then taken up again as stalled).
-          await worker.close();
-          await queue?.close();
+          // A job cannot finish without Redis, nor can BullMQ's close: when Redis stops answering meanwhile, say so
+          // and let go of it.
+          const watch = new AbortController();
+          const closed = worker.close().then(() => undefined);
+          const lost = (async (): Promise<Error | undefined> => {
+            for (;;) {
+              try {
+                await sleep(2000, { signal: watch.signal });
+                await checkQueueConnection(connection, { timeoutMs: 2000, signal: watch.signal });
+              } catch (error) {
+                if (watch.signal.aborted) return undefined;
+                if (error instanceof Error) return error;
+              }
+            }
+          })();
+          redisLost = await Promise.race([closed, lost]);
+          watch.abort();
+          if (redisLost !== undefined) {
+            printError(`gong-connector: worker: stopping without Redis (${redisLost.message}); the jobs in flight are taken up again by a worker once it is back`);
+            // BullMQ's close and its connections keep waiting for Redis: the process ends once this returns.
+          } else {
+            await queue?.close();
+          }
           await sharing.close();
           signal.removeEventListener("abort", onInterrupt);
           await sleep(0);
         }
-        printJson({ processed, failed, interrupted, ...(foreign !== undefined && { refused: foreign }) });
+        printJson({ processed, failed, interrupted, ...(foreign !== undefined && { refused: foreign }), ...(redisLost !== undefined && { redisLost: redisLost.message }) });
         if (foreign !== undefined) return EXIT.invalid;
+        if (redisLost !== undefined) {
+          endProcessAfterRun();
+          return EXIT.gaveUp;
+        }
         return interrupted ? EXIT.interrupted : EXIT.ok;
       }),
     );
