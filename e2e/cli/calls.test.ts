@@ -3,31 +3,16 @@
  * (a subprocess) against a sandbox over real HTTP. The other cases run in-process: packages/cli/test/calls-read.test.ts.
  */
 import { describe, expect, it } from "vitest";
+import { addCallThroughApi, apiRequests as apiRequestsOf, type ListedCall } from "../../test-support/cli-fixtures.js";
 import { withSandbox } from "../../test-support/sandbox.js";
 import { runCli } from "../../test-support/run-cli.js";
 
 const sandbox = withSandbox();
 
-interface ListedCall {
-  id: string;
-  clientUniqueId?: string;
-  started?: string;
-  workspaceId?: string;
-  primaryUserId?: string;
-  title?: string;
-}
-
-let counter = 0;
 /** Adds a call through the sandbox's API; returns its callId and clientUniqueId. */
-async function addCall(overrides: Record<string, unknown> = {}): Promise<{ callId: string; clientUniqueId: string }> {
-  const sb = sandbox();
-  const clientUniqueId = `calls-test-${process.pid}-${++counter}`;
-  const res = await sb.api<{ callId: string }>("POST", "/v2/calls", { body: sb.validCall({ clientUniqueId, ...overrides }) });
-  expect(res.status).toBe(200);
-  return { callId: res.body.callId, clientUniqueId };
-}
+const addCall = (overrides: Record<string, unknown> = {}) => addCallThroughApi(sandbox(), overrides);
 
-const apiRequests = async (): Promise<number> => (await sandbox().admin.requests(1000)).filter((r) => r.path.startsWith("/v2/")).length;
+const apiRequests = async (): Promise<number> => (await apiRequestsOf(sandbox(), 1000)).length;
 
 describe("calls", () => {
   it("lists every call that started in [--from, --to) as a JSON array of Gong's records", async () => {

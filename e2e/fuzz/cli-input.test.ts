@@ -4,35 +4,17 @@
  * trace or a hang. Generated garbage (random bytes, huge strings, deep JSON, wrong types) runs in-process:
  * packages/cli/test/fuzz-input.test.ts.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
+import { expectRefusedCleanly as expectRefused, withTempDir } from "../../test-support/cli-fixtures.js";
 import { runCli } from "../../bench/lib/proc.js";
 
-let dir = "";
+const { file: write } = withTempDir("fuzz-cli-");
 let counter = 0;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "fuzz-cli-"));
-});
-
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
 
 /** Runs add-call on `content` and checks the outcome: exit 2, one paragraph on stderr, no stack trace, nothing on stdout. */
 async function expectRefusedCleanly(content: string | Uint8Array, what: string): Promise<void> {
-  const file = join(dir, `input-${counter++}.json`);
-  writeFileSync(file, content);
-  const r = await runCli(["add-call", "--input", file], { timeoutMs: 30_000 });
-  const err = r.stderr.trim();
-  const context = `${what}: exit ${r.code}, stderr:\n${err.slice(0, 2000)}`;
-  expect(r.code, context).toBe(2);
-  expect(err, context).toMatch(/^gong-connector: /);
-  expect(err, context).not.toMatch(/\n\s*\n/);
-  expect(err, context).not.toMatch(/^\s+at /m);
-  expect(r.stdout, context).toBe("");
+  const file = write(`input-${String(counter++)}.json`, content);
+  expectRefused(await runCli(["add-call", "--input", file], { timeoutMs: 30_000 }), what);
 }
 
 describe("fuzz: add-call --input with garbage", () => {

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunningSandbox } from "@gong-connector/sandbox";
 import { spawnSandbox } from "../../test-support/child-sandbox.js";
+import { freePort } from "../../test-support/importer.js";
 import { runCli } from "../../test-support/run-cli.js";
 import { api, approve, exchange, refresh, str } from "../../packages/sandbox/test/oauth-flow.js";
 
@@ -20,14 +21,6 @@ interface OAuthLine {
 /** What the OAuth helpers need of a sandbox, from the command's JSON line. */
 function asSandbox(line: OAuthLine): RunningSandbox {
   return { oauthUrl: line.oauthUrl, oauthClientId: line.clientId, oauthClientSecret: line.clientSecret, baseUrl: line.baseUrl } as RunningSandbox;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === "object" && address !== null ? address.port : 0;
 }
 
 describe("sandbox command: the OAuth host", () => {

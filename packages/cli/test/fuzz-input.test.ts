@@ -4,36 +4,18 @@
  * crash or a stack trace. The most extreme inputs also run through the built CLI: e2e/fuzz/cli-input.test.ts.
  */
 import fc from "fast-check";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
+import { expectRefusedCleanly as expectRefused, withTempDir } from "../../../test-support/cli-fixtures.js";
 import { invalidRequestArb } from "../../../test-support/arbitraries.js";
 import { runInProcess } from "../../../test-support/run-in-process.js";
 
-let dir = "";
+const { file: write } = withTempDir("fuzz-cli-");
 let counter = 0;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "fuzz-cli-"));
-});
-
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
 
 /** Runs add-call on `content` and checks the outcome: exit 2, one paragraph on stderr, no stack trace, nothing on stdout. */
 async function expectRefusedCleanly(content: string | Uint8Array, what: string): Promise<void> {
-  const file = join(dir, `input-${String(counter++)}.json`);
-  writeFileSync(file, content);
-  const r = await runInProcess(["add-call", "--input", file]);
-  const err = r.stderr.trim();
-  const context = `${what}: exit ${String(r.code)}, stderr:\n${err.slice(0, 2000)}`;
-  expect(r.code, context).toBe(2);
-  expect(err, context).toMatch(/^gong-connector: /);
-  expect(err, context).not.toMatch(/\n\s*\n/);
-  expect(err, context).not.toMatch(/^\s+at /m);
-  expect(r.stdout, context).toBe("");
+  const file = write(`input-${String(counter++)}.json`, content);
+  expectRefused(await runInProcess(["add-call", "--input", file]), what);
 }
 
 const depth = fc.integer({ min: 1_000, max: 200_000 });
