@@ -1,8 +1,8 @@
 /**
  * `calls` and `call`: what went into Gong, read back through GET /v2/calls and GET /v2/calls/{id}, run in-process
  * (`run(argv)` of the CLI's sources) against a sandbox over real HTTP: every page, --jsonl, --workspace, the default
- * range, an empty range, look-ups by clientUniqueId. e2e/cli/calls.test.ts runs a listing, a call by id, a 404 and two
- * refusals through the built CLI.
+ * range, an empty range, look-ups by clientUniqueId. e2e/cli/calls.test.ts runs a listing, a call by id and a 404
+ * through the built CLI; the refusals of both commands are in usage.test.ts.
  */
 import { describe, expect, it } from "vitest";
 import { addCallThroughApi, type ListedCall } from "../../../test-support/cli-fixtures.js";

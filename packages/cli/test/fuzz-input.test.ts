@@ -1,7 +1,8 @@
 /**
  * Fuzzing `gong-connector add-call --input FILE` in-process (`run(argv)`) with garbage: random bytes, huge strings,
  * deep JSON and wrong types always end with exit 2 and a one-paragraph error on stderr, nothing on stdout — never a
- * crash or a stack trace. The most extreme inputs also run through the built CLI: e2e/fuzz/cli-input.test.ts.
+ * crash or a stack trace; so do an empty file, a BOM alone and NUL bytes. Nesting 200,000 deep also runs through the
+ * built CLI: e2e/fuzz/cli-input.test.ts.
  */
 import fc from "fast-check";
 import { describe, it } from "vitest";
@@ -47,6 +48,12 @@ const garbage = fc.oneof(
 );
 
 describe("fuzz: add-call --input with garbage", () => {
+  it("exits 2 cleanly on an empty file, a BOM alone and NUL bytes", async () => {
+    await expectRefusedCleanly("", "empty file");
+    await expectRefusedCleanly("\uFEFF", "BOM only");
+    await expectRefusedCleanly(new Uint8Array(1000), "1000 NUL bytes");
+  });
+
   it("exits 2 with a one-paragraph error for every generated input", async () => {
     await fc.assert(
       fc.asyncProperty(garbage, async ({ content, what }) => {

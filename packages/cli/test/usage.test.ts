@@ -68,9 +68,11 @@ describe("bad option values, on every command that takes one", () => {
 
 describe("calls and call: refused options, nothing sent", () => {
   const cases: [string, string[], string, boolean][] = [
+    ["a date without a zone", ["calls", "--from", "2025-01-01T00:00:00"], "--from: must be an ISO-8601 date-time with a zone", true],
     ["a word", ["calls", "--to", "yesterday"], "--to: must be an ISO-8601 date-time with a zone", true],
     ["--to before --from", ["calls", "--from", "2025-01-02T00:00:00Z", "--to", "2025-01-01T00:00:00Z"], "--to: must be after --from", true],
     ["a workspace that is no id", ["calls", "--workspace", "Sales"], "option '-w, --workspace <id>' argument 'Sales' is invalid. must be a Gong id", true],
+    ["neither a callId nor --client-unique-id", ["call"], "give either a callId or --client-unique-id", false],
     ["both a callId and --client-unique-id", ["call", "123", "-u", "x"], "give either a callId or --client-unique-id", false],
     ["a callId that is no id", ["call", "abc"], "value 'abc' is invalid for argument 'callId'. must be a Gong id", false],
     ["--around with a callId", ["call", "123", "--around", "2025-01-01T00:00:00Z"], "--around: applies only with --client-unique-id", false],
