@@ -1,8 +1,8 @@
 /**
  * add-call's and add-media's refusals run in-process (`run(argv)` of the CLI's sources): garbage input, a missing
  * file, media checked first, usage and configuration errors (exit 2, nothing sent to a listener that counts
- * connections), and the JSON Schema. e2e/cli/validation.test.ts runs through the built CLI the refusal with every bad
- * field, a request piped on stdin, --dry-run's output, and a reader that goes away (| head).
+ * connections), every bad field named with its rule, --dry-run's output without credentials, and the JSON Schema.
+ * e2e/cli/validation.test.ts runs through the built CLI a request piped on stdin and a reader that goes away (| head).
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -17,6 +17,25 @@ const env = () => cliEnv(listener.baseUrl(), SECRET);
 const valid = minimalRequest("cli-valid-1", "1234567890123456789");
 
 describe("add-call refuses bad input with exit 2, naming every bad field, sending nothing", () => {
+  it("lists each bad field with its rule", async () => {
+    const input = file("bad.json", JSON.stringify({ ...valid, direction: "in", purpose: "p".repeat(256), primaryUser: 5 }));
+    const before = listener.connections();
+    const r = await runInProcess(["add-call", "--input", input], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("direction: must be one of: Inbound, Outbound, Conference, Unknown");
+    expect(r.stderr).toContain("purpose: must be at most 255 characters");
+    expect(r.stderr).toContain("primaryUser: must be a string of 1-20 digits");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toBe("");
+    expect(listener.connections()).toBe(before);
+  });
+
+  it("--dry-run prints the validated request and sends nothing, without credentials", async () => {
+    const r = await runInProcess(["add-call", "--dry-run", "--input", file("dry.json", JSON.stringify(valid))]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(valid);
+  });
+
   const garbage: [string, string | Buffer][] = [
     ["invalid JSON", "{ \"clientUniqueId\": "],
     ["random bytes", Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256))],
