@@ -48,67 +48,76 @@ async function spawnBuilt(args: string[]) {
   };
 }
 
+type BuiltSandbox = Awaited<ReturnType<typeof spawnBuilt>>;
+
+/** Starts `sandbox …args()` before the describe's tests; kills it after them when no test stopped it. */
+function withBuiltSandbox(args: () => string[]): () => BuiltSandbox {
+  let sb: BuiltSandbox | undefined;
+  beforeAll(async () => {
+    sb = await spawnBuilt(args());
+  });
+  afterAll(async () => {
+    await sb?.stop("SIGKILL");
+  });
+  return () => {
+    if (sb === undefined) throw new Error("the sandbox is not started yet");
+    return sb;
+  };
+}
+
 /**
  * Each sandbox process below serves the tests of its describe, in order; the last test stops it with a signal and
  * checks how it ended (a sandbox process costs more than a CPU-second to start).
  */
 describe("sandbox command", () => {
   describe("started with -v on --port 0, stopped with SIGTERM", () => {
-    let sb: Awaited<ReturnType<typeof spawnBuilt>>;
-    beforeAll(async () => {
-      sb = await spawnBuilt(["-v", "--port", "0", "--rate-per-second", "0"]);
-    });
-    afterAll(async () => {
-      await sb.stop("SIGKILL");
-    });
+    const sb = withBuiltSandbox(() => ["-v", "--port", "0", "--rate-per-second", "0"]);
 
     it("prints one JSON line first and serves; no admin token without --admin", async () => {
-      expect(Object.keys(sb.line)).toEqual(expect.arrayContaining(["baseUrl", "accessKey", "accessKeySecret"]));
-      expect(sb.line.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      const auth = `Basic ${Buffer.from(`${sb.line.accessKey}:${sb.line.accessKeySecret}`).toString("base64")}`;
-      const res = await fetch(`${sb.line.baseUrl}/v2/workspaces`, { headers: { authorization: auth } });
+      expect(Object.keys(sb().line)).toEqual(expect.arrayContaining(["baseUrl", "accessKey", "accessKeySecret"]));
+      expect(sb().line.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const auth = `Basic ${Buffer.from(`${sb().line.accessKey}:${sb().line.accessKeySecret}`).toString("base64")}`;
+      const res = await fetch(`${sb().line.baseUrl}/v2/workspaces`, { headers: { authorization: auth } });
       expect(res.status).toBe(200);
-      expect(sb.line.adminToken).toBeUndefined();
+      expect(sb().line.adminToken).toBeUndefined();
     });
 
     it("-v logs every request on stderr; stdout holds only the JSON line (built CLI)", async () => {
-      const auth = `Basic ${Buffer.from(`${sb.line.accessKey}:${sb.line.accessKeySecret}`).toString("base64")}`;
-      expect((await fetch(`${sb.line.baseUrl}/v2/workspaces`, { headers: { authorization: auth } })).status).toBe(200);
-      expect((await fetch(`${sb.line.baseUrl}/v2/users`)).status).toBe(403);
-      await sb.stderrHolds('"statusCode":403');
-      expect(sb.stderr()).toMatch(/"url":"\/v2\/workspaces"/);
-      expect(sb.stderr()).toContain('"statusCode":403');
-      expect(sb.stderr()).not.toContain(sb.line.accessKeySecret);
-      expect(sb.lines).toHaveLength(1);
+      const auth = `Basic ${Buffer.from(`${sb().line.accessKey}:${sb().line.accessKeySecret}`).toString("base64")}`;
+      expect((await fetch(`${sb().line.baseUrl}/v2/workspaces`, { headers: { authorization: auth } })).status).toBe(200);
+      expect((await fetch(`${sb().line.baseUrl}/v2/users`)).status).toBe(403);
+      await sb().stderrHolds('"statusCode":403');
+      expect(sb().stderr()).toMatch(/"url":"\/v2\/workspaces"/);
+      expect(sb().stderr()).toContain('"statusCode":403');
+      expect(sb().stderr()).not.toContain(sb().line.accessKeySecret);
+      expect(sb().lines).toHaveLength(1);
     });
 
     it("without --env no secret goes to stderr", async () => {
-      expect(await sb.stderrHolds("set -a; . ")).toBe(true);
-      expect(sb.stderr()).not.toContain(sb.line.accessKeySecret);
+      expect(await sb().stderrHolds("set -a; . ")).toBe(true);
+      expect(sb().stderr()).not.toContain(sb().line.accessKeySecret);
     });
 
     it("stops cleanly on SIGTERM: exit 0, temporary data removed, still one line on stdout and no secret on stderr", async () => {
-      expect(await sb.stop("SIGTERM")).toBe(0);
-      expect(existsSync(sb.line.dataDir)).toBe(false);
-      expect(sb.lines).toHaveLength(1);
-      expect(sb.stderr()).not.toContain(sb.line.accessKeySecret);
+      expect(await sb().stop("SIGTERM")).toBe(0);
+      expect(existsSync(sb().line.dataDir)).toBe(false);
+      expect(sb().lines).toHaveLength(1);
+      expect(sb().stderr()).not.toContain(sb().line.accessKeySecret);
     });
   });
 
   describe("--data with --admin, stopped with SIGINT, started again on the same data", () => {
     let data = "";
-    let sb: Awaited<ReturnType<typeof spawnBuilt>>;
     beforeAll(async () => {
       data = await mkdtemp(join(tmpdir(), "sandbox-cli-"));
-      sb = await spawnBuilt(["--data", data, "--admin"]);
     });
+    const sb = withBuiltSandbox(() => ["--data", data, "--admin"]);
     afterAll(async () => {
-      await sb.stop("SIGKILL");
       await rm(data, { recursive: true, force: true });
     });
 
     it("--admin prints the admin token", () => {
-      expect(sb.line.adminToken).toMatch(/^sbx_admin_/);
+      expect(sb().line.adminToken).toMatch(/^sbx_admin_/);
     });
 
     it("writes <data>/sandbox.env (0600) that `set -a; . file` loads for the CLI", async () => {
@@ -120,50 +129,44 @@ describe("sandbox command", () => {
     });
 
     it("stops on SIGINT with exit 0 and removes sandbox.env", async () => {
-      expect(await sb.stop("SIGINT")).toBe(0);
+      expect(await sb().stop("SIGINT")).toBe(0);
       expect(existsSync(join(data, "sandbox.env"))).toBe(false);
     });
 
     it("keeps --data across a restart: the same keys, the database still there", async () => {
       const b = await spawnBuilt(["--data", data]);
-      expect(b.line.accessKey).toBe(sb.line.accessKey);
+      expect(b.line.accessKey).toBe(sb().line.accessKey);
       expect(await b.stop()).toBe(0);
       expect(existsSync(join(data, "sandbox.db"))).toBe(true);
     });
   });
 
   describe("--env and --allowed-host", () => {
-    let sb: Awaited<ReturnType<typeof spawnBuilt>>;
-    beforeAll(async () => {
-      sb = await spawnBuilt(["--env", "--allowed-host", "sandbox.lan", "--allowed-host", "other.lan:8080"]);
-    });
-    afterAll(async () => {
-      await sb.stop("SIGKILL");
-    });
+    const sb = withBuiltSandbox(() => ["--env", "--allowed-host", "sandbox.lan", "--allowed-host", "other.lan:8080"]);
 
     it("--env prints a shell-quoted export line on stderr that a shell can eval; the JSON line is unchanged", async () => {
-      expect(Object.keys(sb.line)).toEqual(["baseUrl", "accessKey", "accessKeySecret", "bearerToken", "dataDir", "oauthUrl", "clientId", "clientSecret"]);
+      expect(Object.keys(sb().line)).toEqual(["baseUrl", "accessKey", "accessKeySecret", "bearerToken", "dataDir", "oauthUrl", "clientId", "clientSecret"]);
       // The export line follows the JSON line on another stream: wait for it.
-      await sb.stderrHolds(/(^|\n)export /);
-      const exportLine = sb.stderr().split("\n").find((l) => l.startsWith("export "));
+      await sb().stderrHolds(/(^|\n)export /);
+      const exportLine = sb().stderr().split("\n").find((l) => l.startsWith("export "));
       expect(exportLine).toBe(
-        `export GONG_BASE_URL=${sb.line.baseUrl} GONG_ACCESS_KEY=${sb.line.accessKey} GONG_ACCESS_KEY_SECRET=${sb.line.accessKeySecret}`,
+        `export GONG_BASE_URL=${sb().line.baseUrl} GONG_ACCESS_KEY=${sb().line.accessKey} GONG_ACCESS_KEY_SECRET=${sb().line.accessKeySecret}`,
       );
       const { stdout } = await run("sh", ["-c", `${exportLine ?? ""}; printf '%s|%s|%s' "$GONG_BASE_URL" "$GONG_ACCESS_KEY" "$GONG_ACCESS_KEY_SECRET"`]);
-      expect(stdout).toBe(`${sb.line.baseUrl}|${sb.line.accessKey}|${sb.line.accessKeySecret}`);
+      expect(stdout).toBe(`${sb().line.baseUrl}|${sb().line.accessKey}|${sb().line.accessKeySecret}`);
     });
 
     it("--allowed-host adds a Host name; a malformed one is a usage error (exit 2)", async () => {
-      expect((await rawRequest(sb.line.baseUrl, { target: "/", headers: { host: "sandbox.lan" } })).status).toBe(200);
-      expect((await rawRequest(sb.line.baseUrl, { target: "/", headers: { host: "other.lan:8080" } })).status).toBe(200);
-      expect((await rawRequest(sb.line.baseUrl, { target: "/", headers: { host: "evil.example" } })).status).toBe(421);
+      expect((await rawRequest(sb().line.baseUrl, { target: "/", headers: { host: "sandbox.lan" } })).status).toBe(200);
+      expect((await rawRequest(sb().line.baseUrl, { target: "/", headers: { host: "other.lan:8080" } })).status).toBe(200);
+      expect((await rawRequest(sb().line.baseUrl, { target: "/", headers: { host: "evil.example" } })).status).toBe(421);
       const bad = await run(process.execPath, [MAIN, "sandbox", "--allowed-host", "bad host"]).catch((e: unknown) => e as { code: number; stderr: string });
       expect((bad as { code: number }).code).toBe(2);
       expect((bad as { stderr: string }).stderr).toMatch(/--allowed-host/);
     });
 
     it("stops on SIGTERM with exit 0", async () => {
-      expect(await sb.stop()).toBe(0);
+      expect(await sb().stop()).toBe(0);
     });
   });
 
