@@ -204,11 +204,16 @@ beforeAll(async () => {
       files: ["ok.ts", "typo.ts", "sideways.ts", "sandbox-user/uses-api.ts", "sandbox-user/misuses-api.ts"],
     }),
   );
+  // Started now, it runs while the tests before the ones that read it run.
+  void typeChecked().catch(() => undefined);
 }, 120_000);
 
 afterAll(() => {
   if (work !== "") rmSync(work, { recursive: true, force: true });
 });
+
+/** About 8 CPU-seconds of tsc: on two cores shared with the rest of the suite it has taken over a minute. */
+const TYPE_CHECK_TIMEOUT = 180_000;
 
 /** The type-check of both consumers, run once for the tests that read it. */
 function typeChecked(): Promise<TypeCheck> {
@@ -256,7 +261,7 @@ describe("the packed client, installed into a fresh project", () => {
     expect(sidewaysErrors.join("\n")).toContain('"Sideways"');
     // The error is at the field: the line with `direction: "Sideways"`.
     expect(sidewaysErrors[0]).toContain(`sideways.ts(${String(line(SIDEWAYS, 'direction: "Sideways"'))},`);
-  });
+  }, TYPE_CHECK_TIMEOUT);
 
   it("runs: the installed entry points load and validate, without the repository's node_modules", async () => {
     const script = `
@@ -314,7 +319,7 @@ describe("@gong-connector/sandbox, packed", () => {
     ]);
     // The sandbox's declarations and the schema's they import check clean.
     expect(errors.filter((e) => e.startsWith("node_modules/")), errors.join("\n")).toEqual([]);
-  });
+  }, TYPE_CHECK_TIMEOUT);
 
   it("a script starts the sandbox, adds a call over HTTP, reads it back and closes", async () => {
     writeFileSync(
