@@ -84,6 +84,20 @@ export function withConnectionCounter(): ConnectionCounter {
   return { baseUrl: () => baseUrl, connections: () => connections };
 }
 
+/** A port on 127.0.0.1 that a listener of this file holds for its tests: a server started on it finds it in use. */
+export function withBusyPort(): () => number {
+  const server = createTcpServer();
+  let port = 0;
+  beforeAll(async () => {
+    port = Number(new URL(await listen(server)).port);
+  });
+  afterAll(() => close(server));
+  return () => port;
+}
+
+/** A secret that stands out in any output: a run must never print it. */
+export const DISTINCTIVE_SECRET = "Zq9-distinctive-secret-7c1e";
+
 export type Answer = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface CountingServer {

@@ -3,7 +3,7 @@ import { createWriteStream, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateConversationWav, wavHeader } from "../../packages/sandbox/src/internal/wav.js";
-import { apiRequests, callsWith, stdoutJson, withTempDir } from "../../test-support/cli-fixtures.js";
+import { apiRequests, callsWith, DISTINCTIVE_SECRET, stdoutJson, withTempDir } from "../../test-support/cli-fixtures.js";
 import { freePort } from "../../test-support/importer.js";
 import { withSandbox } from "../../test-support/sandbox.js";
 import { runCli } from "../../test-support/run-cli.js";
@@ -14,7 +14,7 @@ import { runCli } from "../../test-support/run-cli.js";
  */
 const sandbox = withSandbox();
 const { dir, writeJson } = withTempDir("gc-scenarios-");
-const SECRET = "Zq9-distinctive-secret-7c1e";
+const SECRET = DISTINCTIVE_SECRET;
 
 describe("add-call", () => {
   it("adds a call and uploads its media: JSON on stdout, exit 0", async () => {

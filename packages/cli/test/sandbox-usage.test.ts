@@ -3,23 +3,15 @@
  * values out of range are usage errors (exit 2) naming the flag, with nothing on stdout. e2e/sandbox/oauth-cli.test.ts
  * runs through the built CLI the OAuth host itself, --oauth-port, --data across a restart, and a --port in use.
  */
-import { createServer, type Server } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { withBusyPort } from "../../../test-support/cli-fixtures.js";
 import { runInProcess } from "../../../test-support/run-in-process.js";
 
 describe("sandbox: OAuth flags refused with exit 2, naming the flag", () => {
-  let busy: Server;
-  let port = 0;
-  beforeAll(async () => {
-    busy = createServer();
-    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
-    port = (busy.address() as { port: number }).port;
-  });
-  afterAll(async () => {
-    await new Promise((resolve) => busy.close(resolve));
-  });
+  const busyPort = withBusyPort();
 
   it("an --oauth-port in use", async () => {
+    const port = busyPort();
     const res = await runInProcess(["sandbox", "--oauth-port", String(port)]);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain(`--oauth-port ${String(port)}: 127.0.0.1:${String(port)} is already in use`);

@@ -9,7 +9,7 @@ import { symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateConversationWav } from "../../sandbox/src/internal/wav.js";
-import { apiRequests, callsWith, stdoutJson, withTempDir } from "../../../test-support/cli-fixtures.js";
+import { apiRequests, callsWith, DISTINCTIVE_SECRET, stdoutJson, withTempDir } from "../../../test-support/cli-fixtures.js";
 import { freePort } from "../../../test-support/importer.js";
 import { startTestSandbox, withSandbox } from "../../../test-support/sandbox.js";
 import { runInProcess } from "../../../test-support/run-in-process.js";
@@ -18,7 +18,7 @@ import { readBody, sendJson, startScriptServer } from "../../client/test/helpers
 
 const sandbox = withSandbox();
 const { dir, writeJson } = withTempDir("gc-scenarios-");
-const SECRET = "Zq9-distinctive-secret-7c1e";
+const SECRET = DISTINCTIVE_SECRET;
 
 describe("add-call", () => {
   it("recovers from a 500 with exactly one call", async () => {
