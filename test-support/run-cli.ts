@@ -32,25 +32,45 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   if (rssFile !== undefined) env.BENCH_RSS_FILE = rssFile;
   const nodeArgs = rssFile === undefined ? [CLI, ...args] : ["--import", RSS_PRELOAD, CLI, ...args];
   const started = Date.now();
+  return runProcess(process.execPath, nodeArgs, { env, ...(options.stdin === undefined ? {} : { stdin: options.stdin }), timeoutMs: options.timeoutMs ?? 120_000 }).then(({ status, stdout, stderr }) => {
+    const result: CliResult = { code: status, stdout, stderr, durationMs: Date.now() - started };
+    if (rssFile !== undefined && dir !== undefined) {
+      try {
+        result.peakRss = Number(readFileSync(rssFile, "utf8"));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    return result;
+  });
+}
+
+export interface ProcessResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a command to its end without blocking the test worker: `stdin` as its input (empty unless given), `env` as its
+ * whole environment (this process's unless given), killed after `timeoutMs` (2 minutes unless given).
+ */
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: string; timeoutMs?: number } = {},
+): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, nodeArgs, { env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
     child.on("error", reject);
-    child.on("close", (code) => {
+    child.on("close", (status) => {
       clearTimeout(timer);
-      const result: CliResult = { code, stdout, stderr, durationMs: Date.now() - started };
-      if (rssFile !== undefined && dir !== undefined) {
-        try {
-          result.peakRss = Number(readFileSync(rssFile, "utf8"));
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
-      }
-      resolve(result);
+      resolve({ status, stdout, stderr });
     });
     child.stdin.end(options.stdin ?? "");
   });

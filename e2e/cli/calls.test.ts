@@ -1,33 +1,17 @@
 /**
  * `calls` and `call`: what went into Gong, read back through GET /v2/calls and GET /v2/calls/{id}, by the built CLI
- * (a subprocess) against a sandbox over real HTTP. The other cases run in-process: packages/cli/test/calls-read.test.ts.
+ * (a subprocess) against a sandbox over real HTTP. The other cases run in-process: packages/cli/test/calls-read.test.ts,
+ * and the refusals in packages/cli/test/usage.test.ts.
  */
 import { describe, expect, it } from "vitest";
+import { addCallThroughApi, type ListedCall } from "../../test-support/cli-fixtures.js";
 import { withSandbox } from "../../test-support/sandbox.js";
 import { runCli } from "../../test-support/run-cli.js";
 
 const sandbox = withSandbox();
 
-interface ListedCall {
-  id: string;
-  clientUniqueId?: string;
-  started?: string;
-  workspaceId?: string;
-  primaryUserId?: string;
-  title?: string;
-}
-
-let counter = 0;
 /** Adds a call through the sandbox's API; returns its callId and clientUniqueId. */
-async function addCall(overrides: Record<string, unknown> = {}): Promise<{ callId: string; clientUniqueId: string }> {
-  const sb = sandbox();
-  const clientUniqueId = `calls-test-${process.pid}-${++counter}`;
-  const res = await sb.api<{ callId: string }>("POST", "/v2/calls", { body: sb.validCall({ clientUniqueId, ...overrides }) });
-  expect(res.status).toBe(200);
-  return { callId: res.body.callId, clientUniqueId };
-}
-
-const apiRequests = async (): Promise<number> => (await sandbox().admin.requests(1000)).filter((r) => r.path.startsWith("/v2/")).length;
+const addCall = (overrides: Record<string, unknown> = {}) => addCallThroughApi(sandbox(), overrides);
 
 describe("calls", () => {
   it("lists every call that started in [--from, --to) as a JSON array of Gong's records", async () => {
@@ -51,20 +35,7 @@ describe("calls", () => {
     expect(calls.map((c) => c.id)).not.toContain(before.callId);
   });
 
-  // One refusal through the built CLI; the others in-process (packages/cli/test/usage.test.ts).
-  const invalid: [string, string[], string][] = [
-    ["a date without a zone", ["--from", "2025-01-01T00:00:00"], "--from: must be an ISO-8601 date-time with a zone"],
-  ];
-  for (const [name, args, message] of invalid) {
-    it(`refuses ${name} with exit 2, sending nothing`, async () => {
-      const before = await apiRequests();
-      const r = await runCli(["calls", ...args], { env: sandbox().env });
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain(message);
-      expect(r.stdout).toBe("");
-      expect(await apiRequests()).toBe(before);
-    });
-  }
+  // Its refusals (bad dates, --to before --from, a workspace that is no id) run in-process: packages/cli/test/usage.test.ts.
 });
 
 describe("call", () => {
@@ -83,17 +54,6 @@ describe("call", () => {
     expect(r.stderr).toMatch(/requestId: \S+/);
   });
 
-  // One refusal through the built CLI; the others in-process (packages/cli/test/usage.test.ts).
-  const usage: [string, string[], string][] = [
-    ["neither a callId nor --client-unique-id", [], "give either a callId or --client-unique-id"],
-  ];
-  for (const [name, args, message] of usage) {
-    it(`refuses ${name} with exit 2, sending nothing`, async () => {
-      const before = await apiRequests();
-      const r = await runCli(["call", ...args], { env: sandbox().env });
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain(message);
-      expect(await apiRequests()).toBe(before);
-    });
-  }
+  // Its refusals (no callId, both a callId and -u, a callId that is no id, --around misused) run in-process:
+  // packages/cli/test/usage.test.ts.
 });

@@ -147,7 +147,8 @@ describe("the README's shell examples, run as written against a sandbox", () => 
     expect(again.stdout).toContain(`{"callId":"${call.id}","requestId"`);
     expect(again.stdout).toContain('"duplicate":true');
     expect((await adminCalls()).filter((c) => c.clientUniqueId === request.clientUniqueId)).toHaveLength(1);
-  });
+    // Two runs of a block of about ten CLI processes: on two cores shared with the rest of the suite it has taken over a minute.
+  }, 180_000);
 
   it("the bulk import examples import every example call and leave only git-ignored files", async () => {
     const block = blocks.find((b) => b.includes("import examples/calls.jsonl"));

@@ -1,6 +1,7 @@
 /** --help as a user reads it from the built CLI: the program's lists every command; a command's has examples, exit 0, each default said once. */
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "../../packages/cli/src/program.js";
+import { expectHelp } from "../../test-support/cli-fixtures.js";
 import { runCli } from "../../test-support/run-cli.js";
 
 const names = buildProgram().commands.map((c) => c.name());
@@ -15,14 +16,7 @@ describe("--help of every command", () => {
   // Every command's --help is checked in-process (packages/cli/test/usage.test.ts); one through the built CLI.
   for (const name of ["add-call"]) {
     it(`${name} --help: exit 0, examples, no default stated twice`, async () => {
-      const r = await runCli([name, "--help"]);
-      expect(r.code).toBe(0);
-      expect(r.stderr).toBe("");
-      expect(r.stdout).toContain("Examples:");
-      expect(r.stdout).toContain(`$ gong-connector ${name}`);
-      // An option's help is its line plus indented continuation lines, up to the next option.
-      const options = r.stdout.split(/\n(?= {2}-)/);
-      for (const option of options) expect(option.match(/\(default[ :]/g)?.length ?? 0, option).toBeLessThanOrEqual(1);
+      expectHelp(await runCli([name, "--help"]), name);
     });
   }
 });

@@ -1,40 +1,20 @@
 import { createHash } from "node:crypto";
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { createWriteStream, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { generateConversationWav, wavHeader } from "../../packages/sandbox/src/internal/wav.js";
-import { withSandbox, type TestSandbox } from "../../test-support/sandbox.js";
-import { runCli, type CliResult } from "../../test-support/run-cli.js";
+import { apiRequests, callsWith, DISTINCTIVE_SECRET, stdoutJson, withTempDir } from "../../test-support/cli-fixtures.js";
+import { freePort } from "../../test-support/importer.js";
+import { withSandbox } from "../../test-support/sandbox.js";
+import { runCli } from "../../test-support/run-cli.js";
 
 /**
  * The CLI run as a user runs it (the built CLI, a process of its own), against the sandbox over real HTTP. The other
  * scenarios run in-process: packages/cli/test/scenarios.test.ts.
  */
 const sandbox = withSandbox();
-const dir = mkdtempSync(join(tmpdir(), "gc-scenarios-"));
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const SECRET = "Zq9-distinctive-secret-7c1e";
-
-function writeJson(name: string, value: unknown): string {
-  const path = join(dir, name);
-  writeFileSync(path, JSON.stringify(value));
-  return path;
-}
-async function callsWith(sb: TestSandbox, clientUniqueId: unknown) {
-  return (await sb.admin.calls()).filter((c) => c.clientUniqueId === clientUniqueId);
-}
-async function apiRequests(sb: TestSandbox) {
-  return (await sb.admin.requests(10_000)).filter((r) => r.path.startsWith("/v2/"));
-}
-function json(r: CliResult): Record<string, unknown> {
-  return JSON.parse(r.stdout) as Record<string, unknown>;
-}
+const { dir, writeJson } = withTempDir("gc-scenarios-");
+const SECRET = DISTINCTIVE_SECRET;
 
 describe("add-call", () => {
   it("adds a call and uploads its media: JSON on stdout, exit 0", async () => {
@@ -46,7 +26,7 @@ describe("add-call", () => {
     const r = await runCli(["add-call", "--input", writeJson("ok.json", request), "--media", media], { env: sb.env });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    const out = json(r);
+    const out = stdoutJson(r);
     expect(out.callId).toMatch(/^[0-9]{19}$/);
     expect(typeof out.requestId).toBe("string");
     const mediaOut = out.media as { requestId: string; url: string };
@@ -64,7 +44,7 @@ describe("add-call", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.durationMs).toBeGreaterThanOrEqual(4000);
     const calls = await callsWith(sb, request.clientUniqueId);
-    expect(calls.map((c) => c.id)).toEqual([json(r).callId]);
+    expect(calls.map((c) => c.id)).toEqual([stdoutJson(r).callId]);
     const posts = (await apiRequests(sb)).filter((q) => q.method === "POST" && q.path === "/v2/calls");
     expect(posts.slice(0, 3).map((q) => q.status)).toEqual([200, 429, 429]); // newest first
   });
@@ -121,10 +101,10 @@ describe("add-media", () => {
     });
     const sha256 = hash.digest("hex");
     const add = await runCli(["add-call", "--input", writeJson("big.json", sb.validCall())], { env: sb.env });
-    const callId = String(json(add).callId);
+    const callId = String(stdoutJson(add).callId);
     const r = await runCli(["add-media", "--call-id", callId, "--file", path], { env: sb.env, measureRss: true });
     expect(r.code, r.stderr).toBe(0);
-    expect(json(r)).toMatchObject({ callId, url: `${sb.baseUrl}/call?id=${callId}` });
+    expect(stdoutJson(r)).toMatchObject({ callId, url: `${sb.baseUrl}/call?id=${callId}` });
     const stored = await sb.admin.call(callId);
     expect(stored.media.size).toBe(size);
     expect(stored.media.sha256).toBe(sha256);
@@ -134,19 +114,10 @@ describe("add-media", () => {
   }, 180_000);
 });
 
-/** A port on 127.0.0.1 that nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
-  return port;
-}
-
 describe("an unreachable server: nothing was sent", () => {
   it("add-call against a closed port exits 4 at once, names GONG_BASE_URL and the sandbox, and makes no look-up", async () => {
     const sb = sandbox();
-    const port = await closedPort();
+    const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     const env = { ...sb.env, GONG_BASE_URL: baseUrl };
     const r = await runCli(["add-call", "--verbose", "--input", writeJson("refused.json", sb.validCall())], { env });

@@ -1,33 +1,18 @@
 /**
  * `calls` and `call`: what went into Gong, read back through GET /v2/calls and GET /v2/calls/{id}, run in-process
  * (`run(argv)` of the CLI's sources) against a sandbox over real HTTP: every page, --jsonl, --workspace, the default
- * range, an empty range, look-ups by clientUniqueId. e2e/cli/calls.test.ts runs a listing, a call by id, a 404 and two
- * refusals through the built CLI.
+ * range, an empty range, look-ups by clientUniqueId. e2e/cli/calls.test.ts runs a listing, a call by id and a 404
+ * through the built CLI; the refusals of both commands are in usage.test.ts.
  */
 import { describe, expect, it } from "vitest";
+import { addCallThroughApi, type ListedCall } from "../../../test-support/cli-fixtures.js";
 import { withSandbox } from "../../../test-support/sandbox.js";
 import { runInProcess } from "../../../test-support/run-in-process.js";
 
 const sandbox = withSandbox();
 
-interface ListedCall {
-  id: string;
-  clientUniqueId?: string;
-  started?: string;
-  workspaceId?: string;
-  primaryUserId?: string;
-  title?: string;
-}
-
-let counter = 0;
 /** Adds a call through the sandbox's API; returns its callId and clientUniqueId. */
-async function addCall(overrides: Record<string, unknown> = {}): Promise<{ callId: string; clientUniqueId: string }> {
-  const sb = sandbox();
-  const clientUniqueId = `calls-test-${process.pid}-${++counter}`;
-  const res = await sb.api<{ callId: string }>("POST", "/v2/calls", { body: sb.validCall({ clientUniqueId, ...overrides }) });
-  expect(res.status).toBe(200);
-  return { callId: res.body.callId, clientUniqueId };
-}
+const addCall = (overrides: Record<string, unknown> = {}) => addCallThroughApi(sandbox(), overrides);
 
 
 describe("calls", () => {

@@ -1,39 +1,22 @@
 /**
  * Fuzzing `gong-connector add-call --input FILE` in-process (`run(argv)`) with garbage: random bytes, huge strings,
  * deep JSON and wrong types always end with exit 2 and a one-paragraph error on stderr, nothing on stdout — never a
- * crash or a stack trace. The most extreme inputs also run through the built CLI: e2e/fuzz/cli-input.test.ts.
+ * crash or a stack trace; so do an empty file, a BOM alone and NUL bytes. Nesting 200,000 deep also runs through the
+ * built CLI: e2e/fuzz/cli-input.test.ts.
  */
 import fc from "fast-check";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
+import { expectRefusedCleanly as expectRefused, withTempDir } from "../../../test-support/cli-fixtures.js";
 import { invalidRequestArb } from "../../../test-support/arbitraries.js";
 import { runInProcess } from "../../../test-support/run-in-process.js";
 
-let dir = "";
+const { file: write } = withTempDir("fuzz-cli-");
 let counter = 0;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "fuzz-cli-"));
-});
-
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
 
 /** Runs add-call on `content` and checks the outcome: exit 2, one paragraph on stderr, no stack trace, nothing on stdout. */
 async function expectRefusedCleanly(content: string | Uint8Array, what: string): Promise<void> {
-  const file = join(dir, `input-${String(counter++)}.json`);
-  writeFileSync(file, content);
-  const r = await runInProcess(["add-call", "--input", file]);
-  const err = r.stderr.trim();
-  const context = `${what}: exit ${String(r.code)}, stderr:\n${err.slice(0, 2000)}`;
-  expect(r.code, context).toBe(2);
-  expect(err, context).toMatch(/^gong-connector: /);
-  expect(err, context).not.toMatch(/\n\s*\n/);
-  expect(err, context).not.toMatch(/^\s+at /m);
-  expect(r.stdout, context).toBe("");
+  const file = write(`input-${String(counter++)}.json`, content);
+  expectRefused(await runInProcess(["add-call", "--input", file]), what);
 }
 
 const depth = fc.integer({ min: 1_000, max: 200_000 });
@@ -65,6 +48,12 @@ const garbage = fc.oneof(
 );
 
 describe("fuzz: add-call --input with garbage", () => {
+  it("exits 2 cleanly on an empty file, a BOM alone and NUL bytes", async () => {
+    await expectRefusedCleanly("", "empty file");
+    await expectRefusedCleanly("\uFEFF", "BOM only");
+    await expectRefusedCleanly(new Uint8Array(1000), "1000 NUL bytes");
+  });
+
   it("exits 2 with a one-paragraph error for every generated input", async () => {
     await fc.assert(
       fc.asyncProperty(garbage, async ({ content, what }) => {

@@ -5,40 +5,20 @@
  * CLI what a process of its own shows: a call with media (exit 0, JSON on stdout), Retry-After waited out, exit 3 on
  * 401, a 200 MB upload in bounded memory, exit 4 against a closed port.
  */
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { generateConversationWav } from "../../sandbox/src/internal/wav.js";
-import { startTestSandbox, withSandbox, type TestSandbox } from "../../../test-support/sandbox.js";
-import { runInProcess, type InProcessResult } from "../../../test-support/run-in-process.js";
+import { apiRequests, callsWith, DISTINCTIVE_SECRET, stdoutJson, withTempDir } from "../../../test-support/cli-fixtures.js";
+import { freePort } from "../../../test-support/importer.js";
+import { startTestSandbox, withSandbox } from "../../../test-support/sandbox.js";
+import { runInProcess } from "../../../test-support/run-in-process.js";
 import { FAST_WAITS } from "../../../test-support/test-hooks.js";
 import { readBody, sendJson, startScriptServer } from "../../client/test/helpers/script-server.js";
 
 const sandbox = withSandbox();
-const dir = mkdtempSync(join(tmpdir(), "gc-scenarios-"));
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const SECRET = "Zq9-distinctive-secret-7c1e";
-
-function writeJson(name: string, value: unknown): string {
-  const path = join(dir, name);
-  writeFileSync(path, JSON.stringify(value));
-  return path;
-}
-async function callsWith(sb: TestSandbox, clientUniqueId: unknown) {
-  return (await sb.admin.calls()).filter((c) => c.clientUniqueId === clientUniqueId);
-}
-async function apiRequests(sb: TestSandbox) {
-  return (await sb.admin.requests(10_000)).filter((r) => r.path.startsWith("/v2/"));
-}
-function json(r: InProcessResult): Record<string, unknown> {
-  return JSON.parse(r.stdout) as Record<string, unknown>;
-}
+const { dir, writeJson } = withTempDir("gc-scenarios-");
+const SECRET = DISTINCTIVE_SECRET;
 
 describe("add-call", () => {
   it("recovers from a 500 with exactly one call", async () => {
@@ -47,7 +27,7 @@ describe("add-call", () => {
     await sb.admin.setFaults({ script: [{ fault: "500", method: "POST", path: "/v2/calls", count: 1 }] });
     const r = await runInProcess(["add-call", "--input", writeJson("500.json", request)], { env: { ...sb.env, ...FAST_WAITS } });
     expect(r.code, r.stderr).toBe(0);
-    expect((await callsWith(sb, request.clientUniqueId)).map((c) => c.id)).toEqual([json(r).callId]);
+    expect((await callsWith(sb, request.clientUniqueId)).map((c) => c.id)).toEqual([stdoutJson(r).callId]);
   });
 
   it("recovers when the connection drops after the call was created: exactly one call", async () => {
@@ -56,8 +36,8 @@ describe("add-call", () => {
     await sb.admin.setFaults({ script: [{ fault: "drop-after-commit", method: "POST", path: "/v2/calls", count: 1 }] });
     const r = await runInProcess(["add-call", "--input", writeJson("drop.json", request)], { env: { ...sb.env, ...FAST_WAITS } });
     expect(r.code, r.stderr).toBe(0);
-    expect(json(r).recovered).toBe(true);
-    expect((await callsWith(sb, request.clientUniqueId)).map((c) => c.id)).toEqual([json(r).callId]);
+    expect(stdoutJson(r).recovered).toBe(true);
+    expect((await callsWith(sb, request.clientUniqueId)).map((c) => c.id)).toEqual([stdoutJson(r).callId]);
   });
 
   it("--check-user refuses a primary user who is not enabled for call import before any Add call (exit 2)", async () => {
@@ -79,7 +59,7 @@ describe("add-call", () => {
     const first = await runInProcess(["add-call", "--input", path], { env: sb.env });
     const second = await runInProcess(["add-call", "--input", path], { env: sb.env });
     expect([first.code, second.code]).toEqual([0, 0]);
-    expect(json(second)).toMatchObject({ callId: json(first).callId, duplicate: true });
+    expect(stdoutJson(second)).toMatchObject({ callId: stdoutJson(first).callId, duplicate: true });
     expect(await callsWith(sb, request.clientUniqueId)).toHaveLength(1);
   });
 
@@ -138,19 +118,10 @@ describe("pick lists", () => {
   });
 });
 
-/** A port on 127.0.0.1 that nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
-  return port;
-}
-
 describe("an unreachable server: nothing was sent", () => {
   it("users names --base-url when the flag set it", async () => {
     const sb = sandbox();
-    const port = await closedPort();
+    const port = await freePort();
     const r = await runInProcess(["users", "--base-url", `http://localhost:${port}/`], { env: sb.env });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(`--base-url is "http://localhost:${port}"`);
@@ -296,7 +267,7 @@ describe("media files checked before anything is sent", () => {
     try {
       const r = await runInProcess(["add-call", "--input", writeJson("upload-fails.json", sb.validCall()), "--media", media, "--quiet"], { env: { ...sb.env, ...FAST_WAITS } });
       expect(r.code, r.stderr).toBe(4);
-      const callId = String(json(r).callId);
+      const callId = String(stdoutJson(r).callId);
       const quoted = `'${media.replace(/'/g, "'\\''")}'`;
       expect(r.stderr).toContain(`Retry the upload with: gong-connector add-media --call-id ${callId} --file ${quoted}`);
       expect(r.stderr).toContain(`gave up: Gong answered 500 to PUT /v2/calls/${callId}/media after 4 attempts`);

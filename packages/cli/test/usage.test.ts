@@ -3,38 +3,14 @@
  * command's --help. e2e/hostile/cli.test.ts and e2e/cli/help.test.ts run one case of each through the built CLI as a
  * subprocess (exit code and streams of a real process); the rest of the cases are here.
  */
-import { createServer, type Server } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildProgram } from "../src/program.js";
+import { cliEnv, expectBadValue, expectHelp, expectUnknownOption, misspell, withCountingServer } from "../../../test-support/cli-fixtures.js";
 import { runInProcess } from "../../../test-support/run-in-process.js";
 
 /** A local server that counts requests: a usage error must send nothing. */
-let server: Server;
-let requests = 0;
-let baseUrl = "";
-const env = () => ({ GONG_BASE_URL: baseUrl, GONG_ACCESS_KEY: "key-1", GONG_ACCESS_KEY_SECRET: "secret-1" });
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    requests++;
-    req.resume();
-    res.end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  baseUrl = `http://127.0.0.1:${String(address.port)}`;
-});
-
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
-});
-
-/** A misspelling of a long option: two letters swapped at the end (`--input` → `--inptu`). */
-function misspell(long: string): string {
-  const name = long.slice(2);
-  return `--${name.slice(0, -2)}${name.slice(-1)}${name.slice(-2, -1)}`;
-}
+const server = withCountingServer();
+const env = () => cliEnv(server.baseUrl());
 
 const commands = buildProgram().commands;
 /** Every command a user runs: a command, or each subcommand of a command that has them (`auth login`…). */
@@ -55,16 +31,12 @@ describe("unknown options, on every command", () => {
     const target = options.find((o) => o.required) ?? options[0];
     if (target?.long === undefined) continue;
     const wrong = misspell(target.long);
+    const right = target.long;
     it(`${words.join(" ")} ${wrong}: names the unknown option, suggests ${target.long}, exit 2, before any other check`, async () => {
-      const before = requests;
+      const before = server.requests();
       const r = await runInProcess([...words, wrong, "x"], { env: env() });
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`error: unknown option '${wrong}'`);
-      expect(r.stderr).toContain(`(Did you mean ${target.long}?)`);
-      expect(r.stderr).not.toContain("required option");
-      expect(r.stderr).not.toMatch(/\n\s+at /);
-      expect(r.stdout).toBe("");
-      expect(requests).toBe(before);
+      expectUnknownOption(r, wrong, right);
+      expect(server.requests()).toBe(before);
     });
   }
 });
@@ -86,22 +58,21 @@ describe("bad option values, on every command that takes one", () => {
   ];
   for (const [args, message] of cases) {
     it(`${args.join(" ")}: exit 2, naming the option`, async () => {
-      const before = requests;
+      const before = server.requests();
       const r = await runInProcess(args, { env: env() });
-      expect(r.code).toBe(2);
-      if (typeof message === "string") expect(r.stderr).toContain(message);
-      else expect(r.stderr).toMatch(message);
-      expect(r.stderr).not.toMatch(/\n\s+at /);
-      expect(requests).toBe(before);
+      expectBadValue(r, message);
+      expect(server.requests()).toBe(before);
     });
   }
 });
 
 describe("calls and call: refused options, nothing sent", () => {
   const cases: [string, string[], string, boolean][] = [
+    ["a date without a zone", ["calls", "--from", "2025-01-01T00:00:00"], "--from: must be an ISO-8601 date-time with a zone", true],
     ["a word", ["calls", "--to", "yesterday"], "--to: must be an ISO-8601 date-time with a zone", true],
     ["--to before --from", ["calls", "--from", "2025-01-02T00:00:00Z", "--to", "2025-01-01T00:00:00Z"], "--to: must be after --from", true],
     ["a workspace that is no id", ["calls", "--workspace", "Sales"], "option '-w, --workspace <id>' argument 'Sales' is invalid. must be a Gong id", true],
+    ["neither a callId nor --client-unique-id", ["call"], "give either a callId or --client-unique-id", false],
     ["both a callId and --client-unique-id", ["call", "123", "-u", "x"], "give either a callId or --client-unique-id", false],
     ["a callId that is no id", ["call", "abc"], "value 'abc' is invalid for argument 'callId'. must be a Gong id", false],
     ["--around with a callId", ["call", "123", "--around", "2025-01-01T00:00:00Z"], "--around: applies only with --client-unique-id", false],
@@ -109,12 +80,12 @@ describe("calls and call: refused options, nothing sent", () => {
   ];
   for (const [name, args, message, emptyStdout] of cases) {
     it(`${args[0] ?? ""} refuses ${name} with exit 2, sending nothing`, async () => {
-      const before = requests;
+      const before = server.requests();
       const r = await runInProcess(args, { env: env() });
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(message);
       if (emptyStdout) expect(r.stdout).toBe("");
-      expect(requests).toBe(before);
+      expect(server.requests()).toBe(before);
     });
   }
 });
@@ -122,14 +93,7 @@ describe("calls and call: refused options, nothing sent", () => {
 describe("--help of every command", () => {
   for (const name of commands.map((c) => c.name())) {
     it(`${name} --help: exit 0, examples, no default stated twice`, async () => {
-      const r = await runInProcess([name, "--help"]);
-      expect(r.code).toBe(0);
-      expect(r.stderr).toBe("");
-      expect(r.stdout).toContain("Examples:");
-      expect(r.stdout).toContain(`$ gong-connector ${name}`);
-      // An option's help is its line plus indented continuation lines, up to the next option.
-      const options = r.stdout.split(/\n(?= {2}-)/);
-      for (const option of options) expect(option.match(/\(default[ :]/g)?.length ?? 0, option).toBeLessThanOrEqual(1);
+      expectHelp(await runInProcess([name, "--help"]), name);
     });
   }
 });

@@ -1,50 +1,41 @@
 /**
  * add-call's and add-media's refusals run in-process (`run(argv)` of the CLI's sources): garbage input, a missing
  * file, media checked first, usage and configuration errors (exit 2, nothing sent to a listener that counts
- * connections), and the JSON Schema. e2e/cli/validation.test.ts runs through the built CLI the refusal with every bad
- * field, a request piped on stdin, --dry-run's output, and a reader that goes away (| head).
+ * connections), every bad field named with its rule, --dry-run's output without credentials, and the JSON Schema.
+ * e2e/cli/validation.test.ts runs through the built CLI a request piped on stdin and a reader that goes away (| head).
  */
-import { createServer, type Server } from "node:net";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cliEnv, minimalRequest, withConnectionCounter, withTempDir } from "../../../test-support/cli-fixtures.js";
 import { runInProcess } from "../../../test-support/run-in-process.js";
 
 /** A TCP listener that only counts connections: proof that nothing was sent. */
-let listener: Server;
-let connections = 0;
-let baseUrl = "";
-const dir = mkdtempSync(join(tmpdir(), "gc-cli-"));
+const listener = withConnectionCounter();
+const { dir, file } = withTempDir("gc-cli-");
 const SECRET = "S3CRET-never-print-me-4f9a";
-const env = () => ({ GONG_BASE_URL: baseUrl, GONG_ACCESS_KEY: "key-1", GONG_ACCESS_KEY_SECRET: SECRET });
-
-beforeAll(async () => {
-  listener = createServer((socket) => {
-    connections++;
-    socket.destroy();
-  });
-  await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
-  const address = listener.address();
-  if (address === null || typeof address === "string") throw new Error("no address");
-  baseUrl = `http://127.0.0.1:${address.port}`;
-});
-afterAll(() => new Promise<void>((resolve) => listener.close(() => { resolve(); })));
-
-const valid = {
-  clientUniqueId: "cli-valid-1",
-  actualStart: "2024-05-01T10:00:00Z",
-  primaryUser: "1234567890123456789",
-  direction: "Inbound",
-  parties: [{ userId: "1234567890123456789" }],
-};
-const file = (name: string, content: string | Buffer) => {
-  const path = join(dir, name);
-  writeFileSync(path, content);
-  return path;
-};
+const env = () => cliEnv(listener.baseUrl(), SECRET);
+const valid = minimalRequest("cli-valid-1", "1234567890123456789");
 
 describe("add-call refuses bad input with exit 2, naming every bad field, sending nothing", () => {
+  it("lists each bad field with its rule", async () => {
+    const input = file("bad.json", JSON.stringify({ ...valid, direction: "in", purpose: "p".repeat(256), primaryUser: 5 }));
+    const before = listener.connections();
+    const r = await runInProcess(["add-call", "--input", input], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("direction: must be one of: Inbound, Outbound, Conference, Unknown");
+    expect(r.stderr).toContain("purpose: must be at most 255 characters");
+    expect(r.stderr).toContain("primaryUser: must be a string of 1-20 digits");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toBe("");
+    expect(listener.connections()).toBe(before);
+  });
+
+  it("--dry-run prints the validated request and sends nothing, without credentials", async () => {
+    const r = await runInProcess(["add-call", "--dry-run", "--input", file("dry.json", JSON.stringify(valid))]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(valid);
+  });
+
   const garbage: [string, string | Buffer][] = [
     ["invalid JSON", "{ \"clientUniqueId\": "],
     ["random bytes", Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256))],
@@ -56,13 +47,13 @@ describe("add-call refuses bad input with exit 2, naming every bad field, sendin
   ];
   for (const [name, content] of garbage) {
     it(`answers ${name} with one paragraph and exit 2`, async () => {
-      const before = connections;
+      const before = listener.connections();
       const r = await runInProcess(["add-call", "--input", file(`g-${name.replace(/\W/g, "_")}.json`, content)], { env: env() });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/^gong-connector: invalid input, nothing was sent:\n {2}- /);
       expect(r.stderr.trim().split("\n").length).toBeLessThanOrEqual(4);
       expect(r.stderr).not.toMatch(/\n\s+at /);
-      expect(connections).toBe(before);
+      expect(listener.connections()).toBe(before);
     });
   }
 
@@ -73,7 +64,7 @@ describe("add-call refuses bad input with exit 2, naming every bad field, sendin
   });
 
   it("checks the media file before sending the call", async () => {
-    const before = connections;
+    const before = listener.connections();
     const input = file("ok.json", JSON.stringify(valid));
     const empty = file("empty.wav", "");
     const r1 = await runInProcess(["add-call", "--input", input, "--media", empty], { env: env() });
@@ -83,7 +74,7 @@ describe("add-call refuses bad input with exit 2, naming every bad field, sendin
     const r2 = await runInProcess(["add-call", "--input", input, "--media", text], { env: env() });
     expect(r2.code).toBe(2);
     expect(r2.stderr).toContain("mediaFile: unsupported file type");
-    expect(connections).toBe(before);
+    expect(listener.connections()).toBe(before);
   });
 
 });
@@ -99,7 +90,7 @@ describe("usage and configuration errors exit 2", () => {
     expect(r.code).toBe(2);
   });
   it("no credentials in the environment", async () => {
-    const r = await runInProcess(["add-call", "--input", file("ok2.json", JSON.stringify(valid))], { env: { GONG_BASE_URL: baseUrl } });
+    const r = await runInProcess(["add-call", "--input", file("ok2.json", JSON.stringify(valid))], { env: { GONG_BASE_URL: listener.baseUrl() } });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("GONG_ACCESS_KEY");
   });
@@ -110,11 +101,11 @@ describe("usage and configuration errors exit 2", () => {
     expect(r.stderr).not.toContain(SECRET);
   });
   it("a bad call id for add-media", async () => {
-    const before = connections;
+    const before = listener.connections();
     const r = await runInProcess(["add-media", "--call-id", "abc", "--file", file("a.wav", "RIFF....WAVE")], { env: env() });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("callId: must be a string of 1-20 digits");
-    expect(connections).toBe(before);
+    expect(listener.connections()).toBe(before);
   });
 });
 
