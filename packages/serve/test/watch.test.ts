@@ -123,7 +123,8 @@ describe("the watch folder", () => {
     const doc = await errorDoc<Record<string, unknown>>("broken.json to be refused", join(watchDir, "failed", "broken.error.json"), TIMING.unparseableMs + 10_000);
     expect(doc).toMatchObject({ status: "invalid", clientUniqueId: null, errors: [], issues: [] });
     expect(doc.reason).toMatch(/not valid JSON/);
-    expect(existsSync(join(watchDir, "failed", "broken.json"))).toBe(true);
+    // The JSON is moved last (after the error file): the pair is complete once it is there.
+    await until("broken.json in failed/", () => existsSync(join(watchDir, "failed", "broken.json")));
     expect(existsSync(join(watchDir, "lonely.mp3"))).toBe(true);
   });
 

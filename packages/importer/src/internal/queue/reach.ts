@@ -13,7 +13,7 @@ export interface QueueReachOptions {
 }
 
 /** host:port/db of a connection, for messages (no user name or password). */
-export function redisAddress(connection: RedisOptions): string {
+function redisAddress(connection: { host?: string | undefined; port?: number | undefined; db?: number | undefined }): string {
   const host = connection.host ?? "127.0.0.1";
   return `${host.includes(":") ? `[${host}]` : host}:${String(connection.port ?? 6379)}/${String(connection.db ?? 0)}`;
 }
