@@ -6,11 +6,11 @@
  * symbolic link or not an SQLite file.
  */
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RelaySetupError, startRelay, WatchFolderBusyError, type RelayOptions } from "../src/index.js";
+import { withBusyPort } from "../../../test-support/cli-fixtures.js";
 import { startTestSandbox, type TestSandbox } from "../../../test-support/sandbox.js";
 
 let sb: TestSandbox;
@@ -82,18 +82,10 @@ describe("data directory and token", () => {
 });
 
 describe("address", () => {
-  let busy: Server;
-  let port: number;
-  beforeAll(async () => {
-    busy = createServer();
-    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
-    port = (busy.address() as { port: number }).port;
-  });
-  afterAll(async () => {
-    await new Promise((resolve) => busy.close(resolve));
-  });
+  const busyPort = withBusyPort();
 
   it("a port in use, an address of another machine, a host that does not resolve: each named", async () => {
+    const port = busyPort();
     await expect(startRelay(options(fresh(), { port }))).rejects.toThrow(new RelaySetupError(`cannot listen on 127.0.0.1:${String(port)}: the port is in use by another program (EADDRINUSE)`));
     await expect(startRelay(options(fresh(), { host: "192.0.2.1" }))).rejects.toThrow(/cannot listen on 192\.0\.2\.1:0: the address is not one of this machine's \(EADDRNOTAVAIL\)/);
     await expect(startRelay(options(fresh(), { host: "no-such-host.invalid" }))).rejects.toThrow(/cannot listen on no-such-host\.invalid:0: no such host/);
@@ -101,7 +93,7 @@ describe("address", () => {
 
   it("a refused start leaves its data directory free: the next start on it works", async () => {
     const dir = fresh();
-    await expect(startRelay(options(dir, { port }))).rejects.toBeInstanceOf(RelaySetupError);
+    await expect(startRelay(options(dir, { port: busyPort() }))).rejects.toBeInstanceOf(RelaySetupError);
     const relay = await startRelay(options(dir));
     await relay.close();
   });
