@@ -108,6 +108,16 @@ describe("watch folder", () => {
     await expect(startRelay(options(fresh(), { watchDir: "/proc/self/fdinfo" }))).rejects.toBeInstanceOf(RelaySetupError);
   });
 
+  it("the data directory itself, or a folder inside it, is refused as the watch folder", async () => {
+    const data = fresh();
+    await expect(startRelay(options(data, { watchDir: data }))).rejects.toThrow(`the watch folder ${data} is the data directory ${data}: give a folder of its own`);
+    await expect(startRelay(options(data, { watchDir: join(data, "in") }))).rejects.toThrow(`the watch folder ${join(data, "in")} is inside the data directory ${data}`);
+    // A sibling whose name starts like the data directory's is fine.
+    mkdirSync(`${data}-in`);
+    const relay = await startRelay(options(data, { watchDir: `${data}-in` }));
+    await relay.close();
+  });
+
   it("one relay per watch folder: a second one (its own data directory) is refused until the first stops", async () => {
     const watchDir = join(root, "shared-watch");
     mkdirSync(watchDir);

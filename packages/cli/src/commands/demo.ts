@@ -1,5 +1,5 @@
 import { formatGongDateTime } from "@gong-connector/schema";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,7 @@ import { generateConversationWav } from "@gong-connector/sandbox";
 import { action } from "../action.js";
 import { EXIT, interruptSignal } from "../exit.js";
 import { printError } from "../output.js";
-import { startSandboxForCli, untilAborted } from "./sandbox.js";
+import { parsePort, startSandboxForCli, untilAborted } from "./sandbox.js";
 
 interface DemoFlags {
   once?: boolean;
@@ -19,11 +19,7 @@ interface DemoFlags {
   data?: string;
 }
 
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!/^[0-9]+$/.test(value.trim()) || n > 65_535) throw new InvalidArgumentError("must be a port number (0-65535)");
-  return n;
-}
+
 
 /** The demo's Add call request: a host from the seeded users, a customer, CRM context and who spoke when. */
 export function demoCallRequest(segments: { speaker: number; fromMs: number; toMs: number }[], durationMs: number): Record<string, unknown> {

@@ -75,13 +75,14 @@ export function parseShare(value: string): number {
 
 export function parseCount(value: string): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number ≥ 0");
+  if (!/^[0-9]{1,15}$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError("must be a whole number ≥ 0");
   return n;
 }
 
-function parsePort(value: string): number {
-  const n = parseCount(value);
-  if (n > 65_535) throw new InvalidArgumentError("must be a port number (0-65535)");
+/** A port number for a --port option (digits only, 0-65535; 0 = any free port). */
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]{1,5}$/.test(value.trim()) || n > 65_535) throw new InvalidArgumentError("must be a port number (0-65535)");
   return n;
 }
 

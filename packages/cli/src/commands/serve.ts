@@ -5,6 +5,7 @@ import { action } from "../action.js";
 import { cliClientOptions, cliWaits, testTimeScale } from "../client.js";
 import { EXIT, interruptSignal, setSignalAnnouncer } from "../exit.js";
 import { positiveInt, quotaDayMs } from "./import.js";
+import { parseCount, parsePort } from "./sandbox.js";
 
 interface ServeFlags {
   host: string;
@@ -22,20 +23,6 @@ interface ServeFlags {
   verbose?: boolean;
 }
 
-function port(value: string): number {
-  const n = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
-  if (!(n >= 0 && n <= 65535)) throw new Error(`--port must be a whole number from 0 to 65535, got ${JSON.stringify(value.slice(0, 40))}`);
-  return n;
-}
-
-function nonNegativeInt(name: string): (value: string) => number {
-  return (value) => {
-    const n = /^\d{1,7}$/.test(value) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(n)) throw new Error(`${name} must be a whole number of 0 or more, got ${JSON.stringify(value.slice(0, 40))}`);
-    return n;
-  };
-}
-
 /** The default data directory: the user's data directory (env-paths), `gong-connector/serve`. */
 function defaultDataDir(): string {
   return join(envPaths("gong-connector", { suffix: "" }).data, "serve");
@@ -45,13 +32,13 @@ export function serveCommand(): Command {
   return new Command("serve")
     .description("Run the relay: phone systems push calls into it (HTTP or a watch folder); each is committed to disk, then delivered to Gong exactly once at Gong's pace.")
     .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("--port <n>", "port to listen on (0: a free one)", port, 0)
+    .option("--port <n>", "port to listen on (0: a free one)", parsePort, 0)
     .option("--data <dir>", "where accepted calls, received recordings and the token are kept (default: the user's data directory, gong-connector/serve)")
     .option("--watch <dir>", "also take calls from this folder: NAME.json (an Add call request) with an optional NAME.wav|mp3|mp4|mkv|flac")
     .option("--queue <redis-url>", "deliver through BullMQ on this Redis (run `gong-connector worker --queue …` processes) instead of this process")
     .option("--queue-name <name>", "BullMQ queue name (default gong-import; the workers must use the same)")
     .option("-c, --concurrency <n>", "calls delivered at once by this process", positiveInt("--concurrency"), 3)
-    .option("--grace-seconds <n>", "on SIGTERM, how long calls in flight get to finish (the rest stay queued on disk)", nonNegativeInt("--grace-seconds"), 10)
+    .option("--grace-seconds <n>", "on SIGTERM, how long calls in flight get to finish (the rest stay queued on disk)", parseCount, 10)
     .option("--rate-limit <perSecond>", "requests per second to Gong", positiveInt("--rate-limit"), 3)
     .option("--daily-budget <n>", "requests per UTC day to Gong (default 10,000, Gong's quota); when spent, delivery waits for the reset", positiveInt("--daily-budget"))
     .option("--base-url <url>", "Gong API base URL (default: $GONG_BASE_URL or https://api.gong.io)")

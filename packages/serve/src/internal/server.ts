@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { lstatSync, readFileSync } from "node:fs";
 import { RelaySetupError, reasonOf } from "../errors.js";
-import { join, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import multipart from "@fastify/multipart";
 import { parse as parseCookie } from "cookie";
@@ -107,6 +107,14 @@ async function tokenFor(dataDir: string, given: string | undefined): Promise<{ t
 
 export async function startRelay(opts: RelayOptions): Promise<Relay> {
   const dataDir = resolve(opts.dataDir);
+  if (opts.watchDir !== undefined) {
+    const watchDir = resolve(opts.watchDir);
+    const rel = relative(dataDir, watchDir);
+    // The data directory is the relay's own (0700, its outbox and recordings): a recorder never writes into it.
+    if (rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))) {
+      throw new RelaySetupError(`the watch folder ${watchDir} is ${rel === "" ? "the data directory" : "inside the data directory"} ${dataDir}: give a folder of its own`);
+    }
+  }
   try {
     makeDirectoriesSync(dataDir, 0o700);
   } catch (err) {
