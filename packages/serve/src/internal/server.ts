@@ -247,6 +247,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
       logDelivery(log, event);
     };
     if (opts.queue !== undefined) {
+      let lastQueueError = { message: "", at: 0 };
       const f = new Forwarder({
         outbox,
         url: opts.queue.url,
@@ -256,7 +257,12 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
         backoffMs: opts.queue.backoffMs,
         onEvent,
         onError: (err) => {
-          log.error({ error: redact(err instanceof Error ? err.message : String(err)) }, "queue error");
+          // While Redis is away the connection fails at every retry: each distinct error once a minute, not each time.
+          const message = redact(err instanceof Error ? err.message : String(err));
+          const now = Date.now();
+          if (message === lastQueueError.message && now - lastQueueError.at < 60_000) return;
+          lastQueueError = { message, at: now };
+          log.error({ error: message }, "queue error");
         },
       });
       await f.start();
