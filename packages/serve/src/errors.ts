@@ -48,6 +48,8 @@ export function reasonOf(err: unknown): string {
     ENAMETOOLONG: "the name is too long",
     EADDRINUSE: "the port is in use by another program",
     EADDRNOTAVAIL: "the address is not one of this machine's",
+    ENOTFOUND: "no such host",
+    EAI_AGAIN: "no such host",
   };
   if (code !== undefined) return `${words[code] ?? "cannot be used"} (${code})`;
   return err instanceof Error ? err.message : String(err);

@@ -156,11 +156,13 @@ Examples:
             }
           },
         });
-        // Redis going away makes the connection retry (and say so) every few seconds: each distinct message once.
-        let lastRedisError = "";
+        // Redis going away makes the connection retry (and say so) every few seconds: each distinct message once a
+        // minute, as the relay logs its queue errors.
+        let lastRedisError = { message: "", at: 0 };
         worker.on("error", (err) => {
-          if (err.message === lastRedisError) return;
-          lastRedisError = err.message;
+          const now = Date.now();
+          if (err.message === lastRedisError.message && now - lastRedisError.at < 60_000) return;
+          lastRedisError = { message: err.message, at: now };
           printError(`gong-connector: worker: ${err.message}`);
         });
         if (flags.quiet !== true) printError(`worker: processing ${queueName} on ${redactRedisUrl(flags.queue)} (${flags.rateLimit} req/s across all workers)`);

@@ -78,6 +78,8 @@ export interface Relay {
 }
 
 const TOKEN_FILE = "serve-token";
+/** The errors of listen() that are the caller's address or port, not a fault of the relay. */
+const LISTEN_PROBLEMS = new Set(["EADDRINUSE", "EADDRNOTAVAIL", "EACCES", "ENOTFOUND", "EAI_AGAIN"]);
 
 /** The token: given, else the one kept in the data directory, else a new one written there (0600). */
 async function tokenFor(dataDir: string, given: string | undefined): Promise<{ token: string; source: Relay["tokenSource"] }> {
@@ -288,10 +290,9 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     const listenHost = opts.host ?? "127.0.0.1";
     await fastify.listen({ host: listenHost, port: opts.port ?? 0 }).catch((err: unknown) => {
       const code = err instanceof Error && "code" in err ? err.code : undefined;
-      if (code === "EADDRINUSE" || code === "EADDRNOTAVAIL" || code === "EACCES" || code === "ENOTFOUND" || code === "EAI_AGAIN") {
-        const where = `${listenHost}:${String(opts.port ?? 0)}`;
-        const why = code === "EACCES" ? "permission denied (ports below 1024 need privileges) (EACCES)" : code === "ENOTFOUND" || code === "EAI_AGAIN" ? `no such host (${code})` : reasonOf(err);
-        throw new RelaySetupError(`cannot listen on ${where}: ${why}`);
+      if (typeof code === "string" && LISTEN_PROBLEMS.has(code)) {
+        const hint = code === "EACCES" ? " (ports below 1024 need privileges)" : "";
+        throw new RelaySetupError(`cannot listen on ${listenHost}:${String(opts.port ?? 0)}: ${reasonOf(err)}${hint}`);
       }
       throw err;
     });
